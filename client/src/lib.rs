@@ -1,0 +1,1 @@
+//! Schemata client (grows in its own issue).
