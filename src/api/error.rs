@@ -1,0 +1,89 @@
+//! The one error envelope, `{"error_code": int, "message": str}`, and the single mapping from
+//! domain errors to CSR's status codes and error codes.
+
+use crate::registry::RegistryError;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+
+#[derive(Debug)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub code: u32,
+    pub message: String,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, code: u32, message: impl Into<String>) -> Self {
+        ApiError {
+            status,
+            code,
+            message: message.into(),
+        }
+    }
+
+    /// Framework-level errors carry the HTTP status as their code.
+    pub fn http(status: StatusCode) -> Self {
+        let reason = status.canonical_reason().unwrap_or("Error");
+        ApiError::new(
+            status,
+            u32::from(status.as_u16()),
+            format!("HTTP {} {reason}", status.as_u16()),
+        )
+    }
+
+    pub fn not_found() -> Self {
+        ApiError::http(StatusCode::NOT_FOUND)
+    }
+
+    pub fn bad_request(message: impl Into<String>) -> Self {
+        ApiError::new(StatusCode::BAD_REQUEST, 400, message)
+    }
+
+    pub fn unprocessable(message: impl Into<String>) -> Self {
+        ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, 422, message)
+    }
+}
+
+impl From<RegistryError> for ApiError {
+    fn from(err: RegistryError) -> Self {
+        use RegistryError::*;
+        let (status, code) = match &err {
+            SubjectNotFound(_) => (StatusCode::NOT_FOUND, 40401),
+            VersionNotFound(_) => (StatusCode::NOT_FOUND, 40402),
+            SchemaIdNotFound(_) | SchemaNotFound => (StatusCode::NOT_FOUND, 40403),
+            SubjectSoftDeleted(_) => (StatusCode::NOT_FOUND, 40404),
+            SubjectNotSoftDeleted(_) => (StatusCode::NOT_FOUND, 40405),
+            VersionSoftDeleted(..) => (StatusCode::NOT_FOUND, 40406),
+            VersionNotSoftDeleted(..) => (StatusCode::NOT_FOUND, 40407),
+            SubjectCompatibilityNotConfigured(_) => (StatusCode::NOT_FOUND, 40408),
+            SubjectModeNotConfigured(_) => (StatusCode::NOT_FOUND, 40409),
+            // CSR 7.x and Karapace use 409; every client keys on the HTTP status.
+            Incompatible { .. } => (StatusCode::CONFLICT, 409),
+            InvalidSchema(_) => (StatusCode::UNPROCESSABLE_ENTITY, 42201),
+            InvalidVersion(_) => (StatusCode::UNPROCESSABLE_ENTITY, 42202),
+            InvalidCompatibilityLevel => (StatusCode::UNPROCESSABLE_ENTITY, 42203),
+            InvalidMode(_) => (StatusCode::UNPROCESSABLE_ENTITY, 42204),
+            OperationNotPermitted(_) => (StatusCode::UNPROCESSABLE_ENTITY, 42205),
+            ReferenceExists(..) => (StatusCode::UNPROCESSABLE_ENTITY, 42206),
+            IdDoesNotMatch(..) => (StatusCode::UNPROCESSABLE_ENTITY, 42207),
+            InvalidSubject(_) => (StatusCode::UNPROCESSABLE_ENTITY, 42208),
+            SchemaTooLarge => (StatusCode::UNPROCESSABLE_ENTITY, 42209),
+            InvalidRuleSet(_) => (StatusCode::UNPROCESSABLE_ENTITY, 42210),
+            ContextNotEmpty(_) => (StatusCode::UNPROCESSABLE_ENTITY, 42211),
+            Store(e) => {
+                tracing::error!(error = %e, "store error");
+                (StatusCode::INTERNAL_SERVER_ERROR, 50001)
+            }
+        };
+        ApiError::new(status, code, err.to_string())
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let body = serde_json::json!({ "error_code": self.code, "message": self.message });
+        super::render::json_response(self.status, &body)
+    }
+}
+
+pub type ApiResult<T = Response> = Result<T, ApiError>;

@@ -1,0 +1,82 @@
+//! Root, server metadata, health and Prometheus metrics.
+
+use super::error::ApiResult;
+use super::extract::JsonBody;
+use super::render::ok;
+use super::AppState;
+use axum::extract::State;
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use serde_json::{json, Value};
+
+/// The Confluent Platform version we answer as; tools that gate features on it see a 7.x
+/// server, which is the wire behaviour we implement.
+pub const CONFLUENT_COMPATIBLE_VERSION: &str = "7.6.0";
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/", get(root).post(root_post))
+        .route("/v1/metadata/id", get(cluster_id))
+        .route("/v1/metadata/version", get(server_version))
+        .route("/v1/metadata/deployment", get(deployment))
+        .route("/health", get(health))
+        .route("/metrics", get(metrics))
+}
+
+async fn root() -> Response {
+    ok(&json!({}))
+}
+
+async fn root_post(JsonBody(_body): JsonBody<Value>) -> Response {
+    ok(&json!({}))
+}
+
+async fn cluster_id(State(state): State<AppState>) -> Response {
+    ok(&json!({
+        "id": "",
+        "scope": {
+            "path": [],
+            "clusters": {
+                "kafka-cluster": state.cluster_id,
+                "schema-registry-cluster": "schemata",
+            }
+        }
+    }))
+}
+
+async fn server_version() -> Response {
+    ok(&json!({
+        "version": CONFLUENT_COMPATIBLE_VERSION,
+        "commitId": env!("CARGO_PKG_VERSION"),
+        "schemata": env!("CARGO_PKG_VERSION"),
+    }))
+}
+
+async fn deployment() -> Response {
+    ok(&json!({ "attributes": [] }))
+}
+
+/// Ready when the database answers; 503 otherwise, so a load balancer takes us out.
+async fn health(State(state): State<AppState>) -> ApiResult {
+    match sqlx::query("SELECT 1")
+        .execute(state.registry.store().pool())
+        .await
+    {
+        Ok(_) => Ok(ok(&json!({ "status": "UP" }))),
+        Err(e) => Ok(super::render::json_response(
+            StatusCode::SERVICE_UNAVAILABLE,
+            &json!({ "status": "DOWN", "error_code": 50001, "message": e.to_string() }),
+        )),
+    }
+}
+
+async fn metrics(State(state): State<AppState>) -> Response {
+    let mut response = state.metrics.render().into_response();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; version=0.0.4"),
+    );
+    response
+}

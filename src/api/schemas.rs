@@ -1,0 +1,165 @@
+//! `/schemas`: by id (the consumer hot path), by guid, listings and types.
+
+use super::error::ApiResult;
+use super::extract::{Params, PathParams};
+use super::render::{
+    bytes_response, ok, schema_string_body, schema_string_value, schema_text, subject_version_value,
+};
+use super::subjects::raw_schema_response;
+use super::AppState;
+use crate::registry::Registry;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::routing::get;
+use axum::Router;
+use schemata_compat::SchemaType;
+use serde_json::json;
+
+/// CSR's default and maximum page for `GET /schemas`.
+const SCHEMAS_PAGE: usize = 1000;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/schemas", get(list_schemas))
+        .route("/schemas/types", get(schema_types))
+        .route("/schemas/ids/{id}", get(schema_by_id))
+        .route("/schemas/ids/{id}/schema", get(raw_schema_by_id))
+        .route("/schemas/ids/{id}/subjects", get(subjects_of_id))
+        .route("/schemas/ids/{id}/versions", get(versions_of_id))
+        .route("/schemas/guids/{guid}", get(schema_by_guid))
+        .route("/schemas/guids/{guid}/ids", get(ids_of_guid))
+}
+
+/// Ids are positive 32-bit integers in every client; anything else is an unknown path.
+fn parse_id(raw: &str) -> Result<i64, super::error::ApiError> {
+    raw.trim()
+        .parse::<i32>()
+        .map(i64::from)
+        .map_err(|_| super::error::ApiError::not_found())
+}
+
+async fn schema_types() -> ApiResult {
+    let types: Vec<&str> = SchemaType::ALL.iter().map(|t| t.as_str()).collect();
+    Ok(ok(&types))
+}
+
+/// The hot path: a cache hit answers with pre-rendered bytes and touches no database.
+async fn schema_by_id(
+    State(state): State<AppState>,
+    PathParams(id): PathParams<String>,
+    params: Params,
+) -> ApiResult {
+    let id = parse_id(&id)?;
+    let subject = params.get("subject").filter(|s| !s.is_empty());
+    let schema = state.registry.schema_by_id(id, subject).await?;
+    let format = params.get("format").filter(|f| !f.is_empty());
+    if format.is_none() && !params.flag("fetchMaxId") {
+        return Ok(bytes_response(
+            StatusCode::OK,
+            schema.id_response(schema_string_body),
+        ));
+    }
+    let text = schema_text(&state.registry, &schema, format).await?;
+    let max_id = if params.flag("fetchMaxId") {
+        Some(
+            state
+                .registry
+                .max_schema_id(&Registry::context_of(subject))
+                .await?,
+        )
+    } else {
+        None
+    };
+    Ok(ok(&schema_string_value(&schema.record, text, max_id)))
+}
+
+async fn raw_schema_by_id(
+    State(state): State<AppState>,
+    PathParams(id): PathParams<String>,
+    params: Params,
+) -> ApiResult {
+    let id = parse_id(&id)?;
+    let schema = state
+        .registry
+        .schema_by_id(id, params.get("subject").filter(|s| !s.is_empty()))
+        .await?;
+    let text = schema_text(&state.registry, &schema, params.get("format")).await?;
+    Ok(raw_schema_response(text))
+}
+
+async fn subjects_of_id(
+    State(state): State<AppState>,
+    PathParams(id): PathParams<String>,
+    params: Params,
+) -> ApiResult {
+    let id = parse_id(&id)?;
+    let usages = state
+        .registry
+        .schema_usages(
+            id,
+            params.get("subject").filter(|s| !s.is_empty()),
+            params.flag("deleted"),
+        )
+        .await?;
+    let mut subjects: Vec<String> = usages.into_iter().map(|(s, _)| s).collect();
+    subjects.dedup();
+    Ok(ok(&params.page(subjects, None)?))
+}
+
+async fn versions_of_id(
+    State(state): State<AppState>,
+    PathParams(id): PathParams<String>,
+    params: Params,
+) -> ApiResult {
+    let id = parse_id(&id)?;
+    let usages = state
+        .registry
+        .schema_usages(
+            id,
+            params.get("subject").filter(|s| !s.is_empty()),
+            params.flag("deleted"),
+        )
+        .await?;
+    let list: Vec<_> = usages
+        .into_iter()
+        .map(|(subject, version)| json!({"subject": subject, "version": version}))
+        .collect();
+    Ok(ok(&params.page(list, None)?))
+}
+
+async fn schema_by_guid(
+    State(state): State<AppState>,
+    PathParams(guid): PathParams<String>,
+    params: Params,
+) -> ApiResult {
+    let schema = state.registry.schema_by_guid(&guid).await?;
+    let text = schema_text(&state.registry, &schema, params.get("format")).await?;
+    Ok(ok(&schema_string_value(&schema.record, text, None)))
+}
+
+async fn ids_of_guid(
+    State(state): State<AppState>,
+    PathParams(guid): PathParams<String>,
+) -> ApiResult {
+    let ids = state.registry.ids_of_guid(&guid).await?;
+    let list: Vec<_> = ids
+        .into_iter()
+        .map(|(context, id)| json!({"context": context, "id": id}))
+        .collect();
+    Ok(ok(&list))
+}
+
+async fn list_schemas(State(state): State<AppState>, params: Params) -> ApiResult {
+    let prefix = params.get("subjectPrefix").unwrap_or_default();
+    let found = state
+        .registry
+        .list_schemas(prefix, params.flag("deleted"), params.flag("latestOnly"))
+        .await?;
+    let found = params.page(found, Some(SCHEMAS_PAGE))?;
+    let mut out = Vec::with_capacity(found.len());
+    for version in &found {
+        let text = schema_text(&state.registry, &version.schema, params.get("format")).await?;
+        out.push(subject_version_value(version, text));
+    }
+    Ok(ok(&out))
+}

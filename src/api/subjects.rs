@@ -1,0 +1,229 @@
+//! `/subjects`: list, register, look up, read and delete versions.
+
+use super::body::SchemaBody;
+use super::error::ApiResult;
+use super::extract::{JsonBody, Params, PathParams};
+use super::render::{ok, schema_text, subject_version_value};
+use super::AppState;
+use crate::domain::{QualifiedSubject, VersionId};
+use crate::registry::{RegisterOptions, SubjectFilter};
+use axum::extract::State;
+use axum::http::{header, HeaderValue};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use serde_json::json;
+
+/// CSR's default and maximum page for `referencedby`.
+const REFERENCED_BY_PAGE: usize = 1000;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/subjects", get(list_subjects))
+        .route(
+            "/subjects/{subject}",
+            axum::routing::post(lookup).delete(delete_subject),
+        )
+        .route(
+            "/subjects/{subject}/versions",
+            get(list_versions).post(register),
+        )
+        .route(
+            "/subjects/{subject}/versions/{version}",
+            get(get_version).delete(delete_version),
+        )
+        .route(
+            "/subjects/{subject}/versions/{version}/schema",
+            get(get_version_schema),
+        )
+        .route(
+            "/subjects/{subject}/versions/{version}/referencedby",
+            get(referenced_by),
+        )
+        .route("/subjects/{subject}/metadata", get(latest_with_metadata))
+}
+
+async fn list_subjects(State(state): State<AppState>, params: Params) -> ApiResult {
+    let filter = SubjectFilter {
+        prefix: params
+            .get("subjectPrefix")
+            .filter(|p| !p.is_empty())
+            .map(str::to_string),
+        deleted: params.flag("deleted"),
+        deleted_only: params.flag_any(&["deletedOnly", "deleted_only"]),
+    };
+    let subjects = state.registry.subjects(&filter).await?;
+    Ok(ok(&params.page(subjects, None)?))
+}
+
+async fn lookup(
+    State(state): State<AppState>,
+    PathParams(subject): PathParams<String>,
+    params: Params,
+    JsonBody(body): JsonBody<SchemaBody>,
+) -> ApiResult {
+    let subject = QualifiedSubject::parse(&subject);
+    let request = body.into_request()?;
+    let found = state
+        .registry
+        .lookup(
+            &subject,
+            &request,
+            params.optional_flag("normalize"),
+            params.flag("deleted"),
+        )
+        .await?;
+    let text = schema_text(&state.registry, &found.schema, params.get("format")).await?;
+    Ok(ok(&subject_version_value(&found, text)))
+}
+
+async fn register(
+    State(state): State<AppState>,
+    PathParams(subject): PathParams<String>,
+    params: Params,
+    JsonBody(body): JsonBody<SchemaBody>,
+) -> ApiResult {
+    let subject = QualifiedSubject::parse(&subject);
+    let options = RegisterOptions {
+        normalize: params.optional_flag("normalize"),
+        force: params.flag("force"),
+    };
+    let registered = state
+        .registry
+        .register(&subject, body.into_request()?, options)
+        .await?;
+    Ok(ok(
+        &json!({ "id": registered.id, "version": registered.version, "guid": registered.guid }),
+    ))
+}
+
+async fn delete_subject(
+    State(state): State<AppState>,
+    PathParams(subject): PathParams<String>,
+    params: Params,
+) -> ApiResult {
+    let subject = QualifiedSubject::parse(&subject);
+    let versions = state
+        .registry
+        .delete_subject(&subject, params.flag("permanent"))
+        .await?;
+    Ok(ok(&versions))
+}
+
+async fn list_versions(
+    State(state): State<AppState>,
+    PathParams(subject): PathParams<String>,
+    params: Params,
+) -> ApiResult {
+    let subject = QualifiedSubject::parse(&subject);
+    let deleted_only = params.flag_any(&["deletedOnly", "deleted_only"]);
+    let versions = state
+        .registry
+        .versions(&subject, params.flag("deleted"), deleted_only)
+        .await?;
+    Ok(ok(&params.page(versions, None)?))
+}
+
+async fn get_version(
+    State(state): State<AppState>,
+    PathParams((subject, version)): PathParams<(String, String)>,
+    params: Params,
+) -> ApiResult {
+    let version = VersionId::parse(&version)?;
+    let found = state
+        .registry
+        .version(
+            &QualifiedSubject::parse(&subject),
+            version,
+            params.flag("deleted"),
+        )
+        .await?;
+    let text = schema_text(&state.registry, &found.schema, params.get("format")).await?;
+    Ok(ok(&subject_version_value(&found, text)))
+}
+
+/// The raw schema text (for Avro and JSON it is itself JSON; Protobuf is `.proto` text).
+async fn get_version_schema(
+    State(state): State<AppState>,
+    PathParams((subject, version)): PathParams<(String, String)>,
+    params: Params,
+) -> ApiResult {
+    let version = VersionId::parse(&version)?;
+    let found = state
+        .registry
+        .version(
+            &QualifiedSubject::parse(&subject),
+            version,
+            params.flag("deleted"),
+        )
+        .await?;
+    let text = schema_text(&state.registry, &found.schema, params.get("format")).await?;
+    Ok(raw_schema_response(text))
+}
+
+pub fn raw_schema_response(text: String) -> Response {
+    let mut response = text.into_response();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(super::render::V1_JSON),
+    );
+    response
+}
+
+async fn delete_version(
+    State(state): State<AppState>,
+    PathParams((subject, version)): PathParams<(String, String)>,
+    params: Params,
+) -> ApiResult {
+    let version = VersionId::parse(&version)?;
+    let deleted = state
+        .registry
+        .delete_version(
+            &QualifiedSubject::parse(&subject),
+            version,
+            params.flag("permanent"),
+        )
+        .await?;
+    Ok(ok(&deleted))
+}
+
+async fn referenced_by(
+    State(state): State<AppState>,
+    PathParams((subject, version)): PathParams<(String, String)>,
+    params: Params,
+) -> ApiResult {
+    let version = VersionId::parse(&version)?;
+    let ids = state
+        .registry
+        .referenced_by(
+            &QualifiedSubject::parse(&subject),
+            version,
+            params.flag("deleted"),
+        )
+        .await?;
+    Ok(ok(&params.page(ids, Some(REFERENCED_BY_PAGE))?))
+}
+
+async fn latest_with_metadata(
+    State(state): State<AppState>,
+    PathParams(subject): PathParams<String>,
+    params: Params,
+) -> ApiResult {
+    let keys = params.all("key");
+    let values = params.all("value");
+    let pairs: Vec<(String, String)> = keys
+        .iter()
+        .zip(values.iter())
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    let found = state
+        .registry
+        .latest_with_metadata(
+            &QualifiedSubject::parse(&subject),
+            &pairs,
+            params.flag("deleted"),
+        )
+        .await?;
+    let text = schema_text(&state.registry, &found.schema, params.get("format")).await?;
+    Ok(ok(&subject_version_value(&found, text)))
+}

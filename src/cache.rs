@@ -1,0 +1,92 @@
+//! In-memory caches. A schema id names immutable content, so its record, parsed form and
+//! rendered `GET /schemas/ids/{id}` body are cached after the first read and never go stale;
+//! the only invalidation is a hard delete of the last version carrying the id (the id then
+//! answers 404). Nothing is preloaded: startup cost does not grow with the number of schemas.
+
+use crate::domain::DEFAULT_CONTEXT;
+use crate::store::SchemaRecord;
+use bytes::Bytes;
+use moka::future::Cache;
+use schemata_compat::ParsedSchema;
+use std::sync::{Arc, OnceLock};
+
+/// A schema as the read path needs it.
+pub struct CachedSchema {
+    pub record: SchemaRecord,
+    /// The rendered `GET /schemas/ids/{id}` body: the consumer hot path's answer. Filled by
+    /// the API layer on first use (the domain does not know the wire shape).
+    id_response: OnceLock<Bytes>,
+    parsed: OnceLock<Arc<ParsedSchema>>,
+}
+
+impl CachedSchema {
+    pub fn new(record: SchemaRecord) -> Self {
+        CachedSchema {
+            record,
+            id_response: OnceLock::new(),
+            parsed: OnceLock::new(),
+        }
+    }
+
+    pub fn id_response(&self, render: impl FnOnce(&SchemaRecord) -> Bytes) -> Bytes {
+        self.id_response
+            .get_or_init(|| render(&self.record))
+            .clone()
+    }
+
+    pub fn parsed(&self) -> Option<Arc<ParsedSchema>> {
+        self.parsed.get().cloned()
+    }
+
+    pub fn set_parsed(&self, parsed: Arc<ParsedSchema>) -> Arc<ParsedSchema> {
+        self.parsed.get_or_init(|| parsed).clone()
+    }
+}
+
+/// Key: (context, schema id).
+pub type SchemaKey = (String, i64);
+
+/// The default context has its own map keyed by the bare id, so the hot path builds no key
+/// string per request.
+#[derive(Clone)]
+pub struct SchemaCache {
+    default_context: Cache<i64, Arc<CachedSchema>>,
+    other_contexts: Cache<SchemaKey, Arc<CachedSchema>>,
+}
+
+impl SchemaCache {
+    pub fn new(capacity: u64) -> Self {
+        SchemaCache {
+            default_context: Cache::builder().max_capacity(capacity).build(),
+            other_contexts: Cache::builder().max_capacity(capacity).build(),
+        }
+    }
+
+    pub async fn get(&self, context: &str, id: i64) -> Option<Arc<CachedSchema>> {
+        if context == DEFAULT_CONTEXT {
+            self.default_context.get(&id).await
+        } else {
+            self.other_contexts.get(&(context.to_string(), id)).await
+        }
+    }
+
+    pub async fn insert(&self, schema: Arc<CachedSchema>) {
+        let id = schema.record.id;
+        if schema.record.context == DEFAULT_CONTEXT {
+            self.default_context.insert(id, schema).await;
+        } else {
+            let key = (schema.record.context.clone(), id);
+            self.other_contexts.insert(key, schema).await;
+        }
+    }
+
+    pub async fn invalidate(&self, context: &str, id: i64) {
+        if context == DEFAULT_CONTEXT {
+            self.default_context.invalidate(&id).await;
+        } else {
+            self.other_contexts
+                .invalidate(&(context.to_string(), id))
+                .await;
+        }
+    }
+}

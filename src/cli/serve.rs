@@ -1,0 +1,43 @@
+//! `schemata serve` and `schemata migrate`.
+
+use crate::config::{DatabaseArgs, ServeArgs};
+use crate::registry::Settings;
+use anyhow::Context;
+use schemata_compat::CompatibilityLevel;
+use std::str::FromStr;
+
+pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
+    let default_compatibility =
+        CompatibilityLevel::from_str(&args.default_compatibility).map_err(|_| {
+            anyhow::anyhow!(
+                "invalid --default-compatibility {}",
+                args.default_compatibility
+            )
+        })?;
+    let settings = Settings {
+        default_compatibility,
+        max_schema_bytes: args.max_schema_bytes,
+        cache_capacity: args.cache_capacity,
+    };
+    let state = crate::build_state(
+        &args.database.database_url,
+        settings,
+        args.database.db_max_connections,
+    )
+    .await
+    .context("cannot open the database")?;
+    let listener = tokio::net::TcpListener::bind(&args.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", args.listen))?;
+    tracing::info!(address = %listener.local_addr()?, "schemata listening");
+    crate::api::serve(listener, state).await?;
+    Ok(())
+}
+
+pub async fn migrate(args: DatabaseArgs) -> anyhow::Result<()> {
+    crate::store::Store::connect(&args.database_url, 1)
+        .await
+        .context("migration failed")?;
+    tracing::info!("migrations applied");
+    Ok(())
+}

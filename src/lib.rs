@@ -1,0 +1,25 @@
+//! Schemata: a Confluent-compatible schema registry.
+//!
+//! `main.rs` only hands the command line to [`cli::run`]; everything lives in this library so
+//! integration tests drive the real application in-process.
+
+pub mod api;
+pub mod cache;
+pub mod cli;
+pub mod config;
+pub mod domain;
+pub mod registry;
+pub mod store;
+
+use std::sync::Arc;
+
+/// Connect to the database, migrate, and build the shared application state.
+pub async fn build_state(
+    database_url: &str,
+    settings: registry::Settings,
+    max_connections: u32,
+) -> anyhow::Result<api::AppState> {
+    let store = store::Store::connect(database_url, max_connections).await?;
+    let registry = Arc::new(registry::Registry::new(store, settings));
+    Ok(api::AppState::new(registry))
+}

@@ -1,0 +1,204 @@
+//! The compatibility endpoints (`POST /compatibility/...`): check without writing.
+
+use super::register::SchemaRequest;
+use super::settings::EffectiveConfig;
+use super::{Registry, RegistryError, Result};
+use crate::domain::{QualifiedSubject, VersionId};
+use crate::store::VersionRecord;
+use schemata_compat::{check_compatibility, CompatibilityLevel, ParseOptions};
+
+/// CSR cuts the old schema in verbose messages after 10 KiB.
+const OLD_SCHEMA_MESSAGE_LIMIT: usize = 10 * 1024;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CompatibilityReport {
+    pub is_compatible: bool,
+    pub messages: Vec<String>,
+}
+
+impl CompatibilityReport {
+    fn compatible() -> Self {
+        CompatibilityReport {
+            is_compatible: true,
+            messages: Vec::new(),
+        }
+    }
+}
+
+impl Registry {
+    /// Check against one version (`latest` or a number), whatever the level's transitivity.
+    pub async fn check_against_version(
+        &self,
+        subject: &QualifiedSubject,
+        version: VersionId,
+        request: &SchemaRequest,
+        normalize: Option<bool>,
+        verbose: bool,
+    ) -> Result<CompatibilityReport> {
+        let (subject, versions) = self.locate(subject).await?;
+        let target = match version {
+            VersionId::Latest => versions.iter().rev().find(|v| !v.deleted),
+            VersionId::Number(n) => {
+                let found = versions.iter().find(|v| v.version == n && !v.deleted);
+                if found.is_none() {
+                    return Err(RegistryError::VersionNotFound(n));
+                }
+                found
+            }
+        };
+        let config = self.effective_config(&subject).await?;
+        let Some(target) = target else {
+            // Nothing to compare with, but the schema must still be valid.
+            return self
+                .parse_or_report(&subject, request, normalize, &config, verbose)
+                .await;
+        };
+        let new = match self
+            .checked_candidate(&subject, request, normalize, &config)
+            .await
+        {
+            Ok(new) => new,
+            Err(RegistryError::InvalidSchema(message)) if verbose => {
+                return Ok(CompatibilityReport {
+                    is_compatible: false,
+                    messages: vec![message],
+                })
+            }
+            Err(e) => return Err(e),
+        };
+        let old = self.parsed_versions(&[target]).await?;
+        let messages = config.level.check_pair(&new, &old[0]);
+        self.report(messages, target, &config, verbose).await
+    }
+
+    /// Check against the versions the level names (latest, or all live ones if transitive).
+    pub async fn check_against_all(
+        &self,
+        subject: &QualifiedSubject,
+        request: &SchemaRequest,
+        normalize: Option<bool>,
+        verbose: bool,
+    ) -> Result<CompatibilityReport> {
+        let (subject, versions) = self.locate(subject).await?;
+        let config = self.effective_config(&subject).await?;
+        let new = match self
+            .checked_candidate(&subject, request, normalize, &config)
+            .await
+        {
+            Ok(new) => new,
+            Err(RegistryError::InvalidSchema(message)) if verbose => {
+                return Ok(CompatibilityReport {
+                    is_compatible: false,
+                    messages: vec![message],
+                })
+            }
+            Err(e) => return Err(e),
+        };
+        let live: Vec<&VersionRecord> = versions.iter().filter(|v| !v.deleted).rev().collect();
+        let parsed = self.parsed_versions(&live).await?;
+        let previous: Vec<_> = parsed.iter().map(|p| p.as_ref()).collect();
+        match check_compatibility(config.level, &new, &previous) {
+            Ok(()) => Ok(CompatibilityReport::compatible()),
+            Err(failure) => {
+                self.report(failure.messages, live[failure.index], &config, verbose)
+                    .await
+            }
+        }
+    }
+
+    async fn checked_candidate(
+        &self,
+        subject: &QualifiedSubject,
+        request: &SchemaRequest,
+        normalize: Option<bool>,
+        config: &EffectiveConfig,
+    ) -> Result<schemata_compat::ParsedSchema> {
+        let normalize = normalize.unwrap_or(config.normalize.unwrap_or(false));
+        let candidate = self
+            .candidate(
+                &subject.context,
+                request,
+                ParseOptions {
+                    validate: true,
+                    normalize,
+                },
+                false,
+            )
+            .await?;
+        Ok(candidate.parsed)
+    }
+
+    async fn parse_or_report(
+        &self,
+        subject: &QualifiedSubject,
+        request: &SchemaRequest,
+        normalize: Option<bool>,
+        config: &EffectiveConfig,
+        verbose: bool,
+    ) -> Result<CompatibilityReport> {
+        match self
+            .checked_candidate(subject, request, normalize, config)
+            .await
+        {
+            Ok(_) => Ok(CompatibilityReport::compatible()),
+            Err(RegistryError::InvalidSchema(message)) if verbose => Ok(CompatibilityReport {
+                is_compatible: false,
+                messages: vec![message],
+            }),
+            Err(e) => Err(e),
+        }
+    }
+
+    async fn report(
+        &self,
+        mut messages: Vec<String>,
+        old: &VersionRecord,
+        config: &EffectiveConfig,
+        verbose: bool,
+    ) -> Result<CompatibilityReport> {
+        if messages.is_empty() {
+            return Ok(CompatibilityReport::compatible());
+        }
+        if !verbose {
+            return Ok(CompatibilityReport {
+                is_compatible: false,
+                messages: Vec::new(),
+            });
+        }
+        messages.extend(self.failure_context(old, config).await?);
+        Ok(CompatibilityReport {
+            is_compatible: false,
+            messages,
+        })
+    }
+
+    /// The trailing entries CSR appends to every list of incompatibilities.
+    pub(super) async fn failure_context(
+        &self,
+        old: &VersionRecord,
+        config: &EffectiveConfig,
+    ) -> Result<Vec<String>> {
+        let mut schema = match self.schema(&old.context, old.schema_id).await? {
+            Some(s) => s.record.schema.clone(),
+            None => String::new(),
+        };
+        if schema.len() > OLD_SCHEMA_MESSAGE_LIMIT {
+            let mut cut = OLD_SCHEMA_MESSAGE_LIMIT;
+            while !schema.is_char_boundary(cut) {
+                cut -= 1;
+            }
+            schema.truncate(cut);
+            schema.push_str("...");
+        }
+        let level: CompatibilityLevel = config.level;
+        Ok(vec![
+            format!("{{oldSchemaVersion: {}}}", old.version),
+            format!("{{oldSchema: '{schema}'}}"),
+            format!(
+                "{{validateFields: '{}', compatibility: '{}'}}",
+                config.validate_fields.unwrap_or(false),
+                level.as_str()
+            ),
+        ])
+    }
+}

@@ -1,0 +1,318 @@
+//! Reads: subjects, versions, schemas by id or guid, references, contexts.
+
+use super::{Registry, RegistryError, Result};
+use crate::cache::CachedSchema;
+use crate::domain::{QualifiedSubject, VersionId, DEFAULT_CONTEXT};
+use crate::store::{queries, VersionRecord};
+use std::sync::Arc;
+
+/// A version of a subject with its schema.
+#[derive(Clone)]
+pub struct SubjectVersion {
+    pub subject: QualifiedSubject,
+    pub version: i64,
+    pub deleted: bool,
+    pub schema: Arc<CachedSchema>,
+}
+
+/// Filters of `GET /subjects`.
+#[derive(Debug, Clone, Default)]
+pub struct SubjectFilter {
+    /// `None` = every context (`:*:`).
+    pub prefix: Option<String>,
+    pub deleted: bool,
+    pub deleted_only: bool,
+}
+
+/// Does a (context, subject) pair match a `subjectPrefix`? `:*:` or absent matches all; a
+/// context-qualified prefix matches inside that context; a bare prefix, the default context.
+fn matches_prefix(prefix: Option<&str>, qualified: &str, context: &str) -> bool {
+    match prefix {
+        None | Some(":*:") => true,
+        Some(p) if p.starts_with(":.") => {
+            qualified.starts_with(p) || (p.ends_with(':') && p == format!(":{context}:"))
+        }
+        Some(p) => context == DEFAULT_CONTEXT && qualified.starts_with(p),
+    }
+}
+
+impl Registry {
+    pub async fn subjects(&self, filter: &SubjectFilter) -> Result<Vec<String>> {
+        let mut out: Vec<String> = queries::subjects(self.store.pool())
+            .await?
+            .into_iter()
+            .filter(|s| {
+                if filter.deleted_only {
+                    s.all_deleted
+                } else {
+                    filter.deleted || !s.all_deleted
+                }
+            })
+            .map(|s| {
+                (
+                    QualifiedSubject::in_context(&s.context, &s.subject).qualified(),
+                    s.context,
+                )
+            })
+            .filter(|(q, ctx)| matches_prefix(filter.prefix.as_deref(), q, ctx))
+            .map(|(q, _)| q)
+            .collect();
+        out.sort();
+        Ok(out)
+    }
+
+    pub async fn versions(
+        &self,
+        subject: &QualifiedSubject,
+        deleted: bool,
+        deleted_only: bool,
+    ) -> Result<Vec<i64>> {
+        let (subject, versions) = self.locate(subject).await?;
+        let out: Vec<i64> = versions
+            .iter()
+            .filter(|v| {
+                if deleted_only {
+                    v.deleted
+                } else {
+                    deleted || !v.deleted
+                }
+            })
+            .map(|v| v.version)
+            .collect();
+        if out.is_empty() {
+            return Err(RegistryError::SubjectNotFound(subject.qualified()));
+        }
+        Ok(out)
+    }
+
+    /// One version. `latest` is the highest live version even when `deleted` is set.
+    pub async fn version(
+        &self,
+        subject: &QualifiedSubject,
+        version: VersionId,
+        deleted: bool,
+    ) -> Result<SubjectVersion> {
+        let (subject, versions) = self.locate(subject).await?;
+        if !versions.iter().any(|v| deleted || !v.deleted) {
+            return Err(RegistryError::SubjectNotFound(subject.qualified()));
+        }
+        let found = match version {
+            VersionId::Latest => versions.iter().rev().find(|v| !v.deleted),
+            VersionId::Number(n) => versions
+                .iter()
+                .find(|v| v.version == n && (deleted || !v.deleted)),
+        }
+        .ok_or(RegistryError::VersionNotFound(version.display_number()))?;
+        self.subject_version(subject, found).await
+    }
+
+    async fn subject_version(
+        &self,
+        subject: QualifiedSubject,
+        v: &VersionRecord,
+    ) -> Result<SubjectVersion> {
+        let schema = self
+            .schema(&v.context, v.schema_id)
+            .await?
+            .ok_or_else(|| RegistryError::SchemaIdNotFound(v.schema_id.to_string()))?;
+        Ok(SubjectVersion {
+            subject,
+            version: v.version,
+            deleted: v.deleted,
+            schema,
+        })
+    }
+
+    /// The context `?subject=` selects for id lookups: a qualified subject names its
+    /// context; anything else means the default context.
+    pub fn context_of(subject: Option<&str>) -> String {
+        subject
+            .map(|s| QualifiedSubject::parse(s).context)
+            .unwrap_or_else(|| DEFAULT_CONTEXT.to_string())
+    }
+
+    /// `GET /schemas/ids/{id}`: an unqualified or wrong `subject` does not cause a 404 (CSR
+    /// falls back to any subject holding the id); a qualified one selects the id space.
+    pub async fn schema_by_id(&self, id: i64, subject: Option<&str>) -> Result<Arc<CachedSchema>> {
+        let context = Self::context_of(subject);
+        if let Some(found) = self.schema(&context, id).await? {
+            return Ok(found);
+        }
+        if let Some(name) = subject.filter(|s| !s.starts_with(":.")) {
+            for context in queries::contexts_with_subject(self.store.pool(), name).await? {
+                if let Some(found) = self.schema(&context, id).await? {
+                    return Ok(found);
+                }
+            }
+        }
+        Err(RegistryError::SchemaIdNotFound(id.to_string()))
+    }
+
+    /// (subject, version) pairs using a schema id.
+    pub async fn schema_usages(
+        &self,
+        id: i64,
+        subject: Option<&str>,
+        deleted: bool,
+    ) -> Result<Vec<(String, i64)>> {
+        let context = Self::context_of(subject);
+        let versions = queries::versions_of_schema(self.store.pool(), &context, id).await?;
+        if versions.is_empty() {
+            return Err(RegistryError::SchemaNotFound);
+        }
+        Ok(versions
+            .into_iter()
+            .filter(|v| deleted || !v.deleted)
+            .map(|v| {
+                (
+                    QualifiedSubject::in_context(&v.context, &v.subject).qualified(),
+                    v.version,
+                )
+            })
+            .collect())
+    }
+
+    pub async fn max_schema_id(&self, context: &str) -> Result<i64> {
+        queries::max_schema_id(self.store.pool(), context).await
+    }
+
+    pub async fn schema_by_guid(&self, guid: &str) -> Result<Arc<CachedSchema>> {
+        for record in queries::schemas_by_guid(self.store.pool(), guid).await? {
+            if let Some(found) = self.schema(&record.context, record.id).await? {
+                return Ok(found);
+            }
+        }
+        Err(RegistryError::SchemaIdNotFound(guid.to_string()))
+    }
+
+    /// (context, id) of every live schema with this guid.
+    pub async fn ids_of_guid(&self, guid: &str) -> Result<Vec<(String, i64)>> {
+        let mut out = Vec::new();
+        for record in queries::schemas_by_guid(self.store.pool(), guid).await? {
+            if self.schema(&record.context, record.id).await?.is_some() {
+                out.push((record.context, record.id));
+            }
+        }
+        Ok(out)
+    }
+
+    /// Ids of schemas referencing a version of a subject.
+    pub async fn referenced_by(
+        &self,
+        subject: &QualifiedSubject,
+        version: VersionId,
+        deleted: bool,
+    ) -> Result<Vec<i64>> {
+        let found = self.version(subject, version, true).await?;
+        queries::referrers(
+            self.store.pool(),
+            &found.subject.context,
+            &found.subject.name,
+            found.version,
+            deleted,
+        )
+        .await
+    }
+
+    /// `GET /subjects/{s}/metadata`: newest version whose metadata properties contain every pair.
+    pub async fn latest_with_metadata(
+        &self,
+        subject: &QualifiedSubject,
+        pairs: &[(String, String)],
+        deleted: bool,
+    ) -> Result<SubjectVersion> {
+        let (subject, versions) = self.locate(subject).await?;
+        if !versions.iter().any(|v| deleted || !v.deleted) {
+            return Err(RegistryError::SubjectNotFound(subject.qualified()));
+        }
+        for v in versions.iter().rev().filter(|v| deleted || !v.deleted) {
+            let found = self.subject_version(subject.clone(), v).await?;
+            let properties = found
+                .schema
+                .record
+                .metadata
+                .as_ref()
+                .and_then(|m| m.get("properties"));
+            let all = pairs.iter().all(|(k, val)| {
+                properties.and_then(|p| p.get(k)).and_then(|x| x.as_str()) == Some(val.as_str())
+            });
+            if all {
+                return Ok(found);
+            }
+        }
+        Err(RegistryError::SchemaNotFound)
+    }
+
+    /// `GET /schemas`: versions of matching subjects, by subject then version.
+    pub async fn list_schemas(
+        &self,
+        prefix: &str,
+        deleted: bool,
+        latest_only: bool,
+    ) -> Result<Vec<SubjectVersion>> {
+        let context = if prefix.is_empty() {
+            Some(DEFAULT_CONTEXT.to_string())
+        } else if prefix == ":*:" {
+            None
+        } else {
+            Some(QualifiedSubject::parse(prefix).context)
+        };
+        let all = queries::all_versions(self.store.pool(), context.as_deref()).await?;
+        let mut selected: Vec<&VersionRecord> = all
+            .iter()
+            .filter(|v| deleted || !v.deleted)
+            .filter(|v| {
+                let q = QualifiedSubject::in_context(&v.context, &v.subject).qualified();
+                prefix.is_empty() || prefix == ":*:" || matches_prefix(Some(prefix), &q, &v.context)
+            })
+            .collect();
+        if latest_only {
+            let mut latest: Vec<&VersionRecord> = Vec::new();
+            for v in selected {
+                match latest.last_mut() {
+                    Some(last) if last.context == v.context && last.subject == v.subject => {
+                        *last = v
+                    }
+                    _ => latest.push(v),
+                }
+            }
+            selected = latest;
+        }
+        let mut out = Vec::with_capacity(selected.len());
+        for v in selected {
+            out.push(
+                self.subject_version(QualifiedSubject::in_context(&v.context, &v.subject), v)
+                    .await?,
+            );
+        }
+        Ok(out)
+    }
+
+    /// Every context, the default first, the others sorted.
+    pub async fn contexts(&self) -> Result<Vec<String>> {
+        let mut contexts: Vec<String> = queries::contexts(self.store.pool())
+            .await?
+            .into_iter()
+            .filter(|c| c != DEFAULT_CONTEXT)
+            .collect();
+        contexts.sort();
+        contexts.insert(0, DEFAULT_CONTEXT.to_string());
+        Ok(contexts)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::matches_prefix;
+
+    #[test]
+    fn subject_prefix_selects_contexts() {
+        assert!(matches_prefix(None, ":.ctx:a", ".ctx"));
+        assert!(matches_prefix(Some(":*:"), "a", "."));
+        assert!(matches_prefix(Some("or"), "orders", "."));
+        assert!(!matches_prefix(Some("or"), ":.ctx:orders", ".ctx"));
+        assert!(matches_prefix(Some(":.ctx:"), ":.ctx:orders", ".ctx"));
+        assert!(matches_prefix(Some(":.ctx:or"), ":.ctx:orders", ".ctx"));
+        assert!(!matches_prefix(Some(":.ctx:"), "orders", "."));
+    }
+}

@@ -1,0 +1,481 @@
+//! Registering a schema under a subject, and looking one up (`POST /subjects/{s}`).
+//! Order of operations follows CSR (`spec/rest-api.md` §8.1).
+
+use super::identity::Identity;
+use super::references::ResolvedReferences;
+use super::{Registry, RegistryError, Result};
+use crate::domain::{QualifiedSubject, SchemaReference};
+use crate::store::queries::{self, NewSchema};
+use crate::store::VersionRecord;
+use schemata_compat::{check_compatibility, ParseOptions, ParsedSchema, SchemaType};
+use serde_json::Value;
+use std::sync::Arc;
+
+/// The body of register, lookup and compatibility requests, parsed.
+#[derive(Debug, Clone, Default)]
+pub struct SchemaRequest {
+    pub schema: String,
+    /// `None` = the field was absent (AVRO).
+    pub schema_type: Option<String>,
+    pub references: Vec<SchemaReference>,
+    pub metadata: Option<Value>,
+    pub rule_set: Option<Value>,
+    pub id: Option<i64>,
+    pub version: Option<i64>,
+}
+
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RegisterOptions {
+    /// `?normalize=`; `None` = take it from the config.
+    pub normalize: Option<bool>,
+    /// `?force=true`: skip the compatibility check.
+    pub force: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct Registered {
+    pub id: i64,
+    pub version: i64,
+    pub guid: String,
+    pub schema_type: SchemaType,
+    pub schema: String,
+    pub references: Vec<SchemaReference>,
+}
+
+/// A request turned into a parsed schema with its identity.
+pub(super) struct Candidate {
+    pub parsed: ParsedSchema,
+    pub schema_type: SchemaType,
+    pub references: ResolvedReferences,
+    pub metadata: Option<Value>,
+    pub rule_set: Option<Value>,
+    pub hash: String,
+    pub guid: String,
+}
+
+impl Candidate {
+    fn new_schema(&self) -> NewSchema<'_> {
+        NewSchema {
+            hash: &self.hash,
+            schema_type: self.schema_type,
+            schema: self.parsed.canonical(),
+            references: &self.references.direct,
+            metadata: self.metadata.as_ref(),
+            rule_set: self.rule_set.as_ref(),
+            guid: &self.guid,
+        }
+    }
+}
+
+pub(super) fn schema_type_of(request: &SchemaRequest) -> Result<SchemaType> {
+    match request.schema_type.as_deref() {
+        None | Some("") => Ok(SchemaType::Avro),
+        Some(name) => SchemaType::from_wire(name)
+            .ok_or_else(|| RegistryError::InvalidSchema(format!("Invalid schema type {name}"))),
+    }
+}
+
+impl Registry {
+    /// Parse a request into a candidate schema in `context`.
+    pub(super) async fn candidate(
+        &self,
+        context: &str,
+        request: &SchemaRequest,
+        options: ParseOptions,
+        new_registration: bool,
+    ) -> Result<Candidate> {
+        if request.schema.len() > self.settings.max_schema_bytes {
+            return Err(RegistryError::SchemaTooLarge);
+        }
+        if request.schema.trim().is_empty() {
+            return Err(RegistryError::InvalidSchema("Empty schema".into()));
+        }
+        let schema_type = schema_type_of(request)?;
+        let references = self
+            .resolve_references(context, &request.references, new_registration)
+            .await?;
+        let parsed =
+            ParsedSchema::parse(schema_type, &request.schema, &references.schemas, options)
+                .map_err(|e| {
+                    RegistryError::InvalidSchema(format!("Invalid schema {}: {e}", schema_type))
+                })?;
+        let identity = Identity {
+            schema_type,
+            canonical: parsed.canonical(),
+            references: &references.direct,
+            metadata: request.metadata.as_ref(),
+            rule_set: request.rule_set.as_ref(),
+        };
+        let (hash, guid) = (identity.hash(), identity.guid());
+        Ok(Candidate {
+            parsed,
+            schema_type,
+            references,
+            metadata: request.metadata.clone(),
+            rule_set: request.rule_set.clone(),
+            hash,
+            guid,
+        })
+    }
+
+    pub async fn register(
+        &self,
+        subject: &QualifiedSubject,
+        mut request: SchemaRequest,
+        options: RegisterOptions,
+    ) -> Result<Registered> {
+        subject.validate_for_register()?;
+        super::settings::validate_rule_set(request.rule_set.as_ref())?;
+        let config = self.effective_config(subject).await?;
+        let mode = self.effective_mode(subject).await?;
+        let import = mode.accepts_explicit_ids() || request.id.is_some();
+        let normalize = !import
+            && options
+                .normalize
+                .unwrap_or(config.normalize.unwrap_or(false));
+        let validate = !import && config.validate_new_schemas.unwrap_or(true);
+
+        // A metadata-only update re-uses the latest schema; data contracts merge config
+        // defaults and overrides (override > request > latest version > default).
+        let live = self.live_versions(subject).await?;
+        if request.schema.trim().is_empty() {
+            let latest = live
+                .last()
+                .ok_or_else(|| RegistryError::InvalidSchema("Empty schema".into()))?;
+            let record = self
+                .schema(&subject.context, latest.schema_id)
+                .await?
+                .ok_or(RegistryError::SchemaNotFound)?;
+            request.schema = record.record.schema.clone();
+            request.schema_type = Some(record.record.schema_type.as_str().into());
+            request.references = record.record.references.clone();
+            if request.metadata.is_none() {
+                request.metadata = record.record.metadata.clone();
+            }
+            if request.rule_set.is_none() {
+                request.rule_set = record.record.rule_set.clone();
+            }
+        }
+        request.metadata = config
+            .override_metadata
+            .clone()
+            .or(request.metadata)
+            .or(config.default_metadata.clone());
+        request.rule_set = config
+            .override_rule_set
+            .clone()
+            .or(request.rule_set)
+            .or(config.default_rule_set.clone());
+        super::settings::validate_rule_set(request.rule_set.as_ref())?;
+
+        let candidate = self
+            .candidate(
+                &subject.context,
+                &request,
+                ParseOptions {
+                    validate,
+                    normalize,
+                },
+                !import,
+            )
+            .await?;
+
+        // Fast path, before any mode check and without the lock: already registered.
+        if let Some(existing) = self.existing_version(subject, &candidate, &request).await? {
+            return Ok(existing);
+        }
+
+        if mode.is_read_only() {
+            return Err(RegistryError::OperationNotPermitted(format!(
+                "Subject {} in context {} is in read-only mode",
+                subject.name, subject.context
+            )));
+        }
+        if request.id.is_some() && !mode.accepts_explicit_ids() {
+            return Err(RegistryError::OperationNotPermitted(format!(
+                "Subject {} in context {} is not in import mode",
+                subject.name, subject.context
+            )));
+        }
+        if request.id.is_none() && mode.accepts_explicit_ids() {
+            return Err(RegistryError::OperationNotPermitted(format!(
+                "Subject {} in context {} is not in read-write mode",
+                subject.name, subject.context
+            )));
+        }
+
+        let mut tx = self
+            .store
+            .begin_subject_write(&subject.context, &subject.name)
+            .await?;
+        tx.ensure_context(&subject.context).await?;
+        let versions = queries::versions(&mut *tx.tx, &subject.context, &subject.name).await?;
+        let next_version = versions.iter().map(|v| v.version).max().unwrap_or(0) + 1;
+        let existing_id =
+            queries::schema_id_by_hash(&mut *tx.tx, &subject.context, &candidate.hash).await?;
+
+        if let (Some(existing), Some(requested)) = (existing_id, request.id) {
+            if existing != requested {
+                return Err(RegistryError::IdDoesNotMatch(existing, requested));
+            }
+        }
+        // Another writer may have registered it between the fast path and the lock.
+        if let Some(id) = existing_id {
+            if request.version.is_none_or(|v| v <= 0) {
+                if let Some(v) = versions
+                    .iter()
+                    .rev()
+                    .find(|v| !v.deleted && v.schema_id == id)
+                {
+                    return Ok(registered(v.version, id, &candidate));
+                }
+            }
+        }
+
+        if !import && !options.force {
+            let live: Vec<&VersionRecord> = versions.iter().filter(|v| !v.deleted).rev().collect();
+            self.ensure_compatible(subject, &config, &candidate.parsed, &live)
+                .await?;
+        }
+
+        let version = match request.version {
+            Some(v) if v > 0 => {
+                if import {
+                    if versions.iter().any(|existing| existing.version == v) {
+                        return Err(RegistryError::OperationNotPermitted(format!(
+                            "Overwrite new schema with version {v} in subject {} is not permitted.",
+                            subject.qualified()
+                        )));
+                    }
+                } else if v != next_version {
+                    return Err(RegistryError::InvalidSchema(
+                        "Version is not one more than previous version".into(),
+                    ));
+                }
+                v
+            }
+            _ => next_version,
+        };
+
+        let schema_id = match (existing_id, request.id) {
+            (Some(id), _) => id,
+            (None, Some(id)) => {
+                if queries::schema_by_id(&mut *tx.tx, &subject.context, id)
+                    .await?
+                    .is_some()
+                {
+                    return Err(RegistryError::OperationNotPermitted(format!(
+                        "Overwrite new schema with id {id} in context {} is not permitted.",
+                        subject.context
+                    )));
+                }
+                queries::insert_schema_row(
+                    &mut *tx.tx,
+                    &subject.context,
+                    id,
+                    &candidate.new_schema(),
+                )
+                .await?;
+                tx.raise_schema_id_floor(&subject.context, id).await?;
+                id
+            }
+            (None, None) => {
+                let id = tx.allocate_schema_id(&subject.context).await?;
+                let inserted = queries::insert_schema_row(
+                    &mut *tx.tx,
+                    &subject.context,
+                    id,
+                    &candidate.new_schema(),
+                )
+                .await?;
+                if inserted {
+                    id
+                } else {
+                    // The same schema was just committed under another subject: share its id.
+                    queries::schema_id_by_hash(&mut *tx.tx, &subject.context, &candidate.hash)
+                        .await?
+                        .ok_or(RegistryError::SchemaNotFound)?
+                }
+            }
+        };
+
+        // CSR drops older soft-deleted versions of this subject that carry the same id.
+        for old in versions
+            .iter()
+            .filter(|v| v.deleted && v.schema_id == schema_id)
+        {
+            let referenced = !queries::referrers(
+                &mut *tx.tx,
+                &subject.context,
+                &subject.name,
+                old.version,
+                true,
+            )
+            .await?
+            .is_empty();
+            if !referenced {
+                queries::remove_version(&mut *tx.tx, &subject.context, &subject.name, old.version)
+                    .await?;
+            }
+        }
+        queries::insert_version(
+            &mut *tx.tx,
+            &subject.context,
+            &subject.name,
+            version,
+            schema_id,
+        )
+        .await?;
+        for target in &candidate.references.targets {
+            queries::insert_reference(
+                &mut *tx.tx,
+                &subject.context,
+                schema_id,
+                (&target.0, &target.1, target.2),
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        metrics::counter!("schemata_schemas_registered_total").increment(1);
+        Ok(registered(version, schema_id, &candidate))
+    }
+
+    /// The live version of `subject` that already holds this exact schema, if any and if the
+    /// request does not ask for a different id or version.
+    async fn existing_version(
+        &self,
+        subject: &QualifiedSubject,
+        candidate: &Candidate,
+        request: &SchemaRequest,
+    ) -> Result<Option<Registered>> {
+        let found = queries::version_with_hash(
+            self.store.pool(),
+            &subject.context,
+            &subject.name,
+            &candidate.hash,
+            false,
+        )
+        .await?;
+        let Some(found) = found else { return Ok(None) };
+        let id_matches = request.id.is_none_or(|id| id == found.schema_id);
+        let version_matches = request.version.is_none_or(|v| v <= 0 || v == found.version);
+        if id_matches && version_matches {
+            if request.version == Some(-1) {
+                // `version: -1` means "only if it is the latest".
+                let live = self.live_versions(subject).await?;
+                if live.last().map(|v| v.version) != Some(found.version) {
+                    return Ok(None);
+                }
+            }
+            return Ok(Some(registered(found.version, found.schema_id, candidate)));
+        }
+        Ok(None)
+    }
+
+    /// `POST /subjects/{s}`: which version of the subject holds this schema.
+    pub async fn lookup(
+        &self,
+        subject: &QualifiedSubject,
+        request: &SchemaRequest,
+        normalize: Option<bool>,
+        include_deleted: bool,
+    ) -> Result<super::SubjectVersion> {
+        let (subject, versions) = self.locate(subject).await?;
+        let config = self.effective_config(&subject).await?;
+        let normalize = normalize.unwrap_or(config.normalize.unwrap_or(false));
+        let candidate = self
+            .candidate(
+                &subject.context,
+                request,
+                ParseOptions {
+                    validate: false,
+                    normalize,
+                },
+                false,
+            )
+            .await?;
+        if !versions.iter().any(|v| include_deleted || !v.deleted) {
+            return Err(RegistryError::SubjectNotFound(subject.qualified()));
+        }
+        let found = queries::version_with_hash(
+            self.store.pool(),
+            &subject.context,
+            &subject.name,
+            &candidate.hash,
+            include_deleted,
+        )
+        .await?
+        .ok_or(RegistryError::SchemaNotFound)?;
+        let schema = self
+            .schema(&subject.context, found.schema_id)
+            .await?
+            .ok_or(RegistryError::SchemaNotFound)?;
+        Ok(super::SubjectVersion {
+            subject,
+            version: found.version,
+            deleted: found.deleted,
+            schema,
+        })
+    }
+
+    /// Live versions of a subject, oldest first.
+    pub(super) async fn live_versions(
+        &self,
+        subject: &QualifiedSubject,
+    ) -> Result<Vec<VersionRecord>> {
+        let mut versions =
+            queries::versions(self.store.pool(), &subject.context, &subject.name).await?;
+        versions.retain(|v| !v.deleted);
+        Ok(versions)
+    }
+
+    /// Parsed schemas of the given versions, in the same order.
+    pub(super) async fn parsed_versions(
+        &self,
+        versions: &[&VersionRecord],
+    ) -> Result<Vec<Arc<ParsedSchema>>> {
+        let mut out = Vec::with_capacity(versions.len());
+        for v in versions {
+            let schema = self
+                .schema(&v.context, v.schema_id)
+                .await?
+                .ok_or(RegistryError::SchemaNotFound)?;
+            out.push(self.parsed(&schema).await?);
+        }
+        Ok(out)
+    }
+
+    /// Fail with 409 unless `new` passes the subject's level against its live history
+    /// (`live` newest first).
+    async fn ensure_compatible(
+        &self,
+        subject: &QualifiedSubject,
+        config: &super::settings::EffectiveConfig,
+        new: &ParsedSchema,
+        live: &[&VersionRecord],
+    ) -> Result<()> {
+        let parsed = self.parsed_versions(live).await?;
+        let previous: Vec<&ParsedSchema> = parsed.iter().map(|p| p.as_ref()).collect();
+        if let Err(failure) = check_compatibility(config.level, new, &previous) {
+            let old = live[failure.index];
+            let mut messages = failure.messages;
+            messages.extend(self.failure_context(old, config).await?);
+            return Err(RegistryError::Incompatible {
+                subject: subject.qualified(),
+                messages,
+            });
+        }
+        Ok(())
+    }
+}
+
+fn registered(version: i64, id: i64, candidate: &Candidate) -> Registered {
+    Registered {
+        id,
+        version,
+        guid: candidate.guid.clone(),
+        schema_type: candidate.schema_type,
+        schema: candidate.parsed.canonical().to_string(),
+        references: candidate.references.direct.clone(),
+    }
+}

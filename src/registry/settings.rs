@@ -1,0 +1,256 @@
+//! Config and mode: storage per scope and resolution along the chain
+//! subject → context (global for the default context) → `:.__GLOBAL:` → server default.
+
+use super::{Registry, RegistryError, Result};
+use crate::domain::{context_scope, Config, Mode, QualifiedSubject, GLOBAL_CONTEXT};
+use crate::store::queries;
+use schemata_compat::CompatibilityLevel;
+use serde_json::Value;
+use std::collections::HashSet;
+use std::str::FromStr;
+
+/// The config that applies to a subject, every field resolved.
+#[derive(Debug, Clone)]
+pub struct EffectiveConfig {
+    pub level: CompatibilityLevel,
+    pub config: Config,
+}
+
+impl std::ops::Deref for EffectiveConfig {
+    type Target = Config;
+    fn deref(&self) -> &Config {
+        &self.config
+    }
+}
+
+/// Scopes consulted for a subject, most specific first.
+fn chain(subject: &QualifiedSubject) -> Vec<String> {
+    let mut scopes = Vec::with_capacity(3);
+    if !subject.is_context_only() {
+        scopes.push(subject.qualified());
+    }
+    scopes.push(context_scope(&subject.context));
+    scopes.push(context_scope(GLOBAL_CONTEXT));
+    scopes.dedup();
+    scopes
+}
+
+impl Registry {
+    pub async fn effective_config(&self, subject: &QualifiedSubject) -> Result<EffectiveConfig> {
+        let mut merged = Config::default();
+        let mut level = None;
+        for scope in chain(subject) {
+            if let Some(config) = queries::get_config(self.store.pool(), &scope).await? {
+                if level.is_none() {
+                    level = config
+                        .compatibility_level
+                        .as_deref()
+                        .and_then(|l| CompatibilityLevel::from_str(l).ok());
+                }
+                merged = merged.merged_with(&config);
+            }
+        }
+        let level = level.unwrap_or(self.settings.default_compatibility);
+        merged.compatibility_level = Some(level.as_str().to_string());
+        Ok(EffectiveConfig {
+            level,
+            config: merged,
+        })
+    }
+
+    /// The config stored at exactly this scope (no fallback).
+    pub async fn config_at(&self, scope: &str) -> Result<Option<Config>> {
+        queries::get_config(self.store.pool(), scope).await
+    }
+
+    /// `GET /config`: the global config, or the server default.
+    pub async fn global_config(&self) -> Result<Config> {
+        let mut config = self.config_at("").await?.unwrap_or_default();
+        if config.compatibility_level.is_none() {
+            config.compatibility_level = Some(self.settings.default_compatibility.as_str().into());
+        }
+        Ok(config)
+    }
+
+    /// Partial update of the config at `subject`'s scope; returns the stored result.
+    pub async fn update_config(
+        &self,
+        subject: &QualifiedSubject,
+        update: Config,
+    ) -> Result<Config> {
+        subject.validate_for_write()?;
+        if let Some(level) = &update.compatibility_level {
+            CompatibilityLevel::from_str(level)
+                .map_err(|_| RegistryError::InvalidCompatibilityLevel)?;
+        }
+        for rules in [&update.default_rule_set, &update.override_rule_set] {
+            validate_rule_set(rules.as_ref())?;
+        }
+        self.ensure_writable(subject).await?;
+        let scope = subject.scope();
+        let mut tx = self.store.begin_write().await?;
+        let mut config = queries::get_config(&mut *tx.tx, &scope)
+            .await?
+            .unwrap_or_default();
+        config.apply(update);
+        if let Some(level) = &config.compatibility_level {
+            let level = CompatibilityLevel::from_str(level)
+                .map_err(|_| RegistryError::InvalidCompatibilityLevel)?;
+            config.compatibility_level = Some(level.as_str().to_string());
+        }
+        queries::put_config(&mut *tx.tx, &scope, &config).await?;
+        tx.commit().await?;
+        Ok(config)
+    }
+
+    /// Remove the config at a scope; returns what was there.
+    pub async fn delete_config(&self, subject: &QualifiedSubject) -> Result<Option<Config>> {
+        self.ensure_writable(subject).await?;
+        let scope = subject.scope();
+        let mut tx = self.store.begin_write().await?;
+        let old = queries::get_config(&mut *tx.tx, &scope).await?;
+        queries::delete_config(&mut *tx.tx, &scope).await?;
+        tx.commit().await?;
+        Ok(old)
+    }
+
+    pub async fn effective_mode(&self, subject: &QualifiedSubject) -> Result<Mode> {
+        // A global READONLY_OVERRIDE beats every subject-level mode.
+        let global = self.mode_at("").await?;
+        if global == Some(Mode::ReadOnlyOverride) {
+            return Ok(Mode::ReadOnlyOverride);
+        }
+        for scope in chain(subject) {
+            if let Some(mode) = self.mode_at(&scope).await? {
+                return Ok(mode);
+            }
+        }
+        Ok(Mode::ReadWrite)
+    }
+
+    pub async fn mode_at(&self, scope: &str) -> Result<Option<Mode>> {
+        Ok(queries::get_mode(self.store.pool(), scope)
+            .await?
+            .and_then(|m| Mode::parse(&m)))
+    }
+
+    /// Set the mode of a scope. Switching to IMPORT needs an empty scope unless forced.
+    pub async fn set_mode(
+        &self,
+        subject: &QualifiedSubject,
+        mode: Mode,
+        force: bool,
+    ) -> Result<()> {
+        subject.validate_for_write()?;
+        let scope = subject.scope();
+        if mode == Mode::Forward && !scope.is_empty() {
+            return Err(RegistryError::InvalidMode(
+                "Forward mode only supported on global level".into(),
+            ));
+        }
+        if mode == Mode::Import && !force {
+            let current = self.effective_mode(subject).await?;
+            if current != Mode::Import && self.scope_has_live_subjects(subject).await? {
+                return Err(RegistryError::OperationNotPermitted(
+                    "Cannot import since found existing subjects".into(),
+                ));
+            }
+        }
+        let mut tx = self.store.begin_write().await?;
+        queries::put_mode(&mut *tx.tx, &scope, mode.as_str()).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Remove the mode of a scope (and, with `recursive`, of every subject in a context).
+    pub async fn delete_mode(
+        &self,
+        subject: &QualifiedSubject,
+        recursive: bool,
+    ) -> Result<Option<Mode>> {
+        let scope = subject.scope();
+        let old = self.mode_at(&scope).await?;
+        let mut tx = self.store.begin_write().await?;
+        queries::delete_mode(&mut *tx.tx, &scope).await?;
+        if recursive && subject.is_context_only() && !subject.is_default_context() {
+            queries::delete_modes_with_prefix(&mut *tx.tx, &scope).await?;
+        }
+        tx.commit().await?;
+        Ok(old)
+    }
+
+    async fn scope_has_live_subjects(&self, subject: &QualifiedSubject) -> Result<bool> {
+        let subjects = queries::subjects(self.store.pool()).await?;
+        Ok(subjects.iter().any(|s| {
+            !s.all_deleted
+                && if subject.is_context_only() {
+                    subject.scope().is_empty() || s.context == subject.context
+                } else {
+                    s.context == subject.context && s.subject == subject.name
+                }
+        }))
+    }
+
+    /// Config and data writes are refused in read-only modes.
+    pub(super) async fn ensure_writable(&self, subject: &QualifiedSubject) -> Result<()> {
+        if self.effective_mode(subject).await?.is_read_only() {
+            return Err(RegistryError::OperationNotPermitted(format!(
+                "Subject {} in context {} is in read-only mode",
+                subject.name, subject.context
+            )));
+        }
+        Ok(())
+    }
+}
+
+/// CSR's rule-set checks (42210): rule names unique and present, kinds and modes valid for
+/// the rule's category.
+pub fn validate_rule_set(rule_set: Option<&Value>) -> Result<()> {
+    let Some(rule_set) = rule_set else {
+        return Ok(());
+    };
+    if rule_set.is_null() {
+        return Ok(());
+    }
+    let invalid = |msg: String| RegistryError::InvalidRuleSet(msg);
+    let object = rule_set
+        .as_object()
+        .ok_or_else(|| invalid("ruleSet must be an object".into()))?;
+    let mut names = HashSet::new();
+    for (category, modes) in [
+        ("migrationRules", &["UPGRADE", "DOWNGRADE", "UPDOWN"][..]),
+        ("domainRules", &["WRITE", "READ", "WRITEREAD"][..]),
+        ("encodingRules", &["WRITE", "READ", "WRITEREAD"][..]),
+    ] {
+        let Some(rules) = object.get(category) else {
+            continue;
+        };
+        if rules.is_null() {
+            continue;
+        }
+        let rules = rules
+            .as_array()
+            .ok_or_else(|| invalid(format!("{category} must be a list")))?;
+        for rule in rules {
+            let name = rule.get("name").and_then(Value::as_str).unwrap_or_default();
+            if name.is_empty() {
+                return Err(invalid("Rule name is missing".into()));
+            }
+            if !names.insert(name.to_string()) {
+                return Err(invalid(format!("Found rule with duplicate name '{name}'")));
+            }
+            if let Some(kind) = rule.get("kind").and_then(Value::as_str) {
+                if kind != "TRANSFORM" && kind != "CONDITION" {
+                    return Err(invalid(format!("Invalid kind '{kind}' for rule '{name}'")));
+                }
+            }
+            let mode = rule.get("mode").and_then(Value::as_str).unwrap_or_default();
+            if !modes.contains(&mode) {
+                return Err(invalid(format!(
+                    "Invalid mode '{mode}' for rule '{name}' in {category}"
+                )));
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,169 @@
+//! Persistence: one `Store` over `sqlx::Any`, so the same queries run on PostgreSQL and on an
+//! embedded SQLite file. What differs between the two (locking, schema-id allocation,
+//! migrations, connection set-up) lives in `postgres.rs` and `sqlite.rs`.
+//!
+//! All integers are i64 and flags are 0/1 integers in both dialects, which is what lets one
+//! set of queries decode identically through `Any`.
+
+mod postgres;
+pub mod queries;
+mod sqlite;
+
+pub use queries::{SchemaRecord, SubjectSummary, VersionRecord};
+
+use crate::registry::Result;
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::{Any, AnyPool, Transaction};
+use std::str::FromStr;
+use std::time::Duration;
+use tokio::sync::{Mutex, MutexGuard};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dialect {
+    Postgres,
+    Sqlite,
+}
+
+pub struct Store {
+    pool: AnyPool,
+    dialect: Dialect,
+    /// SQLite allows one writer at a time; taking this before `BEGIN` makes writers queue
+    /// in-process instead of failing with SQLITE_BUSY.
+    sqlite_writer: Mutex<()>,
+}
+
+impl Store {
+    /// Connect, create the SQLite file if needed, and apply the embedded migrations.
+    pub async fn connect(url: &str, max_connections: u32) -> anyhow::Result<Store> {
+        sqlx::any::install_default_drivers();
+        let dialect = if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            Dialect::Postgres
+        } else if url.starts_with("sqlite:") {
+            Dialect::Sqlite
+        } else {
+            anyhow::bail!("unsupported database URL (use postgres://... or sqlite://...): {url}");
+        };
+        let url = match dialect {
+            Dialect::Sqlite => sqlite::connection_url(url),
+            Dialect::Postgres => url.to_string(),
+        };
+        let options = AnyConnectOptions::from_str(&url)?;
+        let pool_options = AnyPoolOptions::new()
+            .max_connections(max_connections)
+            .acquire_timeout(Duration::from_secs(10));
+        let pool = match dialect {
+            Dialect::Sqlite => {
+                sqlite::configure_pool(pool_options)
+                    .connect_with(options)
+                    .await?
+            }
+            Dialect::Postgres => pool_options.connect_with(options).await?,
+        };
+        match dialect {
+            Dialect::Postgres => postgres::migrate(&pool).await?,
+            Dialect::Sqlite => sqlite::migrate(&pool).await?,
+        }
+        Ok(Store {
+            pool,
+            dialect,
+            sqlite_writer: Mutex::new(()),
+        })
+    }
+
+    pub fn dialect(&self) -> Dialect {
+        self.dialect
+    }
+
+    pub fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+
+    /// Start a write transaction that holds the lock for `(context, subject)` until it ends:
+    /// a Postgres advisory lock (so two server processes on one database serialise too), or
+    /// SQLite's single-writer slot.
+    pub async fn begin_subject_write(&self, context: &str, subject: &str) -> Result<WriteTx<'_>> {
+        let guard = match self.dialect {
+            Dialect::Sqlite => Some(self.sqlite_writer.lock().await),
+            Dialect::Postgres => None,
+        };
+        let mut tx = self.pool.begin().await?;
+        if self.dialect == Dialect::Postgres {
+            postgres::lock_subject(&mut tx, context, subject).await?;
+        }
+        Ok(WriteTx {
+            tx,
+            dialect: self.dialect,
+            _guard: guard,
+        })
+    }
+
+    /// A write transaction with no subject lock (config, mode, whole-context operations).
+    pub async fn begin_write(&self) -> Result<WriteTx<'_>> {
+        let guard = match self.dialect {
+            Dialect::Sqlite => Some(self.sqlite_writer.lock().await),
+            Dialect::Postgres => None,
+        };
+        let tx = self.pool.begin().await?;
+        Ok(WriteTx {
+            tx,
+            dialect: self.dialect,
+            _guard: guard,
+        })
+    }
+}
+
+/// An open write transaction; dropping it without `commit` rolls back, so an error anywhere
+/// in a registration leaves nothing half-written.
+pub struct WriteTx<'a> {
+    pub(crate) tx: Transaction<'static, Any>,
+    dialect: Dialect,
+    _guard: Option<MutexGuard<'a, ()>>,
+}
+
+impl WriteTx<'_> {
+    pub async fn commit(self) -> Result<()> {
+        self.tx.commit().await?;
+        Ok(())
+    }
+
+    /// Make sure a context exists (recorded on its first registration).
+    pub async fn ensure_context(&mut self, context: &str) -> Result<()> {
+        match self.dialect {
+            Dialect::Postgres => postgres::ensure_context(&mut self.tx, context).await,
+            Dialect::Sqlite => sqlite::ensure_context(&mut self.tx, context).await,
+        }
+    }
+
+    /// A fresh schema id in `context`, never handed out before.
+    pub async fn allocate_schema_id(&mut self, context: &str) -> Result<i64> {
+        loop {
+            let id = match self.dialect {
+                Dialect::Postgres => postgres::next_schema_id(&mut self.tx, context).await?,
+                Dialect::Sqlite => sqlite::next_schema_id(&mut self.tx, context).await?,
+            };
+            // Imported schemas carry their own ids; skip any the counter would collide with.
+            if queries::schema_by_id(&mut *self.tx, context, id)
+                .await?
+                .is_none()
+            {
+                return Ok(id);
+            }
+        }
+    }
+
+    /// After an import with an explicit id, keep the counter above it.
+    pub async fn raise_schema_id_floor(&mut self, context: &str, id: i64) -> Result<()> {
+        match self.dialect {
+            Dialect::Postgres => postgres::raise_id_floor(&mut self.tx, context, id).await,
+            Dialect::Sqlite => sqlite::raise_id_floor(&mut self.tx, context, id).await,
+        }
+    }
+}
+
+/// Milliseconds since the epoch, the `ts` CSR reports.
+pub fn now_millis() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}

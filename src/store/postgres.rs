@@ -1,0 +1,79 @@
+//! PostgreSQL specifics: advisory locks per subject, one sequence per context.
+
+use crate::registry::Result;
+use sha2::{Digest, Sha256};
+use sqlx::{Any, AnyPool, AssertSqlSafe, Row, Transaction};
+
+pub async fn migrate(pool: &AnyPool) -> anyhow::Result<()> {
+    sqlx::migrate!("./migrations/postgres").run(pool).await?;
+    Ok(())
+}
+
+/// Serialise writers of one subject across connections and processes until commit.
+pub async fn lock_subject(
+    tx: &mut Transaction<'static, Any>,
+    context: &str,
+    subject: &str,
+) -> Result<()> {
+    let digest = Sha256::digest(format!("{context}\u{0}{subject}").as_bytes());
+    let key = i64::from_be_bytes(digest[..8].try_into().expect("8 bytes"));
+    sqlx::query("SELECT pg_advisory_xact_lock($1)")
+        .bind(key)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+async fn sequence_of(tx: &mut Transaction<'static, Any>, context: &str) -> Result<String> {
+    let row = sqlx::query("SELECT id_sequence FROM contexts WHERE name = $1")
+        .bind(context)
+        .fetch_one(&mut **tx)
+        .await?;
+    Ok(row.try_get(0)?)
+}
+
+pub async fn ensure_context(tx: &mut Transaction<'static, Any>, context: &str) -> Result<()> {
+    let inserted = sqlx::query(
+        "INSERT INTO contexts (name, id_sequence, created_at) \
+         VALUES ($1, 'schema_id_seq_' || nextval('context_seq'), $2) ON CONFLICT (name) DO NOTHING",
+    )
+    .bind(context)
+    .bind(crate::store::now_millis())
+    .execute(&mut **tx)
+    .await?;
+    if inserted.rows_affected() > 0 {
+        let sequence = sequence_of(tx, context).await?;
+        // The name is ours (schema_id_seq_<n>), never user input, so formatting it is safe.
+        sqlx::query(AssertSqlSafe(format!(
+            "CREATE SEQUENCE IF NOT EXISTS {sequence}"
+        )))
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(())
+}
+
+pub async fn next_schema_id(tx: &mut Transaction<'static, Any>, context: &str) -> Result<i64> {
+    let sequence = sequence_of(tx, context).await?;
+    let row = sqlx::query("SELECT nextval($1::regclass)")
+        .bind(sequence)
+        .fetch_one(&mut **tx)
+        .await?;
+    Ok(row.try_get(0)?)
+}
+
+pub async fn raise_id_floor(
+    tx: &mut Transaction<'static, Any>,
+    context: &str,
+    id: i64,
+) -> Result<()> {
+    let sequence = sequence_of(tx, context).await?;
+    sqlx::query(
+        "SELECT setval($1::regclass, GREATEST($2, COALESCE(pg_sequence_last_value($1::regclass), 0)))",
+    )
+    .bind(sequence)
+    .bind(id)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}

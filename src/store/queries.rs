@@ -1,0 +1,488 @@
+//! The SQL, written once for both dialects. Read queries take any executor, so the same
+//! function serves the pool (plain reads) and an open transaction (reads under the lock).
+
+use crate::domain::{Config, SchemaReference};
+use crate::registry::Result;
+use schemata_compat::SchemaType;
+use sqlx::any::AnyRow;
+use sqlx::{Any, AssertSqlSafe, Executor, Row};
+
+/// One distinct schema of a context.
+#[derive(Debug, Clone)]
+pub struct SchemaRecord {
+    pub context: String,
+    pub id: i64,
+    pub hash: String,
+    pub schema_type: SchemaType,
+    pub schema: String,
+    pub references: Vec<SchemaReference>,
+    pub metadata: Option<serde_json::Value>,
+    pub rule_set: Option<serde_json::Value>,
+    pub guid: String,
+    pub created_at: i64,
+}
+
+/// One version of a subject.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VersionRecord {
+    pub context: String,
+    pub subject: String,
+    pub version: i64,
+    pub schema_id: i64,
+    pub deleted: bool,
+    pub created_at: i64,
+}
+
+#[derive(Debug, Clone)]
+pub struct SubjectSummary {
+    pub context: String,
+    pub subject: String,
+    pub all_deleted: bool,
+}
+
+/// Everything needed to insert a schema row.
+pub struct NewSchema<'a> {
+    pub hash: &'a str,
+    pub schema_type: SchemaType,
+    pub schema: &'a str,
+    pub references: &'a [SchemaReference],
+    pub metadata: Option<&'a serde_json::Value>,
+    pub rule_set: Option<&'a serde_json::Value>,
+    pub guid: &'a str,
+}
+
+const SCHEMA_COLUMNS: &str =
+    "context, id, hash, schema_type, schema_text, refs, metadata, rule_set, guid, created_at";
+const VERSION_COLUMNS: &str = "context, subject, version, schema_id, deleted, created_at";
+
+fn json_column(row: &AnyRow, index: usize) -> Result<Option<serde_json::Value>> {
+    let text: Option<String> = row.try_get(index)?;
+    Ok(text.and_then(|t| serde_json::from_str(&t).ok()))
+}
+
+fn schema_from_row(row: &AnyRow) -> Result<SchemaRecord> {
+    let schema_type: String = row.try_get(3)?;
+    let refs: String = row.try_get(5)?;
+    Ok(SchemaRecord {
+        context: row.try_get(0)?,
+        id: row.try_get(1)?,
+        hash: row.try_get(2)?,
+        schema_type: SchemaType::from_wire(&schema_type).unwrap_or(SchemaType::Avro),
+        schema: row.try_get(4)?,
+        references: serde_json::from_str(&refs).unwrap_or_default(),
+        metadata: json_column(row, 6)?,
+        rule_set: json_column(row, 7)?,
+        guid: row.try_get(8)?,
+        created_at: row.try_get(9)?,
+    })
+}
+
+fn version_from_row(row: &AnyRow) -> Result<VersionRecord> {
+    let deleted: i64 = row.try_get(4)?;
+    Ok(VersionRecord {
+        context: row.try_get(0)?,
+        subject: row.try_get(1)?,
+        version: row.try_get(2)?,
+        schema_id: row.try_get(3)?,
+        deleted: deleted != 0,
+        created_at: row.try_get(5)?,
+    })
+}
+
+pub async fn schema_by_id<'e, E: Executor<'e, Database = Any>>(
+    e: E,
+    context: &str,
+    id: i64,
+) -> Result<Option<SchemaRecord>> {
+    let sql = format!("SELECT {SCHEMA_COLUMNS} FROM schemas WHERE context = $1 AND id = $2");
+    let row = sqlx::query(AssertSqlSafe(sql))
+        .bind(context)
+        .bind(id)
+        .fetch_optional(e)
+        .await?;
+    row.as_ref().map(schema_from_row).transpose()
+}
+
+pub async fn schema_id_by_hash<'e, E: Executor<'e, Database = Any>>(
+    e: E,
+    context: &str,
+    hash: &str,
+) -> Result<Option<i64>> {
+    let row = sqlx::query("SELECT id FROM schemas WHERE context = $1 AND hash = $2")
+        .bind(context)
+        .bind(hash)
+        .fetch_optional(e)
+        .await?;
+    Ok(row.map(|r| r.try_get(0)).transpose()?)
+}
+
+/// Schemas with this guid, the default context first.
+pub async fn schemas_by_guid<'e, E: Executor<'e, Database = Any>>(
+    e: E,
+    guid: &str,
+) -> Result<Vec<SchemaRecord>> {
+    let sql = format!(
+        "SELECT {SCHEMA_COLUMNS} FROM schemas WHERE guid = $1 \
+         ORDER BY CASE WHEN context = '.' THEN 0 ELSE 1 END, context, id"
+    );
+    let rows = sqlx::query(AssertSqlSafe(sql))
+        .bind(guid)
+        .fetch_all(e)
+        .await?;
+    rows.iter().map(schema_from_row).collect()
+}
+
+pub async fn max_schema_id<'e, E: Executor<'e, Database = Any>>(
+    e: E,
+    context: &str,
+) -> Result<i64> {
+    let row = sqlx::query("SELECT COALESCE(MAX(id), 0) FROM schemas WHERE context = $1")
+        .bind(context)
+        .fetch_one(e)
+        .await?;
+    Ok(row.try_get(0)?)
+}
+
+/// All versions of a subject, soft-deleted included, ascending.
+pub async fn versions<'e, E: Executor<'e, Database = Any>>(
+    e: E,
+    context: &str,
+    subject: &str,
+) -> Result<Vec<VersionRecord>> {
+    let sql = format!(
+        "SELECT {VERSION_COLUMNS} FROM subject_versions WHERE context = $1 AND subject = $2 ORDER BY version"
+    );
+    let rows = sqlx::query(AssertSqlSafe(sql))
+        .bind(context)
+        .bind(subject)
+        .fetch_all(e)
+        .await?;
+    rows.iter().map(version_from_row).collect()
+}
+
+/// The newest version of a subject whose schema has this identity hash.
+pub async fn version_with_hash<'e, E: Executor<'e, Database = Any>>(
+    e: E,
+    context: &str,
+    subject: &str,
+    hash: &str,
+    include_deleted: bool,
+) -> Result<Option<VersionRecord>> {
+    let row = sqlx::query(
+        "SELECT v.context, v.subject, v.version, v.schema_id, v.deleted, v.created_at \
+         FROM subject_versions v JOIN schemas s ON s.context = v.context AND s.id = v.schema_id \
+         WHERE v.context = $1 AND v.subject = $2 AND s.hash = $3 AND (v.deleted = 0 OR $4 = 1) \
+         ORDER BY v.version DESC LIMIT 1",
+    )
+    .bind(context)
+    .bind(subject)
+    .bind(hash)
+    .bind(include_deleted as i64)
+    .fetch_optional(e)
+    .await?;
+    row.as_ref().map(version_from_row).transpose()
+}
+
+/// Every (subject, version) that carries a schema id, ascending.
+pub async fn versions_of_schema<'e, E: Executor<'e, Database = Any>>(
+    e: E,
+    context: &str,
+    id: i64,
+) -> Result<Vec<VersionRecord>> {
+    let sql = format!(
+        "SELECT {VERSION_COLUMNS} FROM subject_versions WHERE context = $1 AND schema_id = $2 \
+         ORDER BY subject, version"
+    );
+    let rows = sqlx::query(AssertSqlSafe(sql))
+        .bind(context)
+        .bind(id)
+        .fetch_all(e)
+        .await?;
+    rows.iter().map(version_from_row).collect()
+}
+
+/// Every version of every subject (optionally of one context), with its schema.
+pub async fn all_versions<'e, E: Executor<'e, Database = Any>>(
+    e: E,
+    context: Option<&str>,
+) -> Result<Vec<VersionRecord>> {
+    let sql = format!(
+        "SELECT {VERSION_COLUMNS} FROM subject_versions WHERE ($1 = '' OR context = $1) \
+         ORDER BY context, subject, version"
+    );
+    let rows = sqlx::query(AssertSqlSafe(sql))
+        .bind(context.unwrap_or(""))
+        .fetch_all(e)
+        .await?;
+    rows.iter().map(version_from_row).collect()
+}
+
+pub async fn subjects<'e, E: Executor<'e, Database = Any>>(e: E) -> Result<Vec<SubjectSummary>> {
+    let rows = sqlx::query(
+        "SELECT context, subject, MIN(deleted) FROM subject_versions GROUP BY context, subject",
+    )
+    .fetch_all(e)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            let min_deleted: i64 = r.try_get(2)?;
+            Ok(SubjectSummary {
+                context: r.try_get(0)?,
+                subject: r.try_get(1)?,
+                all_deleted: min_deleted != 0,
+            })
+        })
+        .collect()
+}
+
+/// Contexts other than the default one in which a subject name has versions.
+pub async fn contexts_with_subject<'e, E: Executor<'e, Database = Any>>(
+    e: E,
+    subject: &str,
+) -> Result<Vec<String>> {
+    let rows = sqlx::query(
+        "SELECT DISTINCT context FROM subject_versions WHERE subject = $1 AND context <> '.' ORDER BY context",
+    )
+    .bind(subject)
+    .fetch_all(e)
+    .await?;
+    rows.iter().map(|r| Ok(r.try_get(0)?)).collect()
+}
+
+pub async fn contexts<'e, E: Executor<'e, Database = Any>>(e: E) -> Result<Vec<String>> {
+    let rows = sqlx::query("SELECT name FROM contexts ORDER BY name")
+        .fetch_all(e)
+        .await?;
+    rows.iter().map(|r| Ok(r.try_get(0)?)).collect()
+}
+
+pub async fn context_has_versions<'e, E: Executor<'e, Database = Any>>(
+    e: E,
+    context: &str,
+) -> Result<bool> {
+    let row = sqlx::query("SELECT COUNT(*) FROM subject_versions WHERE context = $1")
+        .bind(context)
+        .fetch_one(e)
+        .await?;
+    let n: i64 = row.try_get(0)?;
+    Ok(n > 0)
+}
+
+/// Ids of schemas that reference (context, subject, version) and are still used by a version
+/// (a live one unless `include_deleted`).
+pub async fn referrers<'e, E: Executor<'e, Database = Any>>(
+    e: E,
+    context: &str,
+    subject: &str,
+    version: i64,
+    include_deleted: bool,
+) -> Result<Vec<i64>> {
+    let rows = sqlx::query(
+        "SELECT DISTINCT r.schema_id FROM schema_references r \
+         WHERE r.ref_context = $1 AND r.ref_subject = $2 AND r.ref_version = $3 \
+         AND EXISTS (SELECT 1 FROM subject_versions v WHERE v.context = r.context \
+                     AND v.schema_id = r.schema_id AND (v.deleted = 0 OR $4 = 1) \
+                     AND NOT (v.context = r.ref_context AND v.subject = r.ref_subject)) \
+         ORDER BY r.schema_id",
+    )
+    .bind(context)
+    .bind(subject)
+    .bind(version)
+    .bind(include_deleted as i64)
+    .fetch_all(e)
+    .await?;
+    rows.iter().map(|r| Ok(r.try_get(0)?)).collect()
+}
+
+pub async fn insert_schema_row<'e, E: Executor<'e, Database = Any>>(
+    e: E,
+    context: &str,
+    id: i64,
+    schema: &NewSchema<'_>,
+) -> Result<bool> {
+    let refs = serde_json::to_string(schema.references).unwrap_or_else(|_| "[]".into());
+    let result = sqlx::query(
+        "INSERT INTO schemas (context, id, hash, schema_type, schema_text, refs, metadata, rule_set, guid, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (context, hash) DO NOTHING",
+    )
+    .bind(context)
+    .bind(id)
+    .bind(schema.hash)
+    .bind(schema.schema_type.as_str())
+    .bind(schema.schema)
+    .bind(refs)
+    .bind(schema.metadata.map(|m| m.to_string()))
+    .bind(schema.rule_set.map(|r| r.to_string()))
+    .bind(schema.guid)
+    .bind(crate::store::now_millis())
+    .execute(e)
+    .await?;
+    Ok(result.rows_affected() > 0)
+}
+
+pub async fn insert_version<'e, E: Executor<'e, Database = Any>>(
+    e: E,
+    context: &str,
+    subject: &str,
+    version: i64,
+    schema_id: i64,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO subject_versions (context, subject, version, schema_id, deleted, created_at) \
+         VALUES ($1, $2, $3, $4, 0, $5)",
+    )
+    .bind(context)
+    .bind(subject)
+    .bind(version)
+    .bind(schema_id)
+    .bind(crate::store::now_millis())
+    .execute(e)
+    .await?;
+    Ok(())
+}
+
+pub async fn insert_reference<'e, E: Executor<'e, Database = Any>>(
+    e: E,
+    context: &str,
+    schema_id: i64,
+    target: (&str, &str, i64),
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO schema_references (context, schema_id, ref_context, ref_subject, ref_version) \
+         VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
+    )
+    .bind(context)
+    .bind(schema_id)
+    .bind(target.0)
+    .bind(target.1)
+    .bind(target.2)
+    .execute(e)
+    .await?;
+    Ok(())
+}
+
+pub async fn mark_deleted<'e, E: Executor<'e, Database = Any>>(
+    e: E,
+    context: &str,
+    subject: &str,
+    version: i64,
+) -> Result<()> {
+    sqlx::query("UPDATE subject_versions SET deleted = 1 WHERE context = $1 AND subject = $2 AND version = $3")
+        .bind(context)
+        .bind(subject)
+        .bind(version)
+        .execute(e)
+        .await?;
+    Ok(())
+}
+
+pub async fn remove_version<'e, E: Executor<'e, Database = Any>>(
+    e: E,
+    context: &str,
+    subject: &str,
+    version: i64,
+) -> Result<()> {
+    sqlx::query(
+        "DELETE FROM subject_versions WHERE context = $1 AND subject = $2 AND version = $3",
+    )
+    .bind(context)
+    .bind(subject)
+    .bind(version)
+    .execute(e)
+    .await?;
+    Ok(())
+}
+
+pub async fn get_config<'e, E: Executor<'e, Database = Any>>(
+    e: E,
+    scope: &str,
+) -> Result<Option<Config>> {
+    let row = sqlx::query("SELECT config FROM configs WHERE scope = $1")
+        .bind(scope)
+        .fetch_optional(e)
+        .await?;
+    Ok(row
+        .map(|r| r.try_get::<String, _>(0))
+        .transpose()?
+        .and_then(|text| serde_json::from_str(&text).ok()))
+}
+
+pub async fn put_config<'e, E: Executor<'e, Database = Any>>(
+    e: E,
+    scope: &str,
+    config: &Config,
+) -> Result<()> {
+    let text = serde_json::to_string(config).unwrap_or_else(|_| "{}".into());
+    sqlx::query("INSERT INTO configs (scope, config) VALUES ($1, $2) ON CONFLICT (scope) DO UPDATE SET config = excluded.config")
+        .bind(scope)
+        .bind(text)
+        .execute(e)
+        .await?;
+    Ok(())
+}
+
+pub async fn delete_config<'e, E: Executor<'e, Database = Any>>(e: E, scope: &str) -> Result<()> {
+    sqlx::query("DELETE FROM configs WHERE scope = $1")
+        .bind(scope)
+        .execute(e)
+        .await?;
+    Ok(())
+}
+
+pub async fn get_mode<'e, E: Executor<'e, Database = Any>>(
+    e: E,
+    scope: &str,
+) -> Result<Option<String>> {
+    let row = sqlx::query("SELECT mode FROM modes WHERE scope = $1")
+        .bind(scope)
+        .fetch_optional(e)
+        .await?;
+    Ok(row.map(|r| r.try_get(0)).transpose()?)
+}
+
+pub async fn put_mode<'e, E: Executor<'e, Database = Any>>(
+    e: E,
+    scope: &str,
+    mode: &str,
+) -> Result<()> {
+    sqlx::query("INSERT INTO modes (scope, mode) VALUES ($1, $2) ON CONFLICT (scope) DO UPDATE SET mode = excluded.mode")
+        .bind(scope)
+        .bind(mode)
+        .execute(e)
+        .await?;
+    Ok(())
+}
+
+pub async fn delete_mode<'e, E: Executor<'e, Database = Any>>(e: E, scope: &str) -> Result<()> {
+    sqlx::query("DELETE FROM modes WHERE scope = $1")
+        .bind(scope)
+        .execute(e)
+        .await?;
+    Ok(())
+}
+
+/// Scopes with a mode set inside a context (for `DELETE /mode?recursive=true`).
+pub async fn delete_modes_with_prefix<'e, E: Executor<'e, Database = Any>>(
+    e: E,
+    prefix: &str,
+) -> Result<()> {
+    sqlx::query("DELETE FROM modes WHERE scope LIKE $1")
+        .bind(format!("{prefix}%"))
+        .execute(e)
+        .await?;
+    Ok(())
+}
+
+pub async fn delete_context<'e, E: Executor<'e, Database = Any>>(
+    e: E,
+    context: &str,
+) -> Result<()> {
+    sqlx::query(
+        "DELETE FROM contexts WHERE name = $1 AND name <> '.' \
+                 AND NOT EXISTS (SELECT 1 FROM schemas WHERE context = $1)",
+    )
+    .bind(context)
+    .execute(e)
+    .await?;
+    Ok(())
+}

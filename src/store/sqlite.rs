@@ -1,0 +1,72 @@
+//! SQLite specifics: file creation, WAL, and a per-context id counter row (SQLite has one
+//! writer at a time, so a counter row costs nothing there).
+
+use crate::registry::Result;
+use sqlx::any::AnyPoolOptions;
+use sqlx::{Any, AnyPool, Executor, Row, Transaction};
+
+/// `sqlite://file.db` → create the file on first start (`mode=rwc`).
+pub fn connection_url(url: &str) -> String {
+    if url.contains("mode=") || url.contains(":memory:") {
+        url.to_string()
+    } else if url.contains('?') {
+        format!("{url}&mode=rwc")
+    } else {
+        format!("{url}?mode=rwc")
+    }
+}
+
+pub fn configure_pool(options: AnyPoolOptions) -> AnyPoolOptions {
+    options.after_connect(|conn, _| {
+        Box::pin(async move {
+            // WAL lets readers proceed while the single writer commits; the busy timeout
+            // covers the checkpoint windows.
+            conn.execute("PRAGMA journal_mode = WAL").await?;
+            conn.execute("PRAGMA synchronous = NORMAL").await?;
+            conn.execute("PRAGMA busy_timeout = 10000").await?;
+            conn.execute("PRAGMA foreign_keys = ON").await?;
+            Ok(())
+        })
+    })
+}
+
+pub async fn migrate(pool: &AnyPool) -> anyhow::Result<()> {
+    sqlx::migrate!("./migrations/sqlite").run(pool).await?;
+    Ok(())
+}
+
+pub async fn ensure_context(tx: &mut Transaction<'static, Any>, context: &str) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO contexts (name, id_sequence, created_at) VALUES ($1, 'ctx:' || $1, $2) \
+         ON CONFLICT (name) DO NOTHING",
+    )
+    .bind(context)
+    .bind(crate::store::now_millis())
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+pub async fn next_schema_id(tx: &mut Transaction<'static, Any>, context: &str) -> Result<i64> {
+    let row = sqlx::query(
+        "UPDATE contexts SET next_schema_id = next_schema_id + 1 WHERE name = $1 \
+         RETURNING next_schema_id - 1",
+    )
+    .bind(context)
+    .fetch_one(&mut **tx)
+    .await?;
+    Ok(row.try_get(0)?)
+}
+
+pub async fn raise_id_floor(
+    tx: &mut Transaction<'static, Any>,
+    context: &str,
+    id: i64,
+) -> Result<()> {
+    sqlx::query("UPDATE contexts SET next_schema_id = MAX(next_schema_id, $2 + 1) WHERE name = $1")
+        .bind(context)
+        .bind(id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
