@@ -330,3 +330,44 @@ fn normalized_schema_with_references_keeps_full_reference_names() {
         r#"{"type":"record","name":"com.acme.C","fields":[{"name":"a","type":"com.acme.Address"}]}"#
     );
 }
+
+/// `n` references, each a record whose field is the previous one.
+fn chain(n: usize) -> Vec<ResolvedReference> {
+    let mut refs = vec![reference(
+        "c.L0",
+        r#"{"type":"record","name":"L0","namespace":"c","fields":[{"name":"v","type":"int"}]}"#,
+    )];
+    for i in 1..n {
+        refs.push(reference(
+            &format!("c.L{i}"),
+            &format!(
+                r#"{{"type":"record","name":"L{i}","namespace":"c","fields":[{{"name":"next","type":"L{}"}}]}}"#,
+                i - 1
+            ),
+        ));
+    }
+    refs
+}
+
+#[test]
+fn long_reference_chains_resolve_compare_and_render() {
+    use schemata_compat::avro::incompatibilities;
+    use schemata_compat::Roles;
+    let refs = chain(150);
+    let main = r#"{"type":"record","name":"Top","fields":[{"name":"x","type":"c.L149"}]}"#;
+    let a = AvroSchema::parse(main, &refs, PLAIN).unwrap();
+    let b = AvroSchema::parse(main, &refs, PLAIN).unwrap();
+    assert!(incompatibilities(&a, &b, Roles::BACKWARD).is_empty());
+    assert_eq!(
+        a.render("resolved").unwrap().matches("\"record\"").count(),
+        151
+    );
+}
+
+#[test]
+fn reference_chains_too_deep_to_inline_are_rejected_not_overflowing() {
+    let refs = chain(400);
+    let main = r#"{"type":"record","name":"Top","fields":[{"name":"x","type":"c.L399"}]}"#;
+    let err = AvroSchema::parse(main, &refs, PLAIN).unwrap_err();
+    assert!(err.to_string().contains("nested more than"), "{err}");
+}

@@ -275,3 +275,30 @@ fn structural_errors_are_reported_even_when_lenient() {
     assert!(AvroSchema::parse(r#""Foo""#, &[], LENIENT).is_err());
     assert!(AvroSchema::parse(r#"["int","int"]"#, &[], LENIENT).is_err());
 }
+
+#[test]
+fn textual_float_defaults_become_numbers_like_java() {
+    let canonical = |ty: &str, d: &str| {
+        AvroSchema::parse(&field(ty, d), &[], LENIENT)
+            .map(|s| s.canonical().to_string())
+            .map_err(|e| e.to_string())
+    };
+    assert_eq!(
+        canonical("\"double\"", "\"1.5\"").unwrap(),
+        r#"{"type":"record","name":"R","fields":[{"name":"f","type":"double","default":1.5}]}"#
+    );
+    assert!(canonical("\"float\"", "\"NaN\"")
+        .unwrap()
+        .ends_with(r#""default":"NaN"}]}"#));
+    assert!(canonical("\"float\"", "\"-Infinity\"")
+        .unwrap()
+        .contains(r#""default":"-Infinity""#));
+    // Java's Double.valueOf throws, validation or not.
+    assert!(canonical("\"double\"", "\"abc\"")
+        .unwrap_err()
+        .contains("For input string"));
+    // Only plain float/double fields are converted; a union's default stays as written.
+    assert!(canonical(r#"["double","null"]"#, "\"1.5\"")
+        .unwrap()
+        .contains(r#""default":"1.5""#));
+}

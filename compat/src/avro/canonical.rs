@@ -45,7 +45,18 @@ impl Mode {
     }
 }
 
+/// Deepest nesting the writer descends to. Only the resolved forms can nest deeper than the
+/// parser allows (a chain of references inlined into each other); the parser tries the
+/// resolved form once and rejects schemas that exceed this.
+pub(crate) const MAX_WRITE_DEPTH: usize = 200;
+
+/// The text in `mode`. Never fails for a schema [`super::AvroSchema::parse`] accepted.
 pub(crate) fn write(parsed: &Parsed, mode: Mode) -> String {
+    try_write(parsed, mode).unwrap_or_default()
+}
+
+/// The text in `mode`, or `None` when it nests deeper than [`MAX_WRITE_DEPTH`].
+pub(crate) fn try_write(parsed: &Parsed, mode: Mode) -> Option<String> {
     let mut known = vec![false; parsed.types.len()];
     if !mode.inline_references() {
         known[..parsed.reference_types].fill(true);
@@ -55,9 +66,11 @@ pub(crate) fn write(parsed: &Parsed, mode: Mode) -> String {
         known,
         normalized: mode.normalized(),
         out: String::new(),
+        depth: 0,
+        too_deep: false,
     };
     w.schema(&parsed.root, None);
-    w.out
+    (!w.too_deep).then_some(w.out)
 }
 
 struct Writer<'a> {
@@ -65,6 +78,8 @@ struct Writer<'a> {
     known: Vec<bool>,
     normalized: bool,
     out: String,
+    depth: usize,
+    too_deep: bool,
 }
 
 impl Writer<'_> {
@@ -100,6 +115,16 @@ impl Writer<'_> {
     }
 
     fn schema(&mut self, schema: &Schema, space: Option<&str>) {
+        if self.depth >= MAX_WRITE_DEPTH {
+            self.too_deep = true;
+            return;
+        }
+        self.depth += 1;
+        self.schema_inner(schema, space);
+        self.depth -= 1;
+    }
+
+    fn schema_inner(&mut self, schema: &Schema, space: Option<&str>) {
         match schema {
             Schema::Primitive(p, props) => {
                 if props.is_empty() {

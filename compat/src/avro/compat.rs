@@ -11,7 +11,7 @@ use crate::Roles;
 use std::collections::HashMap;
 
 /// Deepest recursion of the checker before it gives up (Java would overflow its stack).
-const MAX_CHECK_DEPTH: usize = 1000;
+const MAX_CHECK_DEPTH: usize = 400;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Kind {
@@ -348,5 +348,55 @@ impl Checker<'_> {
             _ => unreachable!("equal tags imply equal bodies"),
         }
         Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::avro::model::{Field, NamedType};
+    use crate::avro::names::Name;
+
+    /// A chain of `n` records built directly (the parser would refuse it as too deep).
+    fn chain(n: usize) -> Parsed {
+        let types = (0..n)
+            .map(|i| NamedType {
+                name: Name::split(&format!("L{i}"), None),
+                aliases: Vec::new(),
+                doc: None,
+                props: Vec::new(),
+                body: NamedBody::Record {
+                    error: false,
+                    fields: vec![Field {
+                        name: "next".to_string(),
+                        ty: if i == 0 {
+                            Schema::Primitive(Primitive::Int, Vec::new())
+                        } else {
+                            Schema::Named(i - 1)
+                        },
+                        doc: None,
+                        default: None,
+                        order: None,
+                        aliases: Vec::new(),
+                        props: Vec::new(),
+                    }],
+                },
+            })
+            .collect();
+        Parsed {
+            types,
+            reference_types: 0,
+            root: Schema::Named(n - 1),
+        }
+    }
+
+    #[test]
+    fn walks_deeper_than_the_limit_stop_with_an_error() {
+        let deep = chain(MAX_CHECK_DEPTH + 50);
+        let messages = messages(&deep, &deep, Roles::BACKWARD);
+        assert_eq!(messages.len(), 1);
+        assert!(messages[0].starts_with("Unexpected exception during compatibility check"));
+        let shallow = chain(MAX_CHECK_DEPTH / 2);
+        assert!(check(&shallow, &shallow).unwrap().is_empty());
     }
 }

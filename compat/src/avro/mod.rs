@@ -66,7 +66,17 @@ impl AvroSchema {
         } else {
             Mode::Canonical
         };
-        let canonical = canonical::write(&parsed, mode);
+        let too_deep = || {
+            invalid(format!(
+                "Schema is nested more than {} levels deep",
+                canonical::MAX_WRITE_DEPTH
+            ))
+        };
+        let canonical = canonical::try_write(&parsed, mode).ok_or_else(too_deep)?;
+        // Inlining references can nest deeper than any one text: make sure `render` can.
+        if reference_types > 0 {
+            canonical::try_write(&parsed, Mode::Resolved).ok_or_else(too_deep)?;
+        }
         Ok(AvroSchema {
             parsed: Arc::new(parsed),
             normalized: options.normalize,

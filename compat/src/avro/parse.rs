@@ -336,11 +336,18 @@ impl Parser {
                 field_aliases.push(a);
             }
         }
+        let default = match (f.get("default"), &ty) {
+            (
+                Some(Value::String(s)),
+                Schema::Primitive(Primitive::Float | Primitive::Double, _),
+            ) => Some(float_default(s)?),
+            (d, _) => d.cloned(),
+        };
         Ok(Field {
             name: name.to_string(),
             ty,
             doc: text(f, "doc").map(str::to_string),
-            default: f.get("default").cloned(),
+            default,
             order,
             aliases: field_aliases,
             props: props(f, FIELD_RESERVED),
@@ -417,6 +424,27 @@ impl Parser {
             },
         }
     }
+}
+
+/// Java turns a textual default of a float/double field into a double (`Double.valueOf`),
+/// whether or not defaults are validated; NaN and the infinities stay strings in JSON.
+fn float_default(s: &str) -> Result<Value, String> {
+    let t = s.trim();
+    match t {
+        "NaN" => return Ok(Value::String("NaN".to_string())),
+        "Infinity" | "+Infinity" => return Ok(Value::String("Infinity".to_string())),
+        "-Infinity" => return Ok(Value::String("-Infinity".to_string())),
+        _ => {}
+    }
+    let is_decimal = !t.is_empty()
+        && t.chars()
+            .all(|c| c.is_ascii_digit() || matches!(c, '.' | 'e' | 'E' | '+' | '-'));
+    t.parse::<f64>()
+        .ok()
+        .filter(|_| is_decimal)
+        .and_then(serde_json::Number::from_f64)
+        .map(Value::Number)
+        .ok_or_else(|| format!("For input string: \"{s}\""))
 }
 
 fn props(m: &Map<String, Value>, reserved: &[&str]) -> Props {
