@@ -371,3 +371,13 @@ fn reference_chains_too_deep_to_inline_are_rejected_not_overflowing() {
     let err = AvroSchema::parse(main, &refs, PLAIN).unwrap_err();
     assert!(err.to_string().contains("nested more than"), "{err}");
 }
+
+#[test]
+fn a_reference_listed_twice_is_parsed_once() {
+    let refs = [
+        reference("com.acme.Address", ADDRESS),
+        reference("com.acme.Address", ADDRESS),
+    ];
+    let s = AvroSchema::parse(r#"["null","com.acme.Address"]"#, &refs, PLAIN).unwrap();
+    assert_eq!(s.canonical(), r#"["null","com.acme.Address"]"#);
+}

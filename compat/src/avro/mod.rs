@@ -47,7 +47,13 @@ impl AvroSchema {
         options: ParseOptions,
     ) -> Result<Self, SchemaError> {
         let mut parser = parse::Parser::new();
+        let mut seen: Vec<&str> = Vec::new();
         for reference in references {
+            // A diamond of dependencies may list the same schema twice: parse it once.
+            if seen.contains(&reference.schema.as_str()) {
+                continue;
+            }
+            seen.push(&reference.schema);
             if reference.schema_type != SchemaType::Avro {
                 return Err(invalid(format!(
                     "reference {} is a {} schema, not an Avro one",
