@@ -1,0 +1,402 @@
+//! Reader/writer compatibility, as Apache Avro Java's `SchemaCompatibility` decides it and
+//! Confluent Schema Registry reports it (`spec/compatibility.md` §2.2).
+//!
+//! The walk is recursive over (reader, writer) pairs. A pair of named types already under
+//! evaluation higher up is assumed compatible (that is how recursive types terminate), and
+//! finished pairs are memoised, so a pair met twice reports its incompatibilities twice,
+//! with the location of the first visit, as Java does. Every incompatibility is collected.
+
+use super::model::{NamedBody, Parsed, Primitive, Schema, Tag};
+use crate::Roles;
+use std::collections::HashMap;
+
+/// Deepest recursion of the checker before it gives up (Java would overflow its stack).
+const MAX_CHECK_DEPTH: usize = 400;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Kind {
+    NameMismatch,
+    FixedSizeMismatch,
+    MissingEnumSymbols,
+    ReaderFieldMissingDefaultValue,
+    TypeMismatch,
+    MissingUnionBranch,
+}
+
+impl Kind {
+    fn as_str(self) -> &'static str {
+        match self {
+            Kind::NameMismatch => "NAME_MISMATCH",
+            Kind::FixedSizeMismatch => "FIXED_SIZE_MISMATCH",
+            Kind::MissingEnumSymbols => "MISSING_ENUM_SYMBOLS",
+            Kind::ReaderFieldMissingDefaultValue => "READER_FIELD_MISSING_DEFAULT_VALUE",
+            Kind::TypeMismatch => "TYPE_MISMATCH",
+            Kind::MissingUnionBranch => "MISSING_UNION_BRANCH",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct Incompatibility {
+    pub kind: Kind,
+    /// JSON-pointer-like location, e.g. `/fields/0/type`.
+    pub location: String,
+    /// Avro's own message, CSR's `additionalInfo`.
+    pub message: String,
+}
+
+impl Incompatibility {
+    /// CSR's rendering, with `roles` naming the reader and the writer ("new"/"old").
+    pub fn render(&self, roles: Roles) -> String {
+        let (r, w, loc, msg) = (roles.reader, roles.writer, &self.location, &self.message);
+        let description = match self.kind {
+            Kind::NameMismatch => format!("The name of the schema has changed (path '{loc}')"),
+            Kind::FixedSizeMismatch => format!(
+                "The size of FIXED type field at path '{loc}' in the {r} schema does not \
+                 match with the {w} schema"
+            ),
+            Kind::MissingEnumSymbols => format!(
+                "The {r} schema is missing enum symbols '{msg}' at path '{loc}' in the {w} \
+                 schema"
+            ),
+            Kind::ReaderFieldMissingDefaultValue => format!(
+                "The field '{msg}' at path '{loc}' in the {r} schema has no default value and \
+                 is missing in the {w} schema"
+            ),
+            Kind::TypeMismatch => format!(
+                "The type (path '{loc}') of a field in the {r} schema does not match with the \
+                 {w} schema"
+            ),
+            Kind::MissingUnionBranch => format!(
+                "The {r} schema is missing a type inside a union field at path '{loc}' in the \
+                 {w} schema"
+            ),
+        };
+        format!(
+            "{{errorType:'{}', description:'{description}', additionalInfo:'{msg}'}}",
+            self.kind.as_str()
+        )
+    }
+}
+
+enum Memo {
+    InProgress,
+    Done(Vec<Incompatibility>),
+}
+
+/// Every incompatibility of `reader` reading `writer`, or the text of the exception Java
+/// would throw (CSR turns that into a single "Unexpected exception" message).
+pub(crate) fn check(reader: &Parsed, writer: &Parsed) -> Result<Vec<Incompatibility>, String> {
+    let mut checker = Checker {
+        r: reader,
+        w: writer,
+        memo: HashMap::new(),
+        location: vec![String::new()],
+        depth: 0,
+    };
+    checker.get(&reader.root, &writer.root)
+}
+
+/// CSR's message list for one reader/writer pair.
+pub(crate) fn messages(reader: &Parsed, writer: &Parsed, roles: Roles) -> Vec<String> {
+    match check(reader, writer) {
+        Ok(list) => list.iter().map(|i| i.render(roles)).collect(),
+        Err(e) => vec![format!(
+            "Unexpected exception during compatibility check: {e}"
+        )],
+    }
+}
+
+struct Checker<'a> {
+    r: &'a Parsed,
+    w: &'a Parsed,
+    memo: HashMap<(usize, usize), Memo>,
+    location: Vec<String>,
+    depth: usize,
+}
+
+type Found = Result<Vec<Incompatibility>, String>;
+
+impl Checker<'_> {
+    fn at(&mut self, token: impl Into<String>, r: &Schema, w: &Schema) -> Found {
+        self.location.push(token.into());
+        let result = self.get(r, w);
+        self.location.pop();
+        result
+    }
+
+    fn incompatible(&self, kind: Kind, message: String) -> Incompatibility {
+        let mut location = String::from("/");
+        let parts: Vec<String> = self.location[1..]
+            .iter()
+            .map(|p| p.replace('~', "~0").replace('/', "~1"))
+            .collect();
+        location.push_str(&parts.join("/"));
+        Incompatibility {
+            kind,
+            location,
+            message,
+        }
+    }
+
+    fn get(&mut self, r: &Schema, w: &Schema) -> Found {
+        self.depth += 1;
+        if self.depth > MAX_CHECK_DEPTH {
+            self.depth -= 1;
+            return Err("schemas nested too deeply to compare".to_string());
+        }
+        let result = match (r, w) {
+            (Schema::Named(ri), Schema::Named(wi)) => {
+                let key = (*ri, *wi);
+                match self.memo.get(&key) {
+                    Some(Memo::InProgress) => Ok(Vec::new()),
+                    Some(Memo::Done(found)) => Ok(found.clone()),
+                    None => {
+                        self.memo.insert(key, Memo::InProgress);
+                        let found = self.calculate(r, w);
+                        match &found {
+                            Ok(list) => {
+                                self.memo.insert(key, Memo::Done(list.clone()));
+                            }
+                            Err(_) => {
+                                self.memo.remove(&key);
+                            }
+                        }
+                        found
+                    }
+                }
+            }
+            _ => self.calculate(r, w),
+        };
+        self.depth -= 1;
+        result
+    }
+
+    fn type_mismatch(&self, rt: Tag, wt: Tag) -> Vec<Incompatibility> {
+        vec![self.incompatible(
+            Kind::TypeMismatch,
+            format!(
+                "reader type: {} not compatible with writer type: {}",
+                rt.java_name(),
+                wt.java_name()
+            ),
+        )]
+    }
+
+    fn calculate(&mut self, r: &Schema, w: &Schema) -> Found {
+        let rt = self.r.tag(r);
+        let wt = self.w.tag(w);
+        if rt == wt {
+            return match (r, w) {
+                (Schema::Primitive(..), _) => Ok(Vec::new()),
+                (Schema::Array(ri, _), Schema::Array(wi, _)) => self.at("items", ri, wi),
+                (Schema::Map(rv, _), Schema::Map(wv, _)) => self.at("values", rv, wv),
+                (Schema::Union(_), Schema::Union(wbs)) => {
+                    let mut out = Vec::new();
+                    for (i, wb) in wbs.iter().enumerate() {
+                        self.location.push(i.to_string());
+                        let found = self.get(r, wb);
+                        if let Ok(list) = &found {
+                            if !list.is_empty() {
+                                out.push(self.incompatible(
+                                    Kind::MissingUnionBranch,
+                                    format!(
+                                        "reader union lacking writer type: {}",
+                                        self.w.tag(wb).java_name()
+                                    ),
+                                ));
+                            }
+                        }
+                        self.location.pop();
+                        found?;
+                    }
+                    Ok(out)
+                }
+                (Schema::Named(ri), Schema::Named(wi)) => self.named(*ri, *wi, w),
+                _ => unreachable!("equal tags imply equal shapes"),
+            };
+        }
+        if let Schema::Union(wbs) = w {
+            let mut out = Vec::new();
+            for (i, wb) in wbs.iter().enumerate() {
+                out.extend(self.at(i.to_string(), r, wb)?);
+            }
+            return Ok(out);
+        }
+        use Primitive as P;
+        let promotable = matches!(
+            (rt, wt),
+            (Tag::Prim(P::Long), Tag::Prim(P::Int))
+                | (Tag::Prim(P::Float), Tag::Prim(P::Int | P::Long))
+                | (Tag::Prim(P::Double), Tag::Prim(P::Int | P::Long | P::Float))
+                | (Tag::Prim(P::Bytes), Tag::Prim(P::String))
+                | (Tag::Prim(P::String), Tag::Prim(P::Bytes))
+        );
+        if promotable {
+            return Ok(Vec::new());
+        }
+        if let Schema::Union(rbs) = r {
+            for rb in rbs {
+                if self.get(rb, w)?.is_empty() {
+                    return Ok(Vec::new());
+                }
+            }
+            return Ok(vec![self.incompatible(
+                Kind::MissingUnionBranch,
+                format!("reader union lacking writer type: {}", wt.java_name()),
+            )]);
+        }
+        Ok(self.type_mismatch(rt, wt))
+    }
+
+    fn named(&mut self, ri: usize, wi: usize, w: &Schema) -> Found {
+        let (rn, wn) = (&self.r.types[ri], &self.w.types[wi]);
+        let mut out = Vec::new();
+        // Names: unqualified names equal, or a reader alias is the writer's full name.
+        let writer_full = wn.name.full();
+        if rn.name.name != wn.name.name && !rn.aliases.iter().any(|a| a.full() == writer_full) {
+            self.location.push("name".to_string());
+            out.push(self.incompatible(Kind::NameMismatch, format!("expected: {writer_full}")));
+            self.location.pop();
+        }
+        match (&rn.body, &wn.body) {
+            (NamedBody::Fixed { size: rs }, NamedBody::Fixed { size: ws }) => {
+                if rs != ws {
+                    self.location.push("size".to_string());
+                    out.push(self.incompatible(
+                        Kind::FixedSizeMismatch,
+                        format!("expected: {ws}, found: {rs}"),
+                    ));
+                    self.location.pop();
+                }
+            }
+            (
+                NamedBody::Enum {
+                    symbols: rsym,
+                    default: rdef,
+                },
+                NamedBody::Enum { symbols: wsym, .. },
+            ) => {
+                let mut missing: Vec<&String> = wsym.iter().filter(|s| !rsym.contains(s)).collect();
+                missing.sort();
+                missing.dedup();
+                let tolerated = rdef.as_ref().is_some_and(|d| rsym.contains(d));
+                if !missing.is_empty() && !tolerated {
+                    self.location.push("symbols".to_string());
+                    let list: Vec<&str> = missing.iter().map(|s| s.as_str()).collect();
+                    out.push(
+                        self.incompatible(
+                            Kind::MissingEnumSymbols,
+                            format!("[{}]", list.join(", ")),
+                        ),
+                    );
+                    self.location.pop();
+                }
+            }
+            (NamedBody::Record { fields: rfs, .. }, NamedBody::Record { fields: wfs, .. }) => {
+                self.location.push("fields".to_string());
+                for (pos, rf) in rfs.iter().enumerate() {
+                    self.location.push(pos.to_string());
+                    let mut hits = wfs
+                        .iter()
+                        .filter(|wf| wf.name == rf.name)
+                        .collect::<Vec<_>>();
+                    for alias in &rf.aliases {
+                        hits.extend(wfs.iter().filter(|wf| &wf.name == alias));
+                    }
+                    let found = match hits.as_slice() {
+                        [] if rf.default.is_some() => Ok(Vec::new()),
+                        [] => {
+                            let enum_with_default = match &rf.ty {
+                                Schema::Named(i) => matches!(
+                                    self.r.types[*i].body,
+                                    NamedBody::Enum {
+                                        default: Some(_),
+                                        ..
+                                    }
+                                ),
+                                _ => false,
+                            };
+                            if enum_with_default {
+                                // Java compares the enum with the writer *record*.
+                                self.at("type", &rf.ty, w)
+                            } else {
+                                Ok(vec![self.incompatible(
+                                    Kind::ReaderFieldMissingDefaultValue,
+                                    rf.name.clone(),
+                                )])
+                            }
+                        }
+                        [wf] => self.at("type", &rf.ty, &wf.ty),
+                        _ => Err(format!(
+                            "Reader record field {} matches multiple fields in writer record \
+                             schema {}",
+                            rf.name, writer_full
+                        )),
+                    };
+                    self.location.pop();
+                    match found {
+                        Ok(list) => out.extend(list),
+                        Err(e) => {
+                            self.location.pop();
+                            return Err(e);
+                        }
+                    }
+                }
+                self.location.pop();
+            }
+            _ => unreachable!("equal tags imply equal bodies"),
+        }
+        Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::avro::model::{Field, NamedType};
+    use crate::avro::names::Name;
+
+    /// A chain of `n` records built directly (the parser would refuse it as too deep).
+    fn chain(n: usize) -> Parsed {
+        let types = (0..n)
+            .map(|i| NamedType {
+                name: Name::split(&format!("L{i}"), None),
+                aliases: Vec::new(),
+                doc: None,
+                props: Vec::new(),
+                body: NamedBody::Record {
+                    error: false,
+                    fields: vec![Field {
+                        name: "next".to_string(),
+                        ty: if i == 0 {
+                            Schema::Primitive(Primitive::Int, Vec::new())
+                        } else {
+                            Schema::Named(i - 1)
+                        },
+                        doc: None,
+                        default: None,
+                        order: None,
+                        aliases: Vec::new(),
+                        props: Vec::new(),
+                    }],
+                },
+            })
+            .collect();
+        Parsed {
+            types,
+            reference_types: 0,
+            root: Schema::Named(n - 1),
+        }
+    }
+
+    #[test]
+    fn walks_deeper_than_the_limit_stop_with_an_error() {
+        let deep = chain(MAX_CHECK_DEPTH + 50);
+        let messages = messages(&deep, &deep, Roles::BACKWARD);
+        assert_eq!(messages.len(), 1);
+        assert!(messages[0].starts_with("Unexpected exception during compatibility check"));
+        let shallow = chain(MAX_CHECK_DEPTH / 2);
+        assert!(check(&shallow, &shallow).unwrap().is_empty());
+    }
+}
