@@ -7,6 +7,9 @@
 CREATE TABLE contexts (
     name        TEXT PRIMARY KEY,
     id_sequence TEXT NOT NULL UNIQUE,
+    -- 0 after DELETE /contexts: hidden from the listing, but its id counter is kept so ids
+    -- are never handed out twice.
+    listed      BIGINT NOT NULL DEFAULT 1,
     created_at  BIGINT NOT NULL
 );
 CREATE SEQUENCE schema_id_seq_default;

@@ -4,6 +4,7 @@
 CREATE TABLE contexts (
     name           TEXT PRIMARY KEY,
     id_sequence    TEXT NOT NULL UNIQUE,
+    listed         INTEGER NOT NULL DEFAULT 1,
     next_schema_id INTEGER NOT NULL DEFAULT 1,
     created_at     INTEGER NOT NULL
 );

@@ -126,8 +126,14 @@ impl WriteTx<'_> {
         Ok(())
     }
 
-    /// Make sure a context exists (recorded on its first registration).
+    /// Make sure a context exists (recorded on its first registration) and is listed.
+    /// Reads first: the common case takes no row lock on the context.
     pub async fn ensure_context(&mut self, context: &str) -> Result<()> {
+        match queries::context_listed(&mut *self.tx, context).await? {
+            Some(true) => return Ok(()),
+            Some(false) => return queries::relist_context(&mut *self.tx, context).await,
+            None => {}
+        }
         match self.dialect {
             Dialect::Postgres => postgres::ensure_context(&mut self.tx, context).await,
             Dialect::Sqlite => sqlite::ensure_context(&mut self.tx, context).await,

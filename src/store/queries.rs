@@ -473,16 +473,41 @@ pub async fn delete_modes_with_prefix<'e, E: Executor<'e, Database = Any>>(
     Ok(())
 }
 
+/// Hide an empty context from the listing; its row (and id counter) stays, so ids in it are
+/// never handed out twice.
 pub async fn delete_context<'e, E: Executor<'e, Database = Any>>(
     e: E,
     context: &str,
 ) -> Result<()> {
-    sqlx::query(
-        "DELETE FROM contexts WHERE name = $1 AND name <> '.' \
-                 AND NOT EXISTS (SELECT 1 FROM schemas WHERE context = $1)",
-    )
-    .bind(context)
-    .execute(e)
-    .await?;
+    sqlx::query("UPDATE contexts SET listed = 0 WHERE name = $1 AND name <> '.'")
+        .bind(context)
+        .execute(e)
+        .await?;
+    Ok(())
+}
+
+/// `Some(listed)` for a known context, `None` for an unknown one.
+pub async fn context_listed<'e, E: Executor<'e, Database = Any>>(
+    e: E,
+    context: &str,
+) -> Result<Option<bool>> {
+    let row = sqlx::query("SELECT listed FROM contexts WHERE name = $1")
+        .bind(context)
+        .fetch_optional(e)
+        .await?;
+    Ok(row
+        .map(|r| r.try_get::<i64, _>(0))
+        .transpose()?
+        .map(|l| l != 0))
+}
+
+pub async fn relist_context<'e, E: Executor<'e, Database = Any>>(
+    e: E,
+    context: &str,
+) -> Result<()> {
+    sqlx::query("UPDATE contexts SET listed = 1 WHERE name = $1")
+        .bind(context)
+        .execute(e)
+        .await?;
     Ok(())
 }

@@ -1,0 +1,255 @@
+//! Test harness: start the real application on a random port against a fresh database
+//! (a new PostgreSQL database, or a new SQLite file) and talk to it over HTTP.
+#![allow(dead_code)]
+
+use reqwest::{Client, Method, Response, StatusCode};
+use schemata::registry::Settings;
+use serde_json::{json, Value};
+use sqlx::Connection;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+/// Admin connection for creating per-test databases. CI creates this role; locally the
+/// project machines trust-authenticate `postgres`.
+pub fn postgres_admin_url() -> String {
+    std::env::var("SCHEMATA_TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_string())
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+pub struct TestApp {
+    pub base: String,
+    pub client: Client,
+    pub database_url: String,
+    pub backend: Backend,
+    _tempdir: Option<TempDir>,
+}
+
+/// A directory removed when the test ends.
+pub struct TempDir(PathBuf);
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn unique_name(prefix: &str) -> String {
+    format!("{prefix}_{}", uuid::Uuid::new_v4().simple())
+}
+
+/// A fresh, empty database URL for the backend.
+pub async fn fresh_database(backend: Backend) -> (String, Option<TempDir>) {
+    match backend {
+        Backend::Sqlite => {
+            let dir = std::env::temp_dir().join(unique_name("schemata_test"));
+            std::fs::create_dir_all(&dir).unwrap();
+            let url = format!("sqlite://{}", dir.join("registry.db").display());
+            (url, Some(TempDir(dir)))
+        }
+        Backend::Postgres => {
+            let admin = postgres_admin_url();
+            let name = unique_name("schemata_test");
+            let mut conn = sqlx::PgConnection::connect(&admin)
+                .await
+                .expect("connect to PostgreSQL admin database");
+            sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+                .execute(&mut conn)
+                .await
+                .unwrap();
+            let (prefix, _) = admin.rsplit_once('/').expect("admin URL has a database");
+            (format!("{prefix}/{name}"), None)
+        }
+    }
+}
+
+pub async fn spawn_on(database_url: &str, backend: Backend, settings: Settings) -> TestApp {
+    let state = schemata::build_state(database_url, settings, 16)
+        .await
+        .expect("start registry");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr: SocketAddr = listener.local_addr().unwrap();
+    tokio::spawn(schemata::api::serve(listener, state));
+    TestApp {
+        base: format!("http://{addr}"),
+        client: Client::new(),
+        database_url: database_url.to_string(),
+        backend,
+        _tempdir: None,
+    }
+}
+
+pub async fn spawn_app(backend: Backend) -> TestApp {
+    spawn_app_with(backend, Settings::default()).await
+}
+
+pub async fn spawn_app_with(backend: Backend, settings: Settings) -> TestApp {
+    let (url, dir) = fresh_database(backend).await;
+    let mut app = spawn_on(&url, backend, settings).await;
+    app._tempdir = dir;
+    app
+}
+
+/// A response reduced to what tests assert on.
+#[derive(Debug)]
+pub struct Reply {
+    pub status: StatusCode,
+    pub content_type: String,
+    pub text: String,
+}
+
+impl Reply {
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.text).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.text))
+    }
+
+    pub fn error_code(&self) -> i64 {
+        self.json()["error_code"]
+            .as_i64()
+            .unwrap_or_else(|| panic!("no error_code in {}", self.text))
+    }
+
+    /// Assert an error in the envelope with this status and code.
+    pub fn assert_error(&self, status: u16, code: i64) {
+        assert_eq!(self.status.as_u16(), status, "body: {}", self.text);
+        assert_eq!(self.error_code(), code, "body: {}", self.text);
+        assert!(
+            self.json()["message"].is_string(),
+            "message missing: {}",
+            self.text
+        );
+    }
+
+    pub fn assert_ok(&self) -> Value {
+        assert_eq!(self.status, StatusCode::OK, "body: {}", self.text);
+        self.json()
+    }
+}
+
+async fn reply(response: Response) -> Reply {
+    let status = response.status();
+    let content_type = response
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string();
+    let text = response.text().await.unwrap();
+    Reply {
+        status,
+        content_type,
+        text,
+    }
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    pub async fn request(&self, method: Method, path: &str, body: Option<Value>) -> Reply {
+        let mut req = self
+            .client
+            .request(method, self.url(path))
+            .header("Content-Type", "application/vnd.schemaregistry.v1+json");
+        if let Some(body) = body {
+            req = req.body(body.to_string());
+        }
+        reply(req.send().await.expect("request")).await
+    }
+
+    pub async fn raw(&self, req: reqwest::RequestBuilder) -> Reply {
+        reply(req.send().await.expect("request")).await
+    }
+
+    pub async fn get(&self, path: &str) -> Reply {
+        self.request(Method::GET, path, None).await
+    }
+
+    pub async fn post(&self, path: &str, body: Value) -> Reply {
+        self.request(Method::POST, path, Some(body)).await
+    }
+
+    pub async fn put(&self, path: &str, body: Value) -> Reply {
+        self.request(Method::PUT, path, Some(body)).await
+    }
+
+    pub async fn delete(&self, path: &str) -> Reply {
+        self.request(Method::DELETE, path, None).await
+    }
+
+    /// Register an Avro schema (JSON value) and return its id.
+    pub async fn register(&self, subject: &str, schema: &Value) -> i64 {
+        let r = self
+            .post(
+                &format!("/subjects/{subject}/versions"),
+                json!({ "schema": schema.to_string() }),
+            )
+            .await;
+        r.assert_ok()["id"].as_i64().unwrap()
+    }
+
+    pub async fn register_body(&self, subject: &str, body: Value) -> Reply {
+        self.post(&format!("/subjects/{subject}/versions"), body)
+            .await
+    }
+
+    /// Drop a per-test Postgres database.
+    pub async fn cleanup(self) {
+        if self.backend == Backend::Postgres {
+            let name = self.database_url.rsplit('/').next().unwrap().to_string();
+            if let Ok(mut conn) = sqlx::PgConnection::connect(&postgres_admin_url()).await {
+                let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+                )))
+                .execute(&mut conn)
+                .await;
+            }
+        }
+    }
+}
+
+/// An Avro record schema with the given (name, type) fields and optional defaults.
+pub fn record(name: &str, fields: &[Value]) -> Value {
+    json!({ "type": "record", "name": name, "fields": fields })
+}
+
+pub fn field(name: &str, ty: &str) -> Value {
+    json!({ "name": name, "type": ty })
+}
+
+pub fn field_with_default(name: &str, ty: &str, default: Value) -> Value {
+    json!({ "name": name, "type": ty, "default": default })
+}
+
+/// Generate one `#[tokio::test]` per backend for an `async fn(TestApp)` scenario.
+#[macro_export]
+macro_rules! on_both_backends {
+    ($($scenario:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $scenario() {
+                    let app = $crate::common::spawn_app($crate::common::Backend::Sqlite).await;
+                    super::$scenario(&app).await;
+                    app.cleanup().await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $scenario() {
+                    let app = $crate::common::spawn_app($crate::common::Backend::Postgres).await;
+                    super::$scenario(&app).await;
+                    app.cleanup().await;
+                }
+            )*
+        }
+    };
+}

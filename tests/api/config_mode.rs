@@ -1,0 +1,158 @@
+//! Config (compatibility level and friends) and mode, global and per subject.
+
+use crate::common::*;
+use crate::on_both_backends;
+use serde_json::json;
+
+on_both_backends!(global_and_subject_config, mode_rules);
+
+async fn global_and_subject_config(app: &TestApp) {
+    assert_eq!(
+        app.get("/config").await.assert_ok(),
+        json!({ "compatibilityLevel": "BACKWARD" })
+    );
+    // PUT takes `compatibility`, answers with it, GET answers `compatibilityLevel`.
+    assert_eq!(
+        app.put("/config", json!({ "compatibility": "full" }))
+            .await
+            .assert_ok(),
+        json!({ "compatibility": "FULL" })
+    );
+    assert_eq!(
+        app.get("/config").await.assert_ok()["compatibilityLevel"],
+        "FULL"
+    );
+    app.put("/config", json!({ "compatibility": "SIDEWAYS" }))
+        .await
+        .assert_error(422, 42203);
+    // A subject without its own config is 40408 unless defaultToGlobal.
+    app.get("/config/orders").await.assert_error(404, 40408);
+    assert_eq!(
+        app.get("/config/orders?defaultToGlobal=true")
+            .await
+            .assert_ok()["compatibilityLevel"],
+        "FULL"
+    );
+    // Config may precede the subject.
+    app.put(
+        "/config/orders",
+        json!({ "compatibility": "NONE", "normalize": true }),
+    )
+    .await
+    .assert_ok();
+    let got = app.get("/config/orders").await.assert_ok();
+    assert_eq!(got["compatibilityLevel"], "NONE");
+    assert_eq!(got["normalize"], true);
+    // Partial update keeps the other fields.
+    app.put("/config/orders", json!({ "compatibility": "FORWARD" }))
+        .await
+        .assert_ok();
+    assert_eq!(
+        app.get("/config/orders").await.assert_ok()["normalize"],
+        true
+    );
+    for level in [
+        "NONE",
+        "BACKWARD",
+        "BACKWARD_TRANSITIVE",
+        "FORWARD",
+        "FORWARD_TRANSITIVE",
+        "FULL",
+        "FULL_TRANSITIVE",
+    ] {
+        app.put("/config/levels", json!({ "compatibility": level }))
+            .await
+            .assert_ok();
+        assert_eq!(
+            app.get("/config/levels").await.assert_ok()["compatibilityLevel"],
+            level
+        );
+    }
+    assert_eq!(
+        app.delete("/config/orders").await.assert_ok()["compatibilityLevel"],
+        "FORWARD"
+    );
+    app.delete("/config/orders").await.assert_error(404, 40401);
+    app.delete("/config").await.assert_ok();
+    assert_eq!(
+        app.get("/config").await.assert_ok()["compatibilityLevel"],
+        "BACKWARD"
+    );
+    app.put("/config/__GLOBAL", json!({ "compatibility": "NONE" }))
+        .await
+        .assert_error(422, 42208);
+}
+
+async fn mode_rules(app: &TestApp) {
+    assert_eq!(
+        app.get("/mode").await.assert_ok(),
+        json!({ "mode": "READWRITE" })
+    );
+    app.get("/mode/m").await.assert_error(404, 40409);
+    assert_eq!(
+        app.get("/mode/m?defaultToGlobal=true").await.assert_ok()["mode"],
+        "READWRITE"
+    );
+    let schema = record("Mo", &[field("a", "int")]);
+    app.register("m", &schema).await;
+    assert_eq!(
+        app.put("/mode/m", json!({ "mode": "readonly" }))
+            .await
+            .assert_ok(),
+        json!({ "mode": "readonly" })
+    );
+    assert_eq!(app.get("/mode/m").await.assert_ok()["mode"], "READONLY");
+    // Re-registering what exists still answers; anything new is refused, nothing written.
+    app.register("m", &schema).await;
+    let new = record(
+        "Mo",
+        &[field("a", "int"), field_with_default("b", "int", json!(1))],
+    );
+    app.register_body("m", json!({ "schema": new.to_string() }))
+        .await
+        .assert_error(422, 42205);
+    app.delete("/subjects/m").await.assert_error(422, 42205);
+    app.put("/mode/m", json!({ "mode": "WRONG" }))
+        .await
+        .assert_error(422, 42204);
+    app.put("/mode/m", json!({})).await.assert_error(422, 42204);
+    app.put("/mode/m", json!({ "mode": "FORWARD" }))
+        .await
+        .assert_error(422, 42204);
+    assert_eq!(
+        app.delete("/mode/m").await.assert_ok(),
+        json!({ "mode": "READONLY" })
+    );
+    app.delete("/mode/m").await.assert_error(404, 40401);
+    app.register("m", &new).await;
+    // IMPORT needs an empty registry unless forced.
+    app.put("/mode", json!({ "mode": "IMPORT" }))
+        .await
+        .assert_error(422, 42205);
+    app.put("/mode?force=true", json!({ "mode": "IMPORT" }))
+        .await
+        .assert_ok();
+    // READONLY_OVERRIDE globally beats a subject's READWRITE.
+    app.put("/mode", json!({ "mode": "READONLY_OVERRIDE" }))
+        .await
+        .assert_ok();
+    app.put("/mode/m", json!({ "mode": "READWRITE" }))
+        .await
+        .assert_ok();
+    let newer = record(
+        "Mo",
+        &[
+            field("a", "int"),
+            field_with_default("b", "int", json!(1)),
+            field_with_default("c", "int", json!(1)),
+        ],
+    );
+    app.register_body("m", json!({ "schema": newer.to_string() }))
+        .await
+        .assert_error(422, 42205);
+    assert_eq!(
+        app.delete("/mode").await.assert_ok(),
+        json!({ "mode": "READONLY_OVERRIDE" })
+    );
+    app.register("m", &newer).await;
+}

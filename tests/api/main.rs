@@ -1,0 +1,16 @@
+//! Integration tests: the real application over real HTTP, each scenario run against a fresh
+//! SQLite file and a fresh PostgreSQL database.
+
+mod common;
+
+mod bad_input;
+mod caching;
+mod compatibility;
+mod concurrency;
+mod config_mode;
+mod contexts;
+mod deletion;
+mod http_conventions;
+mod openapi;
+mod references;
+mod registration;
