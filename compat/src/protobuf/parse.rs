@@ -1,0 +1,195 @@
+//! Input decoding (`.proto` text or base64 `FileDescriptorProto`), reference resolution and
+//! linking with protox; errors carry line and column.
+
+use super::well_known;
+use crate::{ResolvedReference, SchemaError};
+use base64::Engine;
+use miette::Diagnostic;
+use prost::Message;
+use prost_reflect::{DescriptorPool, FileDescriptor};
+use prost_types::FileDescriptorProto;
+use protox::file::{ChainFileResolver, File, FileResolver, GoogleFileResolver};
+use std::collections::HashMap;
+use std::path::Path;
+
+/// The file name given to a schema submitted as `.proto` text (Confluent calls it `default`).
+pub const DEFAULT_FILE_NAME: &str = "default";
+
+/// Files served from memory: the schema itself, its references and the Confluent support files.
+struct MemoryResolver {
+    files: HashMap<String, File>,
+}
+
+impl FileResolver for MemoryResolver {
+    fn resolve_path(&self, path: &Path) -> Option<String> {
+        let name = path.to_str()?;
+        self.files.contains_key(name).then(|| name.to_owned())
+    }
+
+    fn open_file(&self, name: &str) -> Result<File, protox::Error> {
+        self.files
+            .get(name)
+            .cloned()
+            .ok_or_else(|| protox::Error::file_not_found(name))
+    }
+}
+
+/// Which form the schema text arrived in.
+enum Input {
+    Text(File),
+    Descriptor(File),
+}
+
+/// Parse and link `text` with its references. Returns the linked file.
+pub fn parse_and_link(
+    text: &str,
+    references: &[ResolvedReference],
+) -> Result<FileDescriptor, SchemaError> {
+    let mut sources: HashMap<String, String> = HashMap::new();
+    let mut files: HashMap<String, File> = HashMap::new();
+
+    for (name, source) in well_known::FILES {
+        // The embedded files are known to parse; a failure would be a build defect, and is
+        // reported rather than unwrapped all the same.
+        let file = File::from_source(name, source)
+            .map_err(|e| SchemaError::new(format!("embedded file '{name}': {e}")))?;
+        sources.insert(name.to_owned(), source.to_owned());
+        files.insert(name.to_owned(), file);
+    }
+
+    for reference in references {
+        let name = reference.name.as_str();
+        let file = match decode_input(name, &reference.schema) {
+            Ok(Input::Text(file)) => {
+                sources.insert(name.to_owned(), reference.schema.clone());
+                file
+            }
+            Ok(Input::Descriptor(file)) => {
+                sources.remove(name);
+                file
+            }
+            Err(err) => {
+                return Err(SchemaError::new(format!(
+                    "Invalid schema reference '{name}': {}",
+                    describe(&err, &reference.schema)
+                )))
+            }
+        };
+        files.insert(name.to_owned(), file);
+    }
+
+    let (root_name, root) = match decode_input(DEFAULT_FILE_NAME, text) {
+        Ok(Input::Text(file)) => {
+            sources.insert(DEFAULT_FILE_NAME.to_owned(), text.to_owned());
+            (DEFAULT_FILE_NAME.to_owned(), file)
+        }
+        Ok(Input::Descriptor(file)) => {
+            let name = match file.name() {
+                "" => DEFAULT_FILE_NAME.to_owned(),
+                n => n.to_owned(),
+            };
+            sources.remove(&name);
+            (name, file)
+        }
+        Err(err) => return Err(SchemaError::new(describe(&err, text))),
+    };
+    files.insert(root_name.clone(), root);
+
+    let mut chain = ChainFileResolver::new();
+    chain.add(MemoryResolver { files });
+    chain.add(GoogleFileResolver::new());
+    let mut compiler = protox::Compiler::with_file_resolver(chain);
+    compiler.include_imports(true).include_source_info(false);
+    if let Err(err) = compiler.open_file(&root_name) {
+        let in_file = err.file().map(str::to_owned);
+        let source = in_file
+            .as_deref()
+            .and_then(|f| sources.get(f))
+            .map(String::as_str)
+            .unwrap_or("");
+        let message = describe(&err, source);
+        return Err(SchemaError::new(match in_file {
+            Some(f) if f != root_name && !f.is_empty() => {
+                format!("in imported file '{f}': {message}")
+            }
+            _ => message,
+        }));
+    }
+    let pool: DescriptorPool = compiler.descriptor_pool();
+    pool.get_file_by_name(&root_name)
+        .ok_or_else(|| SchemaError::new("the schema file was not compiled"))
+}
+
+/// `.proto` text first; when that fails and the input looks like base64, a serialized
+/// `FileDescriptorProto`.
+fn decode_input(name: &str, text: &str) -> Result<Input, protox::Error> {
+    match File::from_source(name, text) {
+        Ok(file) => Ok(Input::Text(file)),
+        Err(err) => match decode_base64_descriptor(text) {
+            Some((descriptor, bytes)) => {
+                // Work on the encoded form so that extension options survive; a field
+                // appended to an encoded message overrides earlier occurrences.
+                let mut bytes = super::strip_field(&bytes, 9);
+                if descriptor.name().is_empty() || name != DEFAULT_FILE_NAME {
+                    bytes = super::strip_field(&bytes, 1);
+                    bytes.push(0x0a);
+                    prost::encoding::encode_varint(name.len() as u64, &mut bytes);
+                    bytes.extend_from_slice(name.as_bytes());
+                }
+                match File::decode_file_descriptor_proto(bytes.as_slice()) {
+                    Ok(file) => Ok(Input::Descriptor(file)),
+                    Err(_) => Err(err),
+                }
+            }
+            None => Err(err),
+        },
+    }
+}
+
+fn decode_base64_descriptor(text: &str) -> Option<(FileDescriptorProto, Vec<u8>)> {
+    let compact: String = text.chars().filter(|c| !c.is_ascii_whitespace()).collect();
+    if compact.is_empty()
+        || !compact
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'=' | b'-' | b'_'))
+    {
+        return None;
+    }
+    use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD};
+    let bytes = [STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD]
+        .iter()
+        .find_map(|engine| engine.decode(compact.as_bytes()).ok())?;
+    let descriptor = FileDescriptorProto::decode(bytes.as_slice()).ok()?;
+    // Random base64 can decode to an empty message; a real descriptor says something.
+    if descriptor == FileDescriptorProto::default() {
+        return None;
+    }
+    Some((descriptor, bytes))
+}
+
+/// The error message with `line L, column C` of its first labelled span in `source`.
+fn describe(err: &protox::Error, source: &str) -> String {
+    let mut message = err.to_string();
+    let offset = err
+        .labels()
+        .and_then(|mut labels| labels.next())
+        .map(|label| label.offset());
+    if let Some(offset) = offset {
+        if let Some((line, column)) = line_column(source, offset) {
+            message = format!("line {line}, column {column}: {message}");
+        }
+    }
+    message
+}
+
+/// 1-based line and column (in characters) of a byte offset.
+pub fn line_column(source: &str, offset: usize) -> Option<(usize, usize)> {
+    if offset > source.len() || !source.is_char_boundary(offset) {
+        return None;
+    }
+    let before = &source[..offset];
+    let line = before.matches('\n').count() + 1;
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    let column = before[line_start..].chars().count() + 1;
+    Some((line, column))
+}
