@@ -190,7 +190,13 @@ impl Printer {
         }
         let mut items: Vec<(i32, Item)> = Vec::new();
         let mut seen_oneofs: HashSet<String> = HashSet::new();
-        for field in message.fields() {
+        // Declaration order (`MessageDescriptor::fields` iterates by number).
+        let declared = message
+            .descriptor_proto()
+            .field
+            .iter()
+            .filter_map(|f| message.get_field_by_name(f.name()));
+        for field in declared {
             match field.containing_oneof().filter(|o| !o.is_synthetic()) {
                 Some(oneof) => {
                     if seen_oneofs.insert(oneof.name().to_owned()) {
@@ -406,7 +412,12 @@ impl Printer {
         for (name, value) in self.option_items(&en.options(), &[]) {
             self.line(indent + 1, &format!("option {name} = {value};"));
         }
-        for value in en.values() {
+        let declared = en
+            .enum_descriptor_proto()
+            .value
+            .iter()
+            .filter_map(|v| en.get_value_by_name(v.name()));
+        for value in declared {
             let options = self.option_items(&value.options(), &[]);
             self.line(
                 indent + 1,
