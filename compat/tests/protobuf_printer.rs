@@ -596,3 +596,25 @@ fn empty_and_odd_inputs() {
         );
     }
 }
+
+#[test]
+fn editions_descriptors_are_refused() {
+    let file = FileDescriptorProto {
+        name: Some("e.proto".into()),
+        syntax: Some("editions".into()),
+        message_type: vec![DescriptorProto {
+            name: Some("A".into()),
+            ..Default::default()
+        }],
+        ..Default::default()
+    };
+    let b64 = base64::engine::general_purpose::STANDARD.encode(file.encode_to_vec());
+    assert!(ProtobufSchema::parse(&b64, &[], ParseOptions::default()).is_err());
+    let err = ProtobufSchema::parse(
+        "edition = \"2023\";\nmessage A {}\n",
+        &[],
+        ParseOptions::default(),
+    )
+    .unwrap_err();
+    assert!(err.0.contains("line 1"), "{err}");
+}

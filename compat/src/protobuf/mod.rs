@@ -42,7 +42,8 @@ impl ProtobufSchema {
     ) -> Result<Self, SchemaError> {
         // The parsers are not expected to panic, but a panic must never escape to the server.
         let result = catch_unwind(AssertUnwindSafe(|| {
-            let file = parse::parse_and_link(text, references)?;
+            let linked = parse::parse_and_link(text, references)?;
+            let file = linked.file;
             let canonical = printer::print_file(
                 &file,
                 printer::PrintOptions {
@@ -50,6 +51,16 @@ impl ProtobufSchema {
                     ignore_extensions: false,
                 },
             );
+            if linked.from_descriptor {
+                // The registry stores the text: a descriptor that cannot be written as
+                // `.proto` source (odd names, unrepresentable options) is refused now rather
+                // than stored unreadable.
+                if let Err(e) = parse::parse_and_link(&canonical, references) {
+                    return Err(SchemaError::new(format!(
+                        "the descriptor cannot be represented as .proto text: {e}"
+                    )));
+                }
+            }
             Ok(ProtobufSchema { file, canonical })
         }));
         result.unwrap_or_else(|_| Err(SchemaError::new("invalid Protobuf schema")))
@@ -172,13 +183,10 @@ pub fn incompatibilities(
     writer: &ProtobufSchema,
     roles: Roles,
 ) -> Vec<String> {
-    let differences = catch_unwind(AssertUnwindSafe(|| diff(&writer.file, &reader.file)))
-        .unwrap_or_else(|_| {
-            vec![Difference {
-                ty: DifferenceType::MessageRemoved,
-                path: "#/".to_owned(),
-            }]
-        });
+    let Ok(differences) = catch_unwind(AssertUnwindSafe(|| diff(&writer.file, &reader.file)))
+    else {
+        return vec!["The Protobuf schemas could not be compared".to_owned()];
+    };
     let mut out: Vec<String> = Vec::new();
     for d in differences.iter().filter(|d| !d.ty.is_compatible()) {
         let message = d.message(roles);

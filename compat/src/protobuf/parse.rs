@@ -11,6 +11,7 @@ use prost_types::FileDescriptorProto;
 use protox::file::{ChainFileResolver, File, FileResolver, GoogleFileResolver};
 use std::collections::HashMap;
 use std::path::Path;
+use std::sync::OnceLock;
 
 /// The file name given to a schema submitted as `.proto` text (Confluent calls it `default`).
 pub const DEFAULT_FILE_NAME: &str = "default";
@@ -41,20 +42,37 @@ enum Input {
 }
 
 /// Parse and link `text` with its references. Returns the linked file.
-pub fn parse_and_link(
-    text: &str,
-    references: &[ResolvedReference],
-) -> Result<FileDescriptor, SchemaError> {
+/// The embedded support files, parsed once.
+fn embedded_files() -> &'static [(String, File)] {
+    static FILES: OnceLock<Vec<(String, File)>> = OnceLock::new();
+    FILES.get_or_init(|| {
+        well_known::FILES
+            .iter()
+            // Known to parse (a test checks it); a failure would leave the import unresolved.
+            .filter_map(|(name, source)| {
+                File::from_source(name, source)
+                    .ok()
+                    .map(|f| ((*name).to_owned(), f))
+            })
+            .collect()
+    })
+}
+
+/// A linked schema file, and whether it arrived as a serialized descriptor.
+pub struct Linked {
+    pub file: FileDescriptor,
+    pub from_descriptor: bool,
+}
+
+pub fn parse_and_link(text: &str, references: &[ResolvedReference]) -> Result<Linked, SchemaError> {
     let mut sources: HashMap<String, String> = HashMap::new();
     let mut files: HashMap<String, File> = HashMap::new();
 
     for (name, source) in well_known::FILES {
-        // The embedded files are known to parse; a failure would be a build defect, and is
-        // reported rather than unwrapped all the same.
-        let file = File::from_source(name, source)
-            .map_err(|e| SchemaError::new(format!("embedded file '{name}': {e}")))?;
         sources.insert(name.to_owned(), source.to_owned());
-        files.insert(name.to_owned(), file);
+    }
+    for (name, file) in embedded_files() {
+        files.insert(name.clone(), file.clone());
     }
 
     for reference in references {
@@ -78,10 +96,10 @@ pub fn parse_and_link(
         files.insert(name.to_owned(), file);
     }
 
-    let (root_name, root) = match decode_input(DEFAULT_FILE_NAME, text) {
+    let (root_name, root, from_descriptor) = match decode_input(DEFAULT_FILE_NAME, text) {
         Ok(Input::Text(file)) => {
             sources.insert(DEFAULT_FILE_NAME.to_owned(), text.to_owned());
-            (DEFAULT_FILE_NAME.to_owned(), file)
+            (DEFAULT_FILE_NAME.to_owned(), file, false)
         }
         Ok(Input::Descriptor(file)) => {
             let name = match file.name() {
@@ -89,7 +107,7 @@ pub fn parse_and_link(
                 n => n.to_owned(),
             };
             sources.remove(&name);
-            (name, file)
+            (name, file, true)
         }
         Err(err) => return Err(SchemaError::new(describe(&err, text))),
     };
@@ -116,8 +134,20 @@ pub fn parse_and_link(
         }));
     }
     let pool: DescriptorPool = compiler.descriptor_pool();
-    pool.get_file_by_name(&root_name)
-        .ok_or_else(|| SchemaError::new("the schema file was not compiled"))
+    let file = pool
+        .get_file_by_name(&root_name)
+        .ok_or_else(|| SchemaError::new("the schema file was not compiled"))?;
+    if file.file_descriptor_proto().syntax() == "editions" {
+        // protox 0.10 cannot parse editions source, so the canonical text could not be read
+        // back.
+        return Err(SchemaError::new(
+            "Protobuf editions are not supported; use syntax \"proto2\" or \"proto3\"",
+        ));
+    }
+    Ok(Linked {
+        file,
+        from_descriptor,
+    })
 }
 
 /// `.proto` text first; when that fails and the input looks like base64, a serialized
