@@ -10,8 +10,8 @@ use schemata_compat::{ParseOptions, ResolvedReference, SchemaType};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
-const SEED: &str = "syntax = \"proto2\";\npackage a.b;\nimport \"google/protobuf/timestamp.proto\";\n\
-message M {\n  required int32 a = 1 [default = 5];\n  map<string, M> m = 4;\n  oneof c { int32 x = 5; string y = 6; }\n  \
+const SEED: &str = "syntax = \"proto2\";\npackage a.b;\nimport \"google/protobuf/timestamp.proto\";\nimport \"confluent/meta.proto\";\n\
+message M {\n  option (confluent.message_meta) = { doc: \"d\" params { key: \"k\" value: \"v\" } };\n  required int32 a = 1 [default = 5];\n  map<string, M> m = 4;\n  oneof c { int32 x = 5; string y = 6; }\n  \
 optional group G = 7 { optional int32 q = 1; }\n  optional .google.protobuf.Timestamp ts = 8;\n  extensions 100 to max;\n}\n\
 enum E { A = 0; B = 1; }\nextend M { optional int32 e = 100; }\nservice S { rpc R(M) returns (stream M); }\n";
 

@@ -204,6 +204,10 @@ pub fn diff(original: &FileDescriptor, update: &FileDescriptor) -> Vec<Differenc
     ctx.diffs
 }
 
+/// How many message comparisons may be nested (field types and nested scopes), so that the
+/// diff's recursion stays well within a 2 MiB thread stack.
+const MAX_DEPTH: usize = 128;
+
 #[derive(Default)]
 struct Ctx {
     diffs: Vec<Difference>,
@@ -347,6 +351,11 @@ fn compare_message_once(
         update.full_name().to_owned(),
     );
     if ctx.stack.contains(&key) {
+        return true;
+    }
+    if ctx.stack.len() >= MAX_DEPTH {
+        // Chains of message types this long only come from generated or hostile input;
+        // each message of the file is still compared through its own scope.
         return true;
     }
     if let Some(&compatible) = ctx.done.get(&key) {

@@ -9,6 +9,17 @@
 //! * [`compat`]: the diff `diff(original = writer, update = reader)` of `spec/compatibility.md`
 //!   §3 (the "master" oneof rules).
 //! * [`wire`]: message-index arrays.
+//!
+//! Choices worth knowing:
+//! * A schema sent as text is compiled as the file `default`; a serialized descriptor keeps
+//!   its own file name. Either way the canonical text is the same for the same descriptor.
+//! * Canonical text prints type names fully qualified (`.pkg.Msg`), so abbreviations in the
+//!   input do not change identity. Confluent re-prints names as written; ours stay valid
+//!   `.proto` that protoc, Wire and protobufjs read.
+//! * Every schema is linked (types resolved) before it is accepted, in lenient mode too;
+//!   protox refuses a few things Confluent's AST-based parse lets through (field number 0).
+//! * Message indexes count message declarations only (no map-entry types), as Confluent's
+//!   Java serializers do.
 
 mod compat;
 mod parse;

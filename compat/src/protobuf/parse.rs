@@ -144,15 +144,186 @@ pub fn parse_and_link(text: &str, references: &[ResolvedReference]) -> Result<Li
             "Protobuf editions are not supported; use syntax \"proto2\" or \"proto3\"",
         ));
     }
+    check_options(&pool, &file.encode_to_vec())?;
     Ok(Linked {
         file,
         from_descriptor,
     })
 }
 
+/// Every options message of `encoded` (a `FileDescriptorProto`) must decode against the
+/// pool's option types, as the printer decodes them (prost-reflect panics otherwise): a
+/// descriptor sent in serialized form can carry extension options of the wrong wire type or
+/// nested beyond the decoder's recursion limit.
+fn check_options(pool: &DescriptorPool, encoded: &[u8]) -> Result<(), SchemaError> {
+    use prost_reflect::DynamicMessage;
+    // (field number of `options`, options type, child fields: (number, element kind))
+    #[derive(Clone, Copy)]
+    enum Kind {
+        File,
+        Message,
+        Field,
+        Oneof,
+        Enum,
+        EnumValue,
+        Service,
+        Method,
+        ExtensionRange,
+    }
+    fn layout(kind: Kind) -> (u64, &'static str, &'static [(u64, Kind)]) {
+        match kind {
+            Kind::File => (
+                8,
+                "google.protobuf.FileOptions",
+                &[
+                    (4, Kind::Message),
+                    (5, Kind::Enum),
+                    (6, Kind::Service),
+                    (7, Kind::Field),
+                ],
+            ),
+            Kind::Message => (
+                7,
+                "google.protobuf.MessageOptions",
+                &[
+                    (2, Kind::Field),
+                    (6, Kind::Field),
+                    (3, Kind::Message),
+                    (4, Kind::Enum),
+                    (8, Kind::Oneof),
+                    (5, Kind::ExtensionRange),
+                ],
+            ),
+            Kind::Field => (8, "google.protobuf.FieldOptions", &[]),
+            Kind::Oneof => (2, "google.protobuf.OneofOptions", &[]),
+            Kind::Enum => (3, "google.protobuf.EnumOptions", &[(2, Kind::EnumValue)]),
+            Kind::EnumValue => (3, "google.protobuf.EnumValueOptions", &[]),
+            Kind::Service => (3, "google.protobuf.ServiceOptions", &[(2, Kind::Method)]),
+            Kind::Method => (4, "google.protobuf.MethodOptions", &[]),
+            Kind::ExtensionRange => (3, "google.protobuf.ExtensionRangeOptions", &[]),
+        }
+    }
+    fn walk(pool: &DescriptorPool, bytes: &[u8], kind: Kind, depth: usize) -> Result<(), String> {
+        if depth > 100 {
+            return Err("descriptor nested too deeply".to_owned());
+        }
+        let (options_field, options_type, children) = layout(kind);
+        for (number, value) in length_delimited_fields(bytes)? {
+            if number == options_field {
+                let desc = pool
+                    .get_message_by_name(options_type)
+                    .or_else(|| DescriptorPool::global().get_message_by_name(options_type))
+                    .ok_or_else(|| format!("unknown options type {options_type}"))?;
+                DynamicMessage::decode(desc, value)
+                    .map_err(|e| format!("invalid {options_type}: {e}"))?;
+            } else if let Some((_, child)) = children.iter().find(|(n, _)| *n == number) {
+                walk(pool, value, *child, depth + 1)?;
+            }
+        }
+        Ok(())
+    }
+    walk(pool, encoded, Kind::File, 0).map_err(SchemaError::new)
+}
+
+/// The length-delimited top-level fields of an encoded message, as (number, bytes).
+fn length_delimited_fields(bytes: &[u8]) -> Result<Vec<(u64, &[u8])>, String> {
+    fn varint(buf: &[u8], pos: &mut usize) -> Option<u64> {
+        let mut value = 0u64;
+        for shift in 0..10 {
+            let b = *buf.get(*pos)?;
+            *pos += 1;
+            value |= u64::from(b & 0x7f) << (7 * shift);
+            if b & 0x80 == 0 {
+                return Some(value);
+            }
+        }
+        None
+    }
+    let malformed = || "malformed descriptor".to_owned();
+    let mut out = Vec::new();
+    let mut pos = 0;
+    while pos < bytes.len() {
+        let key = varint(bytes, &mut pos).ok_or_else(malformed)?;
+        match key & 7 {
+            0 => {
+                varint(bytes, &mut pos).ok_or_else(malformed)?;
+            }
+            1 => pos = pos.checked_add(8).ok_or_else(malformed)?,
+            2 => {
+                let len = varint(bytes, &mut pos).ok_or_else(malformed)?;
+                let len = usize::try_from(len).map_err(|_| malformed())?;
+                let end = pos.checked_add(len).ok_or_else(malformed)?;
+                let value = bytes.get(pos..end).ok_or_else(malformed)?;
+                out.push((key >> 3, value));
+                pos = end;
+            }
+            5 => pos = pos.checked_add(4).ok_or_else(malformed)?,
+            _ => return Err(malformed()),
+        }
+        if pos > bytes.len() {
+            return Err(malformed());
+        }
+    }
+    Ok(out)
+}
+
+/// Deepest nesting of `{`, `[`, `<` and `(` accepted in `.proto` text. protox recurses on
+/// nested aggregates and would exhaust a thread stack long before running out of input; its
+/// own limit for nested messages is far lower than this.
+const MAX_TEXT_NESTING: usize = 64;
+
+/// Whether `text` nests brackets deeper than [`MAX_TEXT_NESTING`], ignoring string literals
+/// and comments.
+fn nests_too_deeply(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    let mut depth = 0usize;
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'"' | b'\'' => {
+                let quote = bytes[i];
+                i += 1;
+                while i < bytes.len() && bytes[i] != quote && bytes[i] != b'\n' {
+                    if bytes[i] == b'\\' {
+                        i += 1;
+                    }
+                    i += 1;
+                }
+            }
+            b'/' if bytes.get(i + 1) == Some(&b'/') => {
+                while i < bytes.len() && bytes[i] != b'\n' {
+                    i += 1;
+                }
+            }
+            b'/' if bytes.get(i + 1) == Some(&b'*') => {
+                i += 2;
+                while i < bytes.len() && !(bytes[i] == b'*' && bytes.get(i + 1) == Some(&b'/')) {
+                    i += 1;
+                }
+                i += 1;
+            }
+            b'{' | b'[' | b'<' | b'(' => {
+                depth += 1;
+                if depth > MAX_TEXT_NESTING {
+                    return true;
+                }
+            }
+            b'}' | b']' | b'>' | b')' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        i += 1;
+    }
+    false
+}
+
 /// `.proto` text first; when that fails and the input looks like base64, a serialized
 /// `FileDescriptorProto`.
 fn decode_input(name: &str, text: &str) -> Result<Input, protox::Error> {
+    if nests_too_deeply(text) {
+        return Err(protox::Error::new(std::io::Error::other(format!(
+            "the schema nests more than {MAX_TEXT_NESTING} levels deep"
+        ))));
+    }
     match File::from_source(name, text) {
         Ok(file) => Ok(Input::Text(file)),
         Err(err) => match decode_base64_descriptor(text) {
