@@ -204,7 +204,7 @@ fn references_with_absolute_ids_resolve() {
     );
     let s = JsonSchema::parse(
         r#"{"$id":"https://example.com/schemas/order.json","properties":{"a":{"$ref":"address.json"}}}"#,
-        &[r.clone()],
+        std::slice::from_ref(&r),
         ParseOptions::default(),
     )
     .unwrap();
