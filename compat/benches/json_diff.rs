@@ -25,7 +25,9 @@ fn large_schema(modified: bool) -> Value {
                 "x": {"type": "integer", "minimum": 0},
                 "y": {"type": "number", "multipleOf": 0.5},
                 "z": {"enum": ["a", "b", "c"]}}}, "maxItems": 100}),
-            3 if i % 11 == 0 => json!({"oneOf": [{"type": "string"}, {"type": "integer"}, {"type": "null"}]}),
+            3 if i % 11 == 0 => {
+                json!({"oneOf": [{"type": "string"}, {"type": "integer"}, {"type": "null"}]})
+            }
             5 => json!({"$ref": "#/definitions/address"}),
             _ => {
                 if i % 11 == 0 {

@@ -374,3 +374,32 @@ fn validate_instance_reports_the_violation() {
     let e = s.validate_instance(&json!({"a":"x"})).unwrap_err();
     assert!(e.contains("/a"), "{e}");
 }
+
+#[test]
+fn long_reference_chains_do_not_overflow_the_stack() {
+    // 1000 definitions, each an object whose property refers to the next one: deeper than
+    // the on-stack limit, so the diff moves to its large-stack thread.
+    const CHAIN: usize = 1000;
+    let chain = |last: &str| {
+        let mut defs = serde_json::Map::new();
+        for i in 0..CHAIN {
+            let next = if i == CHAIN - 1 {
+                serde_json::from_str(last).unwrap()
+            } else {
+                json!({"$ref": format!("#/definitions/d{}", i + 1)})
+            };
+            defs.insert(
+                format!("d{i}"),
+                json!({"type":"object","properties":{"n": next}}),
+            );
+        }
+        json!({"definitions": defs, "$ref": "#/definitions/d0"}).to_string()
+    };
+    let old = parse(&chain(r#"{"type":"string"}"#)).unwrap();
+    let new = parse(&chain(r#"{"type":"string","maxLength":2}"#)).unwrap();
+    assert!(incompatibilities(&old, &old, Roles::BACKWARD).is_empty());
+    let messages = incompatibilities(&new, &old, Roles::BACKWARD);
+    assert_eq!(messages.len(), 1, "{messages:?}");
+    assert!(messages[0].contains("MAX_LENGTH_ADDED"));
+    assert!(incompatibilities(&old, &new, Roles::BACKWARD).is_empty());
+}

@@ -36,34 +36,32 @@ impl Diff {
     }
 }
 
-/// Maximum nesting of pair comparisons; deeper pairs are treated like pairs already being
-/// compared (optimistically, then corrected by the fix-point pass).
-const MAX_DIFF_DEPTH: usize = 256;
+/// Maximum nesting of pair comparisons on the caller's stack. A comparison that goes deeper
+/// (only long `$ref` chains can) is redone on a dedicated thread with a large stack and
+/// `DEEP_DIFF_DEPTH`; beyond that, pairs are treated like pairs already being compared
+/// (optimistically, then corrected by the fix-point pass where possible).
+const MAX_DIFF_DEPTH: usize = 200;
+const DEEP_DIFF_DEPTH: usize = 20_000;
+const DEEP_STACK_BYTES: usize = 512 << 20;
 /// Fix-point passes before giving up on refining (each pass only adds known
 /// incompatibilities, so this is a bound, not an approximation in practice).
 const MAX_PASSES: usize = 16;
 
 /// Compare two models: every difference, compatible or not.
 pub(super) fn diff(original: &Model, update: &Model) -> Vec<Difference> {
-    let mut known: HashMap<Pair, Vec<Diff>> = HashMap::new();
-    let mut result = Vec::new();
-    for _ in 0..MAX_PASSES {
-        let mut differ = Differ {
-            models: [original, update],
-            memo: HashMap::new(),
-            active: HashSet::new(),
-            assumed: false,
-            known: &known,
-            found: HashMap::new(),
-            depth: 0,
-        };
-        result = differ.compare((0, original.root), (1, update.root));
-        let assumed = differ.assumed;
-        let found = differ.found;
-        if !assumed || found.keys().all(|k| known.contains_key(k)) {
-            break;
+    let (mut result, hit_cap) = run(original, update, MAX_DIFF_DEPTH);
+    if hit_cap {
+        let deep = std::thread::scope(|scope| {
+            std::thread::Builder::new()
+                .name("json-schema-diff".into())
+                .stack_size(DEEP_STACK_BYTES)
+                .spawn_scoped(scope, || run(original, update, DEEP_DIFF_DEPTH).0)
+                .ok()
+                .and_then(|handle| handle.join().ok())
+        });
+        if let Some(deep) = deep {
+            result = deep;
         }
-        known.extend(found);
     }
     result
         .into_iter()
@@ -78,6 +76,35 @@ pub(super) fn diff(original: &Model, update: &Model) -> Vec<Difference> {
         .collect()
 }
 
+/// The fix-point loop; also says whether the depth cap was reached.
+fn run(original: &Model, update: &Model, max_depth: usize) -> (Vec<Diff>, bool) {
+    let mut known: HashMap<Pair, Vec<Diff>> = HashMap::new();
+    let mut result = Vec::new();
+    let mut hit_cap = false;
+    for _ in 0..MAX_PASSES {
+        let mut differ = Differ {
+            models: [original, update],
+            memo: HashMap::new(),
+            active: HashSet::new(),
+            assumed: false,
+            known: &known,
+            found: HashMap::new(),
+            depth: 0,
+            max_depth,
+            hit_cap: false,
+        };
+        result = differ.compare((0, original.root), (1, update.root));
+        hit_cap |= differ.hit_cap;
+        let assumed = differ.assumed;
+        let found = differ.found;
+        if !assumed || found.keys().all(|k| known.contains_key(k)) {
+            break;
+        }
+        known.extend(found);
+    }
+    (result, hit_cap)
+}
+
 pub(super) struct Differ<'a> {
     models: [&'a Model; 2],
     memo: HashMap<Pair, Vec<Diff>>,
@@ -88,6 +115,8 @@ pub(super) struct Differ<'a> {
     known: &'a HashMap<Pair, Vec<Diff>>,
     found: HashMap<Pair, Vec<Diff>>,
     depth: usize,
+    max_depth: usize,
+    hit_cap: bool,
 }
 
 /// Prefix the relative paths of `diffs` with `prefix`.
@@ -147,7 +176,10 @@ impl<'a> Differ<'a> {
         if let Some(done) = self.memo.get(&key) {
             return done.clone();
         }
-        if self.active.contains(&key) || self.depth >= MAX_DIFF_DEPTH {
+        if self.depth >= self.max_depth {
+            self.hit_cap = true;
+        }
+        if self.active.contains(&key) || self.depth >= self.max_depth {
             self.assumed = true;
             return self.known.get(&key).cloned().unwrap_or_default();
         }
