@@ -523,3 +523,19 @@ impl Difference {
         format!("At path '{p}': {what}")
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::max_matching;
+
+    #[test]
+    fn matching_takes_augmenting_paths() {
+        // Greedy would pair 0-0 and leave 1 unmatched; the maximum matching is 0-1, 1-0.
+        let m = max_matching(&[vec![0, 1], vec![0]], 2);
+        assert_eq!(m.iter().filter(|x| x.is_some()).count(), 2);
+        assert_eq!(m, vec![Some(1), Some(0)]);
+        let m = max_matching(&[vec![0], vec![0], vec![]], 1);
+        assert_eq!(m.iter().filter(|x| x.is_some()).count(), 1);
+        assert!(max_matching(&[], 0).is_empty());
+    }
+}

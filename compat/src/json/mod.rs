@@ -5,6 +5,20 @@
 //! Module map: [`parse`] reads text and indexes documents for `$ref`, [`model`] builds the
 //! node graph the diff compares, [`diff`] is the algorithm of §4.2 with the per-class rules
 //! of §4.3 in [`rules`], [`normalize`] is the `normalize=true` form.
+//!
+//! Choices and limits:
+//! * The draft comes from `$schema` (draft-07 when absent, as Confluent); any other
+//!   `$schema` is rejected. Every schema and reference is validated against its metaschema.
+//! * Limits: subschemas nest at most [`MAX_SUBSCHEMA_DEPTH`] levels and JSON at most
+//!   [`MAX_JSON_DEPTH`]; the loader never recurses through a `$ref` (targets are loaded from a
+//!   work list) and the diff keeps a set of pairs under comparison, so cyclic references end.
+//!   Reference chains deeper than the on-stack limit are compared on a large-stack thread.
+//! * Only the STRICT compatibility policy is implemented (LENIENT is a config of newer CSR).
+//! * `multipleOf` uses exact decimals (CSR master), not the integer truncation of 8.3.x.
+//! * The "exclusiveMaximum decreased" branch compares the two `exclusiveMaximum` values; CSR
+//!   compares against the update's `maximum` and fails with a server error when it is absent.
+//! * `patternProperties` are matched with Rust's `regex` (unanchored, like Java's `find`); a
+//!   pattern it cannot compile never matches.
 
 mod diff;
 mod model;

@@ -534,3 +534,34 @@ pub(super) fn array(
         _ => {}
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{decimal, is_multiple};
+    use serde_json::Number;
+
+    fn d(text: &str) -> (i128, i32) {
+        let n: Number = serde_json::from_str(text).unwrap();
+        decimal(&n).unwrap()
+    }
+
+    #[test]
+    fn decimals_are_exact_and_normalised() {
+        assert_eq!(d("0.5"), d("0.50"));
+        assert_eq!(d("10"), (1, 1));
+        assert_eq!(d("0.001"), (1, -3));
+        assert_eq!(d("1e-7"), (1, -7));
+        assert_eq!(d("2.5e3"), (25, 2));
+        assert_eq!(d("0"), (0, 0));
+    }
+
+    #[test]
+    fn multiples() {
+        assert!(is_multiple(d("4"), d("2")));
+        assert!(!is_multiple(d("2"), d("4")));
+        assert!(is_multiple(d("0.3"), d("0.1")));
+        assert!(is_multiple(d("1.5"), d("0.5")));
+        assert!(!is_multiple(d("11"), d("10")));
+        assert!(!is_multiple(d("1"), d("0")));
+    }
+}
