@@ -2,9 +2,9 @@
 //! references, canonical and normalised text, instance validation, and Confluent's
 //! compatibility diff (`spec/compatibility.md` §4).
 //!
-//! Module map: [`parse`] reads text and indexes documents for `$ref`, [`model`] builds the
-//! node graph the diff compares, [`diff`] is the algorithm of §4.2 with the per-class rules
-//! of §4.3 in [`rules`], [`normalize`] is the `normalize=true` form.
+//! Module map: `parse` reads text and indexes documents for `$ref`, `model` builds the
+//! node graph the diff compares, `diff` is the algorithm of §4.2 with the per-class rules
+//! of §4.3 in `rules`, `normalize` is the `normalize=true` form.
 //!
 //! Choices and limits:
 //! * The draft comes from `$schema` (draft-07 when absent, as Confluent); any other
