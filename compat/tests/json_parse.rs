@@ -403,3 +403,9 @@ fn long_reference_chains_do_not_overflow_the_stack() {
     assert!(messages[0].contains("MAX_LENGTH_ADDED"));
     assert!(incompatibilities(&old, &new, Roles::BACKWARD).is_empty());
 }
+
+#[test]
+fn json_schema_is_send_and_sync() {
+    fn assert_send_sync<T: Send + Sync + Clone + std::fmt::Debug>() {}
+    assert_send_sync::<JsonSchema>();
+}
