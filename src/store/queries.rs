@@ -250,7 +250,7 @@ pub async fn contexts_with_subject<'e, E: Executor<'e, Database = Any>>(
 }
 
 pub async fn contexts<'e, E: Executor<'e, Database = Any>>(e: E) -> Result<Vec<String>> {
-    let rows = sqlx::query("SELECT name FROM contexts ORDER BY name")
+    let rows = sqlx::query("SELECT name FROM contexts WHERE listed = 1 ORDER BY name")
         .fetch_all(e)
         .await?;
     rows.iter().map(|r| Ok(r.try_get(0)?)).collect()
