@@ -140,7 +140,10 @@ run_backend() {
             -p no:cacheprovider -v "$SCRIPT_DIR" ${PYTEST_ARGS[@]+"${PYTEST_ARGS[@]}"}
     ) || rc=$?
     if ! kill -0 "$SERVER_PID" 2>/dev/null; then
-        log "$name: the server died during the run; log:"
+        local status=0
+        wait "$SERVER_PID" 2>/dev/null || status=$?
+        SERVER_PID=""
+        log "$name: the server died during the run (exit status $status); log:"
         sed 's/^/    /' "$WORK_DIR/server-$name.log" >&2 || true
         rc=1
     fi

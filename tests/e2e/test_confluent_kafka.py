@@ -19,6 +19,8 @@ from confluent_kafka.schema_registry.error import SchemaRegistryError
 from confluent_kafka.schema_registry.json_schema import JSONDeserializer, JSONSerializer
 from confluent_kafka.schema_registry.schema_registry_client import (
     ConfigCompatibilityLevel,
+    Metadata,
+    MetadataProperties,
     ServerConfig,
 )
 from confluent_kafka.serialization import MessageField, SerializationContext
@@ -195,6 +197,44 @@ def test_register_schema_is_idempotent_across_clients_and_subjects(new_client, u
 
     full = new_client().register_schema_full_response(subj_a, avro(schema_str))
     assert full.schema_id == first
+
+
+def test_attribute_order_does_not_change_identity(new_client, uid):
+    """Avro canonical form: the order of JSON attributes in the submitted text is irrelevant."""
+    ns = avro_ns()
+    canonical_order = (
+        '{"type":"record","name":"Ord","namespace":"%s","fields":[{"name":"a","type":"int","default":1}]}' % ns
+    )
+    shuffled = (
+        '{"fields":[{"default":1,"type":"int","name":"a"}],"namespace":"%s","name":"Ord","type":"record"}' % ns
+    )
+    first = new_client().register_schema(uid, avro(canonical_order))
+    assert new_client().register_schema(uid, avro(shuffled)) == first
+    assert new_client().lookup_schema(uid, avro(shuffled)).version == 1
+    assert new_client().get_versions(uid) == [1]
+    # A primitive written as an object is the primitive itself.
+    prim = new_client().register_schema(f"{uid}-p", avro('{"type": "string"}'))
+    assert new_client().register_schema(f"{uid}-p", avro('"string"')) == prim
+
+
+def test_metadata_is_part_of_identity(new_client, uid):
+    subject = uid
+    text = avro_record("Meta", [("a", "int")], namespace=avro_ns())
+
+    def with_owner(owner):
+        return Schema(text, "AVRO", [], metadata=Metadata(None, MetadataProperties({"owner": owner}), None))
+
+    id_a = new_client().register_schema(subject, with_owner("team-a"))
+    id_b = new_client().register_schema(subject, with_owner("team-b"))
+    assert id_a != id_b
+    assert new_client().get_versions(subject) == [1, 2]
+
+    got = new_client().get_latest_with_metadata(subject, {"owner": "team-a"})
+    assert (got.schema_id, got.version) == (id_a, 1)
+    v1 = new_client().get_version(subject, 1)
+    assert v1.schema.metadata is not None
+    assert v1.schema.metadata.properties.properties == {"owner": "team-a"}
+    expect_error(lambda: new_client().get_latest_with_metadata(subject, {"owner": "nobody"}), 404, 40403)
 
 
 def test_lookup_schema(new_client, uid):
