@@ -151,6 +151,20 @@ impl<S: Send + Sync> FromRequestParts<S> for Params {
     }
 }
 
+/// Path parameters, with an undecodable path answered as CSR does (404 in the envelope).
+pub struct PathParams<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for PathParams<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        axum::extract::Path::<T>::from_request_parts(parts, state)
+            .await
+            .map(|p| PathParams(p.0))
+            .map_err(|_| ApiError::not_found())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -192,19 +206,5 @@ mod tests {
         assert_eq!(p.page(vec![1, 2, 3], None).unwrap(), vec![1, 2]);
         let p = Params::parse(None);
         assert_eq!(p.page(vec![1, 2, 3], Some(2)).unwrap(), vec![1, 2]);
-    }
-}
-
-/// Path parameters, with an undecodable path answered as CSR does (404 in the envelope).
-pub struct PathParams<T>(pub T);
-
-impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for PathParams<T> {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        axum::extract::Path::<T>::from_request_parts(parts, state)
-            .await
-            .map(|p| PathParams(p.0))
-            .map_err(|_| ApiError::not_found())
     }
 }
