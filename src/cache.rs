@@ -80,6 +80,11 @@ impl SchemaCache {
         }
     }
 
+    pub fn invalidate_all(&self) {
+        self.default_context.invalidate_all();
+        self.other_contexts.invalidate_all();
+    }
+
     pub async fn invalidate(&self, context: &str, id: i64) {
         if context == DEFAULT_CONTEXT {
             self.default_context.invalidate(&id).await;

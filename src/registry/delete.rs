@@ -48,6 +48,10 @@ impl Registry {
             // Config and mode survive soft deletes (CSR 7.9.3+) and go with the last version.
             queries::delete_config(&mut *tx.tx, &subject.scope()).await?;
             queries::delete_mode(&mut *tx.tx, &subject.scope()).await?;
+            for v in &affected {
+                tx.announce_invalidation(&subject.context, v.schema_id)
+                    .await?;
+            }
         }
         tx.commit().await?;
         if permanent {
@@ -96,6 +100,8 @@ impl Registry {
         }
         if permanent {
             queries::remove_version(&mut *tx.tx, &subject.context, &subject.name, found.version)
+                .await?;
+            tx.announce_invalidation(&subject.context, found.schema_id)
                 .await?;
             if versions.len() == 1 {
                 queries::delete_config(&mut *tx.tx, &subject.scope()).await?;

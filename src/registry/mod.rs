@@ -17,7 +17,7 @@ pub use register::{RegisterOptions, Registered, SchemaRequest};
 
 use crate::cache::{CachedSchema, SchemaCache};
 use crate::domain::{QualifiedSubject, DEFAULT_CONTEXT};
-use crate::store::{queries, Store, VersionRecord};
+use crate::store::{queries, Invalidation, Store, VersionRecord};
 use schemata_compat::{CompatibilityLevel, ParseOptions, ParsedSchema};
 use std::sync::Arc;
 
@@ -49,8 +49,20 @@ pub struct Registry {
 }
 
 impl Registry {
+    /// Build the registry; with PostgreSQL it also starts following other processes' cache
+    /// invalidations (so it must be called inside a tokio runtime).
     pub fn new(store: Store, settings: Settings) -> Self {
         let cache = SchemaCache::new(settings.cache_capacity);
+        let follower = cache.clone();
+        store.follow_invalidations(move |event| {
+            let cache = follower.clone();
+            tokio::spawn(async move {
+                match event {
+                    Invalidation::Schema { context, id } => cache.invalidate(&context, id).await,
+                    Invalidation::Everything => cache.invalidate_all(),
+                }
+            });
+        });
         Registry {
             store,
             cache,

@@ -9,6 +9,7 @@ mod postgres;
 pub mod queries;
 mod sqlite;
 
+pub use postgres::Invalidation;
 pub use queries::{SchemaRecord, SubjectSummary, VersionRecord};
 
 use crate::registry::Result;
@@ -27,6 +28,7 @@ pub enum Dialect {
 pub struct Store {
     pool: AnyPool,
     dialect: Dialect,
+    url: String,
     /// SQLite allows one writer at a time; taking this before `BEGIN` makes writers queue
     /// in-process instead of failing with SQLITE_BUSY.
     sqlite_writer: Mutex<()>,
@@ -66,6 +68,7 @@ impl Store {
         Ok(Store {
             pool,
             dialect,
+            url,
             sqlite_writer: Mutex::new(()),
         })
     }
@@ -76,6 +79,17 @@ impl Store {
 
     pub fn pool(&self) -> &AnyPool {
         &self.pool
+    }
+
+    /// With several server processes on one PostgreSQL database, each follows the others'
+    /// cache invalidations (LISTEN/NOTIFY). SQLite has a single process: nothing to follow.
+    pub fn follow_invalidations(&self, on_event: impl Fn(Invalidation) + Send + 'static) {
+        if self.dialect == Dialect::Postgres {
+            tokio::spawn(postgres::listen_for_invalidations(
+                self.url.clone(),
+                on_event,
+            ));
+        }
     }
 
     /// Start a write transaction that holds the lock for `(context, subject)` until it ends:
@@ -154,6 +168,14 @@ impl WriteTx<'_> {
             {
                 return Ok(id);
             }
+        }
+    }
+
+    /// Tell other server processes to drop a schema from their caches (on commit).
+    pub async fn announce_invalidation(&mut self, context: &str, id: i64) -> Result<()> {
+        match self.dialect {
+            Dialect::Postgres => postgres::notify_invalidation(&mut self.tx, context, id).await,
+            Dialect::Sqlite => Ok(()),
         }
     }
 

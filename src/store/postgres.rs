@@ -77,3 +77,72 @@ pub async fn raise_id_floor(
     .await?;
     Ok(())
 }
+
+/// Channel on which writers announce schema ids whose cached form must be dropped.
+pub const INVALIDATION_CHANNEL: &str = "schemata_cache";
+
+/// Queue a cache invalidation for other server processes; Postgres delivers it on commit.
+pub async fn notify_invalidation(
+    tx: &mut Transaction<'static, Any>,
+    context: &str,
+    id: i64,
+) -> Result<()> {
+    sqlx::query("SELECT pg_notify($1, $2)")
+        .bind(INVALIDATION_CHANNEL)
+        .bind(format!("{id}:{context}"))
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// What a listener saw: one schema to drop, or a gap (reconnect) after which every cached
+/// entry is suspect.
+pub enum Invalidation {
+    Schema { context: String, id: i64 },
+    Everything,
+}
+
+/// Follow invalidations from other processes until the process ends, reconnecting as needed.
+pub async fn listen_for_invalidations(
+    url: String,
+    on_event: impl Fn(Invalidation) + Send + 'static,
+) {
+    loop {
+        let mut listener = match sqlx::postgres::PgListener::connect(&url).await {
+            Ok(l) => l,
+            Err(e) => {
+                tracing::warn!(error = %e, "cache invalidation listener cannot connect; retrying");
+                tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+                continue;
+            }
+        };
+        if let Err(e) = listener.listen(INVALIDATION_CHANNEL).await {
+            tracing::warn!(error = %e, "cannot LISTEN for cache invalidations; retrying");
+            tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+            continue;
+        }
+        // Anything may have been missed before we started listening.
+        on_event(Invalidation::Everything);
+        loop {
+            match listener.try_recv().await {
+                Ok(Some(notification)) => {
+                    if let Some((id, context)) = notification.payload().split_once(':') {
+                        if let Ok(id) = id.parse() {
+                            on_event(Invalidation::Schema {
+                                context: context.to_string(),
+                                id,
+                            });
+                        }
+                    }
+                }
+                // The connection dropped; sqlx reconnects on the next call, but notifications
+                // sent in between are lost.
+                Ok(None) => on_event(Invalidation::Everything),
+                Err(e) => {
+                    tracing::warn!(error = %e, "cache invalidation listener failed; reconnecting");
+                    break;
+                }
+            }
+        }
+    }
+}

@@ -54,3 +54,44 @@ async fn schema_by_id_is_served_from_memory_after_first_read(app: &TestApp) {
     rename_schemas_table(app, "subject_versions_moved", "subject_versions").await;
     app.get("/subjects/cached/versions").await.assert_ok();
 }
+
+/// Two server processes on one PostgreSQL database: a hard delete on one drops the schema
+/// from the other's cache (LISTEN/NOTIFY).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hard_delete_invalidates_the_cache_of_another_server() {
+    let first = spawn_app(Backend::Postgres).await;
+    let second = spawn_on(
+        &first.database_url,
+        Backend::Postgres,
+        schemata::registry::Settings::default(),
+    )
+    .await;
+    let id = first
+        .register("shared", &record("Shared", &[field("a", "int")]))
+        .await;
+    // Let both listeners connect (each starts by clearing its cache), then warm the cache.
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    second.get(&format!("/schemas/ids/{id}")).await.assert_ok();
+    first.delete("/subjects/shared").await.assert_ok();
+    first
+        .delete("/subjects/shared?permanent=true")
+        .await
+        .assert_ok();
+    let mut status = 0;
+    for _ in 0..50 {
+        status = second
+            .get(&format!("/schemas/ids/{id}"))
+            .await
+            .status
+            .as_u16();
+        if status == 404 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(
+        status, 404,
+        "the second server still serves a hard-deleted schema"
+    );
+    first.cleanup().await;
+}
