@@ -27,10 +27,12 @@ pub fn rewrite_path(path: &str, query: Option<&str>) -> Option<String> {
         path
     };
     let trimmed = if trimmed.is_empty() { "/" } else { trimmed };
-    let (new_path, extra_query) = context_form(trimmed).unwrap_or((trimmed.to_string(), None));
-    if new_path == path && extra_query.is_none() {
+    let context = context_form(trimmed);
+    if context.is_none() && trimmed.len() == path.len() {
+        // The common case: routed as it is, nothing allocated.
         return None;
     }
+    let (new_path, extra_query) = context.unwrap_or_else(|| (trimmed.to_string(), None));
     let query = match (query.filter(|q| !q.is_empty()), extra_query) {
         (Some(q), Some(extra)) => Some(format!("{q}&{extra}")),
         (Some(q), None) => Some(q.to_string()),

@@ -17,7 +17,7 @@ use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{Any, AnyPool, Transaction};
 use std::str::FromStr;
 use std::time::Duration;
-use tokio::sync::{Mutex, MutexGuard};
+use tokio::sync::{Semaphore, SemaphorePermit};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Dialect {
@@ -29,9 +29,11 @@ pub struct Store {
     pool: AnyPool,
     dialect: Dialect,
     url: String,
-    /// SQLite allows one writer at a time; taking this before `BEGIN` makes writers queue
-    /// in-process instead of failing with SQLITE_BUSY.
-    sqlite_writer: Mutex<()>,
+    /// Open write transactions. SQLite allows one writer: one slot makes writers queue
+    /// in-process instead of failing with SQLITE_BUSY. On PostgreSQL, half the pool: a write
+    /// transaction also reads through the pool (parsed history, references), so capping
+    /// writers leaves those reads a connection and writers can never starve each other.
+    write_slots: Semaphore,
 }
 
 impl Store {
@@ -69,7 +71,10 @@ impl Store {
             pool,
             dialect,
             url,
-            sqlite_writer: Mutex::new(()),
+            write_slots: Semaphore::new(match dialect {
+                Dialect::Sqlite => 1,
+                Dialect::Postgres => (max_connections as usize / 2).max(1),
+            }),
         })
     }
 
@@ -92,14 +97,19 @@ impl Store {
         }
     }
 
+    async fn write_slot(&self) -> SemaphorePermit<'_> {
+        // The semaphore is never closed, so acquiring cannot fail.
+        self.write_slots
+            .acquire()
+            .await
+            .expect("write slots are never closed")
+    }
+
     /// Start a write transaction that holds the lock for `(context, subject)` until it ends:
     /// a Postgres advisory lock (so two server processes on one database serialise too), or
     /// SQLite's single-writer slot.
     pub async fn begin_subject_write(&self, context: &str, subject: &str) -> Result<WriteTx<'_>> {
-        let guard = match self.dialect {
-            Dialect::Sqlite => Some(self.sqlite_writer.lock().await),
-            Dialect::Postgres => None,
-        };
+        let slot = self.write_slot().await;
         let mut tx = self.pool.begin().await?;
         if self.dialect == Dialect::Postgres {
             postgres::lock_subject(&mut tx, context, subject).await?;
@@ -107,21 +117,18 @@ impl Store {
         Ok(WriteTx {
             tx,
             dialect: self.dialect,
-            _guard: guard,
+            _slot: slot,
         })
     }
 
     /// A write transaction with no subject lock (config, mode, whole-context operations).
     pub async fn begin_write(&self) -> Result<WriteTx<'_>> {
-        let guard = match self.dialect {
-            Dialect::Sqlite => Some(self.sqlite_writer.lock().await),
-            Dialect::Postgres => None,
-        };
+        let slot = self.write_slot().await;
         let tx = self.pool.begin().await?;
         Ok(WriteTx {
             tx,
             dialect: self.dialect,
-            _guard: guard,
+            _slot: slot,
         })
     }
 }
@@ -131,7 +138,7 @@ impl Store {
 pub struct WriteTx<'a> {
     pub(crate) tx: Transaction<'static, Any>,
     dialect: Dialect,
-    _guard: Option<MutexGuard<'a, ()>>,
+    _slot: SemaphorePermit<'a>,
 }
 
 impl WriteTx<'_> {
