@@ -3,7 +3,7 @@
 //! the only invalidation is a hard delete of the last version carrying the id (the id then
 //! answers 404). Nothing is preloaded: startup cost does not grow with the number of schemas.
 
-use crate::domain::DEFAULT_CONTEXT;
+use crate::domain::{Config, Mode, DEFAULT_CONTEXT};
 use crate::store::SchemaRecord;
 use bytes::Bytes;
 use moka::future::Cache;
@@ -93,5 +93,54 @@ impl SchemaCache {
                 .invalidate(&(context.to_string(), id))
                 .await;
         }
+    }
+}
+
+/// Config and mode per scope (`""` global, `:.ctx:`, or a subject), including "not set".
+/// Every change clears the whole cache, here and (over NOTIFY) in other processes: changes
+/// are rare, reads happen on every registration.
+#[derive(Clone)]
+pub struct SettingsCache {
+    configs: Cache<String, Option<Config>>,
+    modes: Cache<String, Option<Mode>>,
+}
+
+impl SettingsCache {
+    pub fn new(capacity: u64) -> Self {
+        SettingsCache {
+            configs: Cache::builder().max_capacity(capacity).build(),
+            modes: Cache::builder().max_capacity(capacity).build(),
+        }
+    }
+
+    pub async fn config<E>(
+        &self,
+        scope: &str,
+        load: impl std::future::Future<Output = Result<Option<Config>, E>>,
+    ) -> Result<Option<Config>, E> {
+        if let Some(hit) = self.configs.get(scope).await {
+            return Ok(hit);
+        }
+        let loaded = load.await?;
+        self.configs.insert(scope.to_string(), loaded.clone()).await;
+        Ok(loaded)
+    }
+
+    pub async fn mode<E>(
+        &self,
+        scope: &str,
+        load: impl std::future::Future<Output = Result<Option<Mode>, E>>,
+    ) -> Result<Option<Mode>, E> {
+        if let Some(hit) = self.modes.get(scope).await {
+            return Ok(hit);
+        }
+        let loaded = load.await?;
+        self.modes.insert(scope.to_string(), loaded).await;
+        Ok(loaded)
+    }
+
+    pub fn clear(&self) {
+        self.configs.invalidate_all();
+        self.modes.invalidate_all();
     }
 }

@@ -53,7 +53,12 @@ impl Registry {
                     .await?;
             }
         }
-        tx.commit().await?;
+        if permanent {
+            // The subject's config and mode went with it.
+            self.commit_settings_change(tx).await?;
+        } else {
+            tx.commit().await?;
+        }
         if permanent {
             for v in &affected {
                 self.cache.invalidate(&subject.context, v.schema_id).await;
@@ -111,7 +116,11 @@ impl Registry {
             queries::mark_deleted(&mut *tx.tx, &subject.context, &subject.name, found.version)
                 .await?;
         }
-        tx.commit().await?;
+        if permanent && versions.len() == 1 {
+            self.commit_settings_change(tx).await?;
+        } else {
+            tx.commit().await?;
+        }
         if permanent {
             self.cache
                 .invalidate(&subject.context, found.schema_id)

@@ -15,7 +15,7 @@ pub use error::{RegistryError, Result};
 pub use read::{SubjectFilter, SubjectVersion};
 pub use register::{RegisterOptions, Registered, SchemaRequest};
 
-use crate::cache::{CachedSchema, SchemaCache};
+use crate::cache::{CachedSchema, SchemaCache, SettingsCache};
 use crate::domain::{QualifiedSubject, DEFAULT_CONTEXT};
 use crate::store::{queries, Invalidation, Store, VersionRecord};
 use schemata_compat::{CompatibilityLevel, ParseOptions, ParsedSchema};
@@ -45,6 +45,7 @@ impl Default for Settings {
 pub struct Registry {
     store: Store,
     cache: SchemaCache,
+    settings_cache: SettingsCache,
     settings: Settings,
 }
 
@@ -53,19 +54,25 @@ impl Registry {
     /// invalidations (so it must be called inside a tokio runtime).
     pub fn new(store: Store, settings: Settings) -> Self {
         let cache = SchemaCache::new(settings.cache_capacity);
-        let follower = cache.clone();
+        let settings_cache = SettingsCache::new(settings.cache_capacity);
+        let (schemas, scopes) = (cache.clone(), settings_cache.clone());
         store.follow_invalidations(move |event| {
-            let cache = follower.clone();
+            let (schemas, scopes) = (schemas.clone(), scopes.clone());
             tokio::spawn(async move {
                 match event {
-                    Invalidation::Schema { context, id } => cache.invalidate(&context, id).await,
-                    Invalidation::Everything => cache.invalidate_all(),
+                    Invalidation::Schema { context, id } => schemas.invalidate(&context, id).await,
+                    Invalidation::Settings => scopes.clear(),
+                    Invalidation::Everything => {
+                        schemas.invalidate_all();
+                        scopes.clear();
+                    }
                 }
             });
         });
         Registry {
             store,
             cache,
+            settings_cache,
             settings,
         }
     }

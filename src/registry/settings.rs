@@ -3,7 +3,7 @@
 
 use super::{Registry, RegistryError, Result};
 use crate::domain::{context_scope, Config, Mode, QualifiedSubject, GLOBAL_CONTEXT};
-use crate::store::queries;
+use crate::store::{queries, WriteTx};
 use schemata_compat::CompatibilityLevel;
 use serde_json::Value;
 use std::collections::HashSet;
@@ -40,7 +40,7 @@ impl Registry {
         let mut merged = Config::default();
         let mut level = None;
         for scope in chain(subject) {
-            if let Some(config) = queries::get_config(self.store.pool(), &scope).await? {
+            if let Some(config) = self.config_at(&scope).await? {
                 if level.is_none() {
                     level = config
                         .compatibility_level
@@ -60,7 +60,8 @@ impl Registry {
 
     /// The config stored at exactly this scope (no fallback).
     pub async fn config_at(&self, scope: &str) -> Result<Option<Config>> {
-        queries::get_config(self.store.pool(), scope).await
+        let load = queries::get_config(self.store.pool(), scope);
+        self.settings_cache.config(scope, load).await
     }
 
     /// `GET /config`: the global config, or the server default.
@@ -99,7 +100,7 @@ impl Registry {
             config.compatibility_level = Some(level.as_str().to_string());
         }
         queries::put_config(&mut *tx.tx, &scope, &config).await?;
-        tx.commit().await?;
+        self.commit_settings_change(tx).await?;
         Ok(config)
     }
 
@@ -110,7 +111,7 @@ impl Registry {
         let mut tx = self.store.begin_write().await?;
         let old = queries::get_config(&mut *tx.tx, &scope).await?;
         queries::delete_config(&mut *tx.tx, &scope).await?;
-        tx.commit().await?;
+        self.commit_settings_change(tx).await?;
         Ok(old)
     }
 
@@ -129,9 +130,22 @@ impl Registry {
     }
 
     pub async fn mode_at(&self, scope: &str) -> Result<Option<Mode>> {
-        Ok(queries::get_mode(self.store.pool(), scope)
-            .await?
-            .and_then(|m| Mode::parse(&m)))
+        let load = async {
+            Ok::<_, RegistryError>(
+                queries::get_mode(self.store.pool(), scope)
+                    .await?
+                    .and_then(|m| Mode::parse(&m)),
+            )
+        };
+        self.settings_cache.mode(scope, load).await
+    }
+
+    /// Commit a config or mode change and make every process forget the old settings.
+    pub(super) async fn commit_settings_change(&self, mut tx: WriteTx<'_>) -> Result<()> {
+        tx.announce_settings_changed().await?;
+        tx.commit().await?;
+        self.settings_cache.clear();
+        Ok(())
     }
 
     /// Set the mode of a scope. Switching to IMPORT needs an empty scope unless forced.
@@ -158,7 +172,7 @@ impl Registry {
         }
         let mut tx = self.store.begin_write().await?;
         queries::put_mode(&mut *tx.tx, &scope, mode.as_str()).await?;
-        tx.commit().await?;
+        self.commit_settings_change(tx).await?;
         Ok(())
     }
 
@@ -175,7 +189,7 @@ impl Registry {
         if recursive && subject.is_context_only() && !subject.is_default_context() {
             queries::delete_modes_with_prefix(&mut *tx.tx, &scope).await?;
         }
-        tx.commit().await?;
+        self.commit_settings_change(tx).await?;
         Ok(old)
     }
 

@@ -186,6 +186,14 @@ impl WriteTx<'_> {
         }
     }
 
+    /// Tell other server processes that a config or mode changed (on commit).
+    pub async fn announce_settings_changed(&mut self) -> Result<()> {
+        match self.dialect {
+            Dialect::Postgres => postgres::notify_settings_changed(&mut self.tx).await,
+            Dialect::Sqlite => Ok(()),
+        }
+    }
+
     /// After an import with an explicit id, keep the counter above it.
     pub async fn raise_schema_id_floor(&mut self, context: &str, id: i64) -> Result<()> {
         match self.dialect {

@@ -98,8 +98,25 @@ pub async fn notify_invalidation(
 /// What a listener saw: one schema to drop, or a gap (reconnect) after which every cached
 /// entry is suspect.
 pub enum Invalidation {
-    Schema { context: String, id: i64 },
+    Schema {
+        context: String,
+        id: i64,
+    },
+    /// Some config or mode changed.
+    Settings,
     Everything,
+}
+
+/// Payload announcing a config or mode change.
+const SETTINGS_PAYLOAD: &str = "settings";
+
+pub async fn notify_settings_changed(tx: &mut Transaction<'static, Any>) -> Result<()> {
+    sqlx::query("SELECT pg_notify($1, $2)")
+        .bind(INVALIDATION_CHANNEL)
+        .bind(SETTINGS_PAYLOAD)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
 }
 
 /// Follow invalidations from other processes until the process ends, reconnecting as needed.
@@ -125,6 +142,9 @@ pub async fn listen_for_invalidations(
         on_event(Invalidation::Everything);
         loop {
             match listener.try_recv().await {
+                Ok(Some(notification)) if notification.payload() == SETTINGS_PAYLOAD => {
+                    on_event(Invalidation::Settings)
+                }
                 Ok(Some(notification)) => {
                     if let Some((id, context)) = notification.payload().split_once(':') {
                         if let Ok(id) = id.parse() {

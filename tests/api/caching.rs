@@ -95,3 +95,49 @@ async fn hard_delete_invalidates_the_cache_of_another_server() {
     );
     first.cleanup().await;
 }
+
+/// Config and mode are cached too; a change on one server reaches the other's cache.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn config_change_reaches_another_server() {
+    let first = spawn_app(Backend::Postgres).await;
+    let second = spawn_on(
+        &first.database_url,
+        Backend::Postgres,
+        schemata::registry::Settings::default(),
+    )
+    .await;
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    second
+        .register("cfg", &record("Cfg", &[field("a", "int")]))
+        .await;
+    let incompatible = serde_json::json!({ "schema": record("Cfg", &[field("a", "int"), field("b", "int")]).to_string() });
+    // The second server now has BACKWARD (the default) cached for this subject.
+    second
+        .register_body("cfg", incompatible.clone())
+        .await
+        .assert_error(409, 409);
+    first
+        .put(
+            "/config/cfg",
+            serde_json::json!({ "compatibility": "NONE" }),
+        )
+        .await
+        .assert_ok();
+    let mut status = 0;
+    for _ in 0..50 {
+        status = second
+            .register_body("cfg", incompatible.clone())
+            .await
+            .status
+            .as_u16();
+        if status == 200 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(
+        status, 200,
+        "the second server kept the old compatibility level"
+    );
+    first.cleanup().await;
+}
