@@ -137,8 +137,8 @@ impl Registry {
 
         // A metadata-only update re-uses the latest schema; data contracts merge config
         // defaults and overrides (override > request > latest version > default).
-        let live = self.live_versions(subject).await?;
         if request.schema.trim().is_empty() {
+            let live = self.live_versions(subject).await?;
             let latest = live
                 .last()
                 .ok_or_else(|| RegistryError::InvalidSchema("Empty schema".into()))?;

@@ -54,9 +54,8 @@ pub async fn ensure_context(tx: &mut Transaction<'static, Any>, context: &str) -
 }
 
 pub async fn next_schema_id(tx: &mut Transaction<'static, Any>, context: &str) -> Result<i64> {
-    let sequence = sequence_of(tx, context).await?;
-    let row = sqlx::query("SELECT nextval($1::regclass)")
-        .bind(sequence)
+    let row = sqlx::query("SELECT nextval(id_sequence::regclass) FROM contexts WHERE name = $1")
+        .bind(context)
         .fetch_one(&mut **tx)
         .await?;
     Ok(row.try_get(0)?)
