@@ -221,6 +221,45 @@ def test_protobuf_second_message_uses_index_and_reuses_ids(new_client, uid, file
     assert again == wire_id(payload)
 
 
+def test_protobuf_transitive_dependencies_and_normalize(new_client, uid, files):
+    """batch.proto imports order.proto, which imports common/money.proto and timestamp.proto."""
+    batch_name = f"{files.order_name[:-len('order.proto')]}batch.proto"
+    batch = descriptor_pb2.FileDescriptorProto(
+        name=batch_name, package=f"{files.pkg}.batch", syntax="proto3", dependency=[files.order_name]
+    )
+    msg = batch.message_type.add(name="Batch")
+    msg.field.add(
+        name="orders", number=1, type=FDP.TYPE_MESSAGE, label=FDP.LABEL_REPEATED,
+        type_name=f".{files.pkg}.Order",
+    )
+    pool = descriptor_pool.DescriptorPool()
+    pool.Add(descriptor_pb2.FileDescriptorProto.FromString(timestamp_pb2.DESCRIPTOR.serialized_pb))
+    for fdp in (files.common_proto, files.order_proto, batch):
+        pool.Add(fdp)
+    Batch = GetMessageClass(pool.FindMessageTypeByName(f"{files.pkg}.batch.Batch"))
+    Order = GetMessageClass(pool.FindMessageTypeByName(f"{files.pkg}.Order"))
+    value = Batch()
+    value.orders.add().CopyFrom(Order.FromString(files.sample_order().SerializeToString()))
+    value.orders.add(id="o-2", phone="555")
+
+    ids = []
+    for normalize in (False, True):
+        ctx = SerializationContext(f"{uid}-{normalize}", MessageField.VALUE)
+        conf = {"normalize.schemas": normalize}
+        payload = ProtobufSerializer(Batch, new_client(), conf)(value, ctx)
+        ids.append(wire_id(payload))
+        assert ProtobufDeserializer(Batch, {}, new_client())(payload, ctx) == value
+    assert ids[0] == ids[1], "already in canonical order: normalize changes nothing"
+
+    reader = new_client()
+    order_versions = reader.get_versions(files.order_name)
+    assert order_versions == [1]
+    order_refs = reader.get_version(files.order_name, 1).schema.references
+    assert [(r.name, r.subject) for r in order_refs] == [(files.common_name, files.common_name)]
+    top_refs = reader.get_latest_version(f"{uid}-False-value").schema.references
+    assert [(r.name, r.subject, r.version) for r in top_refs] == [(files.order_name, files.order_name, 1)]
+
+
 def test_protobuf_incompatible_change_is_rejected(new_client, uid, files):
     ctx = SerializationContext(uid, MessageField.VALUE)
     ProtobufSerializer(files.Order, new_client())(files.sample_order(), ctx)
