@@ -11,6 +11,8 @@ mod config_mode;
 mod contexts;
 mod deletion;
 mod http_conventions;
+mod json_schema;
 mod openapi;
+mod protobuf;
 mod references;
 mod registration;

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# End-to-end tests: the real confluent-kafka Python client against a running Schemata,
-# once on a fresh SQLite file and once on a fresh PostgreSQL database.
+# End-to-end tests: the real confluent-kafka Python client, then the npm clients
+# (@kafkajs/confluent-schema-registry, @confluentinc/schemaregistry) against a running
+# Schemata, once on a fresh SQLite file and once on a fresh PostgreSQL database.
 #
 # Usage: tests/e2e/run.sh [path/to/schemata-binary] [extra pytest args...]
 #   default binary: ${CARGO_TARGET_DIR:-<repo>/target}/debug/schemata
@@ -10,6 +11,8 @@
 #                               Default: postgres://postgres@127.0.0.1:5432/postgres (trust auth).
 #   SCHEMATA_E2E_BACKENDS       backends to run, default "sqlite postgres".
 #   PYTHON                      interpreter for the virtualenv, default python3.
+#   SCHEMATA_E2E_NPM            1 (default) runs the Node tests in tests/e2e/npm (needs node
+#                               and npm; dependencies installed with `npm ci`); 0 skips them.
 set -euo pipefail
 
 SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -18,6 +21,8 @@ REQUIREMENTS="$SCRIPT_DIR/requirements.txt"
 VENV="$REPO_ROOT/.venv-e2e"
 PYTHON="${PYTHON:-python3}"
 BACKENDS="${SCHEMATA_E2E_BACKENDS:-sqlite postgres}"
+NPM_DIR="$SCRIPT_DIR/npm"
+RUN_NPM="${SCHEMATA_E2E_NPM:-1}"
 
 if [[ $# -ge 1 && "$1" != -* ]]; then
     BIN="$1"
@@ -55,6 +60,27 @@ setup_venv() {
     echo "$want" > "$stamp"
 }
 setup_venv
+
+# ---------------------------------------------------------------- npm packages
+# `npm ci` from the committed package-lock.json into tests/e2e/npm/node_modules (ignored by
+# git), again only when the lock file changes. Install scripts are not run: none is needed.
+setup_npm() {
+    local stamp="$NPM_DIR/node_modules/.package-lock.sha256" want
+    if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+        log "node/npm not found (set SCHEMATA_E2E_NPM=0 to skip the Node tests)"
+        return 1
+    fi
+    want="$( { cat "$NPM_DIR/package-lock.json"; node --version; } | sha256sum | cut -d' ' -f1)"
+    if [[ -f "$stamp" && "$(cat "$stamp")" == "$want" ]]; then
+        return 0
+    fi
+    log "installing npm dependencies into $NPM_DIR/node_modules"
+    (cd "$NPM_DIR" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error) || return 1
+    echo "$want" > "$stamp"
+}
+if [[ "$RUN_NPM" == 1 ]]; then
+    setup_npm || exit 2
+fi
 
 # ---------------------------------------------------------------- state and cleanup
 WORK_DIR="$(mktemp -d "${TMPDIR:-/tmp}/schemata-e2e.XXXXXX")"
@@ -129,7 +155,7 @@ start_server() {
     return 1
 }
 
-# run_backend NAME DATABASE_URL -> pytest exit status
+# run_backend NAME DATABASE_URL -> non-zero if pytest or the Node tests failed
 run_backend() {
     local name="$1" db_url="$2" rc=0
     start_server "$name" "$db_url" || return 1
@@ -137,8 +163,16 @@ run_backend() {
     (
         cd "$SCRIPT_DIR"
         SCHEMATA_URL="$SCHEMATA_URL" "$VENV/bin/python" -m pytest -c "$SCRIPT_DIR/pytest.ini" \
-            -p no:cacheprovider -v "$SCRIPT_DIR" ${PYTEST_ARGS[@]+"${PYTEST_ARGS[@]}"}
+            -p no:cacheprovider -v --ignore="$NPM_DIR" "$SCRIPT_DIR" \
+            ${PYTEST_ARGS[@]+"${PYTEST_ARGS[@]}"}
     ) || rc=$?
+    if [[ "$RUN_NPM" == 1 ]]; then
+        log "$name: running Node tests (tests/e2e/npm)"
+        (
+            cd "$NPM_DIR"
+            SCHEMATA_URL="$SCHEMATA_URL" node --test --test-reporter=spec
+        ) || rc=$?
+    fi
     if ! kill -0 "$SERVER_PID" 2>/dev/null; then
         local status=0
         wait "$SERVER_PID" 2>/dev/null || status=$?
