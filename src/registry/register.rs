@@ -96,9 +96,7 @@ impl Registry {
             .await?;
         let parsed =
             ParsedSchema::parse(schema_type, &request.schema, &references.schemas, options)
-                .map_err(|e| {
-                    RegistryError::InvalidSchema(format!("Invalid schema {}: {e}", schema_type))
-                })?;
+                .map_err(|e| invalid_schema(schema_type, &e.0))?;
         let identity = Identity {
             schema_type,
             canonical: parsed.canonical(),
@@ -467,6 +465,15 @@ impl Registry {
         }
         Ok(())
     }
+}
+
+/// `Invalid AVRO schema: <what the parser said>`, without the parsers' own generic prefix.
+fn invalid_schema(schema_type: SchemaType, reason: &str) -> RegistryError {
+    let reason = reason
+        .strip_prefix("Invalid schema: ")
+        .or_else(|| reason.strip_prefix("Invalid JSON Schema: "))
+        .unwrap_or(reason);
+    RegistryError::InvalidSchema(format!("Invalid {schema_type} schema: {reason}"))
 }
 
 fn registered(version: i64, id: i64, candidate: &Candidate) -> Registered {
