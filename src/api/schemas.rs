@@ -87,21 +87,26 @@ async fn raw_schema_by_id(
     Ok(raw_schema_response(text))
 }
 
+/// (subject, version) pairs using the id in the path, filtered by `subject` and `deleted`.
+async fn usages(state: &AppState, id: &str, params: &Params) -> ApiResult<Vec<(String, i64)>> {
+    let id = parse_id(id)?;
+    let subject = params.get("subject").filter(|s| !s.is_empty());
+    Ok(state
+        .registry
+        .schema_usages(id, subject, params.flag("deleted"))
+        .await?)
+}
+
 async fn subjects_of_id(
     State(state): State<AppState>,
     PathParams(id): PathParams<String>,
     params: Params,
 ) -> ApiResult {
-    let id = parse_id(&id)?;
-    let usages = state
-        .registry
-        .schema_usages(
-            id,
-            params.get("subject").filter(|s| !s.is_empty()),
-            params.flag("deleted"),
-        )
-        .await?;
-    let mut subjects: Vec<String> = usages.into_iter().map(|(s, _)| s).collect();
+    let mut subjects: Vec<String> = usages(&state, &id, &params)
+        .await?
+        .into_iter()
+        .map(|(s, _)| s)
+        .collect();
     subjects.dedup();
     Ok(ok(&params.page(subjects, None)?))
 }
@@ -111,16 +116,8 @@ async fn versions_of_id(
     PathParams(id): PathParams<String>,
     params: Params,
 ) -> ApiResult {
-    let id = parse_id(&id)?;
-    let usages = state
-        .registry
-        .schema_usages(
-            id,
-            params.get("subject").filter(|s| !s.is_empty()),
-            params.flag("deleted"),
-        )
-        .await?;
-    let list: Vec<_> = usages
+    let list: Vec<_> = usages(&state, &id, &params)
+        .await?
         .into_iter()
         .map(|(subject, version)| json!({"subject": subject, "version": version}))
         .collect();

@@ -6,7 +6,7 @@ use super::extract::{JsonBody, Params, PathParams};
 use super::render::{ok, schema_text, subject_version_value};
 use super::AppState;
 use crate::domain::{QualifiedSubject, VersionId};
-use crate::registry::{RegisterOptions, SubjectFilter};
+use crate::registry::{RegisterOptions, SubjectFilter, SubjectVersion};
 use axum::extract::State;
 use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Response};
@@ -124,21 +124,33 @@ async fn list_versions(
     Ok(ok(&params.page(versions, None)?))
 }
 
-async fn get_version(
-    State(state): State<AppState>,
-    PathParams((subject, version)): PathParams<(String, String)>,
-    params: Params,
-) -> ApiResult {
-    let version = VersionId::parse(&version)?;
+/// The version a `{subject}/versions/{version}` path names, and its schema text in the
+/// requested `format`.
+async fn version_with_text(
+    state: &AppState,
+    subject: &str,
+    version: &str,
+    params: &Params,
+) -> ApiResult<(SubjectVersion, String)> {
+    let version = VersionId::parse(version)?;
     let found = state
         .registry
         .version(
-            &QualifiedSubject::parse(&subject),
+            &QualifiedSubject::parse(subject),
             version,
             params.flag("deleted"),
         )
         .await?;
     let text = schema_text(&state.registry, &found.schema, params.get("format")).await?;
+    Ok((found, text))
+}
+
+async fn get_version(
+    State(state): State<AppState>,
+    PathParams((subject, version)): PathParams<(String, String)>,
+    params: Params,
+) -> ApiResult {
+    let (found, text) = version_with_text(&state, &subject, &version, &params).await?;
     Ok(ok(&subject_version_value(&found, text)))
 }
 
@@ -148,16 +160,7 @@ async fn get_version_schema(
     PathParams((subject, version)): PathParams<(String, String)>,
     params: Params,
 ) -> ApiResult {
-    let version = VersionId::parse(&version)?;
-    let found = state
-        .registry
-        .version(
-            &QualifiedSubject::parse(&subject),
-            version,
-            params.flag("deleted"),
-        )
-        .await?;
-    let text = schema_text(&state.registry, &found.schema, params.get("format")).await?;
+    let (_, text) = version_with_text(&state, &subject, &version, &params).await?;
     Ok(raw_schema_response(text))
 }
 

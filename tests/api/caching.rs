@@ -77,18 +77,14 @@ async fn hard_delete_invalidates_the_cache_of_another_server() {
         .delete("/subjects/shared?permanent=true")
         .await
         .assert_ok();
-    let mut status = 0;
-    for _ in 0..50 {
-        status = second
+    let status = eventually(404, || async {
+        second
             .get(&format!("/schemas/ids/{id}"))
             .await
             .status
-            .as_u16();
-        if status == 404 {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
+            .as_u16()
+    })
+    .await;
     assert_eq!(
         status, 404,
         "the second server still serves a hard-deleted schema"
@@ -123,21 +119,34 @@ async fn config_change_reaches_another_server() {
         )
         .await
         .assert_ok();
-    let mut status = 0;
-    for _ in 0..50 {
-        status = second
+    let status = eventually(200, || async {
+        second
             .register_body("cfg", incompatible.clone())
             .await
             .status
-            .as_u16();
-        if status == 200 {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
+            .as_u16()
+    })
+    .await;
     assert_eq!(
         status, 200,
         "the second server kept the old compatibility level"
     );
     first.cleanup().await;
+}
+
+/// Poll `probe` for up to five seconds until it answers `wanted`; returns the last answer.
+async fn eventually<F, Fut>(wanted: u16, probe: F) -> u16
+where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = u16>,
+{
+    let mut last = 0;
+    for _ in 0..50 {
+        last = probe().await;
+        if last == wanted {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    last
 }
