@@ -305,19 +305,126 @@ fn cyclic_refs_between_references_do_not_hang() {
     );
 }
 
+const CYCLE: &str = "Invalid JSON Schema: $ref cycle without a schema: ";
+
 #[test]
-fn ref_loops_without_a_schema_in_between_do_not_hang() {
-    let s = parse(
-        r##"{"definitions":{"a":{"$ref":"#/definitions/b"},"b":{"$ref":"#/definitions/a"}},"$ref":"#/definitions/a"}"##,
+fn ref_cycle_through_definitions_is_rejected_naming_the_chain() {
+    let e = parse(
+        r##"{"$defs":{"a":{"$ref":"#/$defs/b"},"b":{"$ref":"#/$defs/a"}},"$ref":"#/$defs/a"}"##,
+    )
+    .unwrap_err();
+    assert_eq!(e, format!("{CYCLE}#/$defs/a -> #/$defs/b -> #/$defs/a"));
+    let e = parse(
+        r##"{"definitions":{"a":{"$ref":"#/definitions/b"},"b":{"$ref":"#/definitions/c"},"c":{"$ref":"#/definitions/a"}},"$ref":"#/definitions/a"}"##,
+    )
+    .unwrap_err();
+    assert_eq!(
+        e,
+        format!("{CYCLE}#/definitions/a -> #/definitions/b -> #/definitions/c -> #/definitions/a")
     );
-    // Either rejected or accepted, but it must return.
-    if let Ok(s) = s {
+    // 2020-12, where `$ref` is an ordinary keyword, and annotations next to the `$ref`s.
+    let e = parse(
+        r##"{"$schema":"https://json-schema.org/draft/2020-12/schema","$defs":{"a":{"$ref":"#/$defs/b","description":"A","$comment":"c"},"b":{"title":"B","$ref":"#/$defs/a"}},"type":"object","properties":{"p":{"$ref":"#/$defs/a"}}}"##,
+    )
+    .unwrap_err();
+    assert_eq!(e, format!("{CYCLE}#/$defs/a -> #/$defs/b -> #/$defs/a"));
+}
+
+#[test]
+fn self_reference_without_a_schema_is_rejected() {
+    let e = parse(r##"{"$ref":"#"}"##).unwrap_err();
+    assert_eq!(e, format!("{CYCLE}# -> #"));
+    let e = parse(r##"{"$ref":"#","title":"t","description":"d","$comment":"c"}"##).unwrap_err();
+    assert_eq!(e, format!("{CYCLE}# -> #"));
+    let e = parse(
+        r##"{"$schema":"https://json-schema.org/draft/2020-12/schema","$ref":"#","$comment":"c"}"##,
+    )
+    .unwrap_err();
+    assert_eq!(e, format!("{CYCLE}# -> #"));
+    // Up to draft-07 the siblings of `$ref` are ignored, so this is still only a `$ref`.
+    let e = parse(r##"{"$ref":"#","type":"string"}"##).unwrap_err();
+    assert_eq!(e, format!("{CYCLE}# -> #"));
+    let e = parse(r##"{"properties":{"x":{"$ref":"#/properties/x"}}}"##).unwrap_err();
+    assert_eq!(e, format!("{CYCLE}#/properties/x -> #/properties/x"));
+    // Back to the root through a definition.
+    let e = parse(r##"{"definitions":{"a":{"$ref":"#"}},"$ref":"#/definitions/a"}"##).unwrap_err();
+    assert_eq!(e, format!("{CYCLE}# -> #/definitions/a -> #"));
+}
+
+#[test]
+fn ref_cycle_across_references_is_rejected() {
+    let a = reference("a.json", r#"{"$ref":"b.json"}"#);
+    let b = reference("b.json", r#"{"description":"b","$ref":"a.json"}"#);
+    let e = JsonSchema::parse(
+        r#"{"type":"object","properties":{"p":{"$ref":"a.json"}}}"#,
+        &[a, b],
+        ParseOptions::default(),
+    )
+    .unwrap_err()
+    .0;
+    assert_eq!(e, format!("{CYCLE}a.json# -> b.json# -> a.json#"));
+    // Into a reference's definitions with a fragment.
+    let defs = reference(
+        "defs.json",
+        r##"{"$defs":{"x":{"$ref":"#/$defs/y"},"y":{"$ref":"#/$defs/x"}}}"##,
+    );
+    let e = JsonSchema::parse(
+        r#"{"type":"object","properties":{"p":{"$ref":"defs.json#/$defs/x"}}}"#,
+        &[defs],
+        ParseOptions::default(),
+    )
+    .unwrap_err()
+    .0;
+    assert_eq!(
+        e,
+        format!("{CYCLE}defs.json#/$defs/x -> defs.json#/$defs/y -> defs.json#/$defs/x")
+    );
+    // Back to the root schema through its `$id`.
+    let other = reference("other.json", r#"{"$ref":"https://example.com/root.json"}"#);
+    let e = JsonSchema::parse(
+        r#"{"$id":"https://example.com/root.json","$ref":"other.json"}"#,
+        &[other],
+        ParseOptions::default(),
+    )
+    .unwrap_err()
+    .0;
+    assert_eq!(e, format!("{CYCLE}# -> other.json# -> #"));
+}
+
+#[test]
+fn recursion_through_a_real_schema_is_accepted() {
+    // A tree: the node's children are nodes.
+    let tree = parse(
+        r##"{"type":"object","properties":{"value":{"type":"integer"},"children":{"type":"array","items":{"$ref":"#"}}}}"##,
+    )
+    .unwrap();
+    assert!(validate_instance(&tree, &json!({"value":1,"children":[{"children":[]}]})).is_ok());
+    // A linked list through properties, reached through a chain of `$ref`s.
+    for text in [
+        r##"{"definitions":{"list":{"$ref":"#/definitions/node"},"node":{"type":"object","properties":{"v":{"type":"integer"},"next":{"$ref":"#/definitions/list"}}}},"$ref":"#/definitions/list"}"##,
+        r##"{"$schema":"https://json-schema.org/draft/2020-12/schema","$defs":{"node":{"type":"object","properties":{"next":{"$ref":"#/$defs/node"}}}},"$ref":"#/$defs/node","title":"list"}"##,
+        r##"{"type":"object","properties":{"next":{"$ref":"#"},"prev":{"$ref":"#/properties/next"}}}"##,
+        r##"{"oneOf":[{"type":"null"},{"type":"object","properties":{"next":{"$ref":"#"}}}]}"##,
+    ] {
+        let s = parse(text).unwrap_or_else(|e| panic!("{e}\n{text}"));
         assert!(incompatibilities(&s, &s, Roles::BACKWARD).is_empty());
+        assert!(validate_instance(&s, &json!({"next":{"next":{}}})).is_ok());
+        assert!(validate_instance(&s, &json!({"next":{"next":3}})).is_err());
     }
-    let s = parse(r##"{"properties":{"x":{"$ref":"#/properties/x"}}}"##);
-    if let Ok(s) = s {
-        assert!(incompatibilities(&s, &s, Roles::BACKWARD).is_empty());
-    }
+    // Chains of `$ref`s that end at a schema, shared targets.
+    let s = parse(
+        r##"{"$defs":{"a":{"$ref":"#/$defs/b"},"b":{"$ref":"#/$defs/c"},"c":{"type":"string"}},"type":"object","properties":{"x":{"$ref":"#/$defs/a"},"y":{"$ref":"#/$defs/b"},"z":{"$ref":"#/$defs/a"}}}"##,
+    )
+    .unwrap();
+    assert!(validate_instance(&s, &json!({"x":"a","y":"b"})).is_ok());
+    assert!(validate_instance(&s, &json!({"x":1})).is_err());
+    // Mutual recursion across references (see also cyclic_refs_between_references_do_not_hang).
+    let a = reference("a.json", r#"{"$ref":"b.json"}"#);
+    let b = reference(
+        "b.json",
+        r#"{"type":"object","properties":{"a":{"$ref":"a.json"}}}"#,
+    );
+    assert!(JsonSchema::parse(r#"{"$ref":"a.json"}"#, &[a, b], ParseOptions::default()).is_ok());
 }
 
 #[test]

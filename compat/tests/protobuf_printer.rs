@@ -618,3 +618,112 @@ fn editions_descriptors_are_refused() {
     .unwrap_err();
     assert!(err.0.contains("line 1"), "{err}");
 }
+
+/// `nested_type` names of the message at `path` (top-level name first).
+fn nested_names(file: &FileDescriptorProto, path: &[&str]) -> Vec<String> {
+    let mut messages = &file.message_type;
+    let mut found = None;
+    for name in path {
+        let m = messages
+            .iter()
+            .find(|m| m.name() == *name)
+            .unwrap_or_else(|| panic!("no message {name}"));
+        messages = &m.nested_type;
+        found = Some(m);
+    }
+    found
+        .expect("a path")
+        .nested_type
+        .iter()
+        .map(|m| m.name().to_owned())
+        .collect()
+}
+
+/// parse(print(d)) keeps `nested_type` in protoc's order at `path`; `expected` is that order.
+fn assert_nested_order(text: &str, path: &[&str], expected: &[&str]) {
+    let schema = parse(text);
+    let original = schema.file().file_descriptor_proto();
+    assert_eq!(nested_names(original, path), expected, "protox order");
+    let printed = parse(schema.canonical());
+    assert_eq!(
+        nested_names(printed.file().file_descriptor_proto(), path),
+        expected,
+        "{}",
+        schema.canonical()
+    );
+    // What `render("serialized")` serves for the stored text, and the descriptor input path.
+    let from_descriptor = parse(&printed.render("serialized").unwrap());
+    assert_eq!(
+        nested_names(from_descriptor.file().file_descriptor_proto(), path),
+        expected
+    );
+    assert_round_trip(&schema, &[]);
+}
+
+#[test]
+fn nested_message_declared_before_a_map_field_keeps_its_place() {
+    assert_nested_order(
+        "syntax = \"proto3\"; message O { message Line { string s = 1; } map<string,string> labels = 1; Line line = 2; }",
+        &["O"],
+        &["Line", "LabelsEntry"],
+    );
+}
+
+#[test]
+fn nested_message_declared_after_a_map_field_keeps_its_place() {
+    assert_nested_order(
+        "syntax = \"proto3\"; message O { map<string,string> labels = 1; message Line { string s = 1; } Line line = 2; }",
+        &["O"],
+        &["LabelsEntry", "Line"],
+    );
+}
+
+#[test]
+fn nested_message_between_two_map_fields_keeps_its_place() {
+    assert_nested_order(
+        "syntax = \"proto3\"; message O { message First {} map<string,string> a = 1; message Mid { int32 x = 1; } map<string, Mid> b = 2; message Last {} Last last = 3; }",
+        &["O"],
+        &["First", "AEntry", "Mid", "BEntry", "Last"],
+    );
+}
+
+#[test]
+fn nested_nested_message_order_is_kept_at_every_level() {
+    let text = "syntax = \"proto3\"; package p; message O { message I { message Deep { int32 d = 1; } map<string, Deep> m = 1; message After {} map<int32, string> n = 2; After after = 3; } map<string, I> top = 1; message Tail { map<int64, int64> t = 1; message Z {} } }";
+    assert_nested_order(text, &["O"], &["I", "TopEntry", "Tail"]);
+    assert_nested_order(text, &["O", "I"], &["Deep", "MEntry", "After", "NEntry"]);
+    assert_nested_order(text, &["O", "Tail"], &["TEntry", "Z"]);
+}
+
+#[test]
+fn nested_message_order_around_groups_and_oneofs_is_kept() {
+    let text = "syntax = \"proto2\"; message O { message A {} optional group G = 1 { optional int32 g = 1; } message B {} oneof o { int32 x = 2; group H = 3 { optional int32 h = 1; } } message C {} map<string, string> m = 4; }";
+    assert_nested_order(text, &["O"], &["A", "G", "B", "H", "C", "MEntry"]);
+}
+
+#[test]
+fn normalized_nested_message_order_is_deterministic() {
+    // Normalised text prints nested messages after all fields: on re-parse the synthesized
+    // map entries come first (by field number), then the other nested messages in order.
+    let normalized = |text: &str| {
+        ProtobufSchema::parse(
+            text,
+            &[],
+            ParseOptions {
+                normalize: true,
+                validate: true,
+            },
+        )
+        .unwrap()
+        .canonical()
+        .to_owned()
+    };
+    let before = normalized("syntax = \"proto3\"; message O { message Line { string s = 1; } map<string,string> labels = 2; Line line = 1; message Other {} map<int32,int32> z = 3; }");
+    let after = normalized("syntax = \"proto3\"; message O { map<int32,int32> z = 3; map<string,string> labels = 2; message Line { string s = 1; } Line line = 1; message Other {} }");
+    assert_eq!(before, after);
+    assert_eq!(normalized(&before), before);
+    assert_eq!(
+        nested_names(parse(&before).file().file_descriptor_proto(), &["O"]),
+        ["LabelsEntry", "ZEntry", "Line", "Other"]
+    );
+}

@@ -13,6 +13,10 @@
 //!   [`MAX_JSON_DEPTH`]; the loader never recurses through a `$ref` (targets are loaded from a
 //!   work list) and the diff keeps a set of pairs under comparison, so cyclic references end.
 //!   Reference chains deeper than the on-stack limit are compared on a large-stack thread.
+//! * A `$ref` cycle that never reaches a schema (`{"$ref":"#"}`, `a → b → a` where each holds
+//!   only a `$ref` and annotations) is refused, naming the chain; recursion through a real
+//!   schema (a tree, a linked list) is accepted. Only schemas reachable from the root are
+//!   checked, and cycles through `$recursiveRef`/`$dynamicRef` are left alone.
 //! * Only the STRICT compatibility policy is implemented (LENIENT is a config of newer CSR).
 //! * `multipleOf` uses exact decimals (CSR master), not the integer truncation of 8.3.x.
 //! * The "exclusiveMaximum decreased" branch compares the two `exclusiveMaximum` values; CSR

@@ -6,7 +6,7 @@
 use super::parse::{escape_segment, Docs, Draft, Target, MAX_SUBSCHEMA_DEPTH};
 use crate::SchemaError;
 use serde_json::{Map, Value};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 pub type NodeId = usize;
 
@@ -160,6 +160,7 @@ impl Model {
             nodes: Vec::new(),
             memo: HashMap::new(),
             pending: Vec::new(),
+            dynamic: HashSet::new(),
         };
         let root_value = &docs.docs[0].value;
         let root = loader.load_at((0, String::new()), root_value, 0)?;
@@ -175,8 +176,10 @@ impl Model {
             };
             loader.nodes[node].kind = Kind::Ref(id);
         }
+        check_ref_cycles(&loader, root)?;
         let mut nodes = loader.nodes;
-        // A reference cycle with no schema in between (a → b → a) is the empty schema.
+        // A cycle through a dynamic reference with no schema in between is the empty schema
+        // (static `$ref` cycles were refused above).
         let empty = nodes.len();
         nodes.push(Node::default());
         let mut model = Model { nodes, root };
@@ -195,6 +198,59 @@ struct Loader<'a> {
     memo: HashMap<Target, NodeId>,
     /// Ref nodes whose target is still to load.
     pending: Vec<(NodeId, Target)>,
+    /// Ref nodes of `$recursiveRef` / `$dynamicRef`, whose static target is a guess.
+    dynamic: HashSet<NodeId>,
+}
+
+/// Refuses a `$ref` cycle that never reaches a schema: following `$ref` from a schema through
+/// schemas that hold nothing but a `$ref` (annotations aside; up to draft-07 every sibling of
+/// `$ref` is ignored) comes back to one already on the chain, as in `{"$ref":"#"}` or
+/// `a → b → a`. Recursion through a real schema (a tree whose `items` refer to `#`) is fine.
+/// Only schemas reachable from the root are loaded, so only those are checked. Cycles through
+/// `$recursiveRef` / `$dynamicRef` are left alone: their target is resolved at validation
+/// time and may leave the cycle.
+fn check_ref_cycles(loader: &Loader<'_>, root: NodeId) -> Result<(), SchemaError> {
+    let nodes = &loader.nodes;
+    // 0 = not visited, 1 = on the current chain, 2 = known to reach a schema (or a dynamic ref).
+    let mut state = vec![0u8; nodes.len()];
+    let starts = std::iter::once(root).chain(0..nodes.len());
+    for start in starts {
+        let mut chain: Vec<NodeId> = Vec::new();
+        let mut id = start;
+        while state[id] == 0 {
+            let Kind::Ref(target) = nodes[id].kind else {
+                break;
+            };
+            if loader.dynamic.contains(&id) || target >= nodes.len() {
+                break;
+            }
+            state[id] = 1;
+            chain.push(id);
+            id = target;
+        }
+        if state[id] == 1 {
+            // Back on the chain: the cycle is the chain from `id` on.
+            let at = chain.iter().position(|n| *n == id).unwrap_or(0);
+            let locations: HashMap<NodeId, &Target> =
+                loader.memo.iter().map(|(t, n)| (*n, t)).collect();
+            let mut names: Vec<String> = chain[at..]
+                .iter()
+                .filter_map(|n| locations.get(n))
+                .map(|t| loader.docs.location(t))
+                .collect();
+            if let Some(first) = names.first().cloned() {
+                names.push(first);
+            }
+            return Err(SchemaError::new(format!(
+                "Invalid JSON Schema: $ref cycle without a schema: {}",
+                names.join(" -> ")
+            )));
+        }
+        for n in chain {
+            state[n] = 2;
+        }
+    }
+    Ok(())
 }
 
 const ARRAY_KEYWORDS: &[&str] = &[
@@ -326,6 +382,9 @@ impl Loader<'_> {
                 meta.kind = Kind::Ref(usize::MAX);
                 let id = self.push(meta);
                 self.pending.push((id, target));
+                if keyword != "$ref" {
+                    self.dynamic.insert(id);
+                }
                 return Ok(id);
             }
             let ref_node = self.push(Node {
@@ -333,6 +392,9 @@ impl Loader<'_> {
                 ..Node::default()
             });
             self.pending.push((ref_node, target));
+            if keyword != "$ref" {
+                self.dynamic.insert(ref_node);
+            }
             parts.push(Kind::Ref(ref_node));
         }
 

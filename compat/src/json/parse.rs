@@ -417,6 +417,24 @@ impl Docs {
         }
     }
 
+    /// A location for messages: `#/pointer` in the root schema, `name#/pointer` in the
+    /// reference `name`.
+    pub fn location(&self, target: &Target) -> String {
+        let (doc, pointer) = target;
+        if *doc == 0 {
+            return format!("#{pointer}");
+        }
+        let name = self
+            .names
+            .iter()
+            .filter(|(_, d)| **d == *doc)
+            .map(|(n, _)| n.as_str())
+            .min()
+            .or_else(|| self.docs.get(*doc).map(|d| d.uri.as_str()))
+            .unwrap_or_default();
+        format!("{name}#{pointer}")
+    }
+
     pub fn value_at(&self, target: &Target) -> Option<&Value> {
         self.docs.get(target.0)?.value.pointer(&target.1)
     }

@@ -5,11 +5,19 @@
 //! them, so the text does not depend on how the author abbreviated them. Comments, blank
 //! lines and the relative order of different kinds of declarations are not preserved.
 //!
+//! Nested messages are printed between the fields where needed so that re-parsing the text
+//! gives the same `nested_type` order: map-entry and group types are synthesized where their
+//! field is declared, so a nested message that precedes a map entry in the descriptor is
+//! printed before that map field (protoc's order for `message Line {..} map<..> labels = 1;`).
+//!
 //! Normalisation (`normalize=true`) additionally sorts, at every level: imports by path,
 //! options by name, fields by tag number (a oneof is placed at its lowest member, its members
-//! sorted too) and extension fields by number. Messages, enums, enum values, services and
-//! methods keep their declaration order: message order carries the message indexes of the
-//! wire format, and Confluent's diff reports moved messages.
+//! sorted too) and extension fields by number, and prints nested messages after all the
+//! fields, so re-parsing normalised text puts the synthesized map-entry and group types
+//! first (in field-number order), then the other nested messages. Messages, enums, enum
+//! values, services and methods keep their declaration order among themselves: message order
+//! carries the message indexes of the wire format (which do not count map entries), and
+//! Confluent's diff reports moved messages.
 
 use prost_reflect::{
     DynamicMessage, EnumDescriptor, ExtensionDescriptor, FieldDescriptor, FileDescriptor, Kind,
@@ -214,7 +222,40 @@ impl Printer {
         if self.opts.normalize {
             items.sort_by_key(|(key, _)| *key);
         }
+
+        // Nested messages. Map-entry and group types are synthesized where their field is
+        // declared, so the others are printed between the fields to keep `nested_type` in
+        // order: before a field whose synthesized type sits at nested index k, every nested
+        // message with a lower index not printed yet. Normalised text keeps them all after
+        // the fields (map entries first on re-parse); its field order is not the declared one
+        // anyway.
+        let nested: Vec<MessageDescriptor> = message.child_messages().collect();
+        let mut pending: Vec<bool> = nested
+            .iter()
+            .map(|m| !m.is_map_entry() && !self.group_types.contains(m.full_name()))
+            .collect();
+        let synthesized_index = |field: &FieldDescriptor| -> Option<usize> {
+            if !field.is_map() && !is_group(field.field_descriptor_proto()) {
+                return None;
+            }
+            let Kind::Message(ty) = field.kind() else {
+                return None;
+            };
+            nested.iter().position(|m| m.full_name() == ty.full_name())
+        };
         for (_, item) in items {
+            if !self.opts.normalize {
+                let k = match &item {
+                    Item::Field(field) => synthesized_index(field),
+                    Item::Oneof(_, members) => members.iter().filter_map(synthesized_index).max(),
+                };
+                for i in 0..k.unwrap_or(0) {
+                    if pending[i] {
+                        pending[i] = false;
+                        self.message(indent, &nested[i]);
+                    }
+                }
+            }
             match item {
                 Item::Field(field) => self.field(indent, &field, false),
                 Item::Oneof(oneof, members) => {
@@ -253,11 +294,10 @@ impl Printer {
             );
         }
 
-        for nested in message.child_messages() {
-            if nested.is_map_entry() || self.group_types.contains(nested.full_name()) {
-                continue;
+        for (nested, pending) in nested.iter().zip(pending) {
+            if pending {
+                self.message(indent, nested);
             }
-            self.message(indent, &nested);
         }
         for en in message.child_enums() {
             self.enumeration(indent, &en);
