@@ -4,9 +4,10 @@
 use super::identity::Identity;
 use super::references::ResolvedReferences;
 use super::{Registry, RegistryError, Result};
+use crate::cache::CachedSchema;
 use crate::domain::{QualifiedSubject, SchemaReference};
 use crate::store::queries::{self, NewSchema};
-use crate::store::VersionRecord;
+use crate::store::{SchemaRecord, SeenHistory, VersionRecord};
 use schemata_compat::{check_compatibility, ParseOptions, ParsedSchema, SchemaType};
 use serde_json::Value;
 use std::sync::Arc;
@@ -202,6 +203,15 @@ impl Registry {
             )));
         }
 
+        if !import && request.version.is_none_or(|v| v <= 0) {
+            if let Some(done) = self
+                .register_optimistically(subject, &config, &candidate, options.force)
+                .await?
+            {
+                return Ok(done);
+            }
+        }
+
         let mut tx = self
             .store
             .begin_subject_write(&subject.context, &subject.name)
@@ -334,8 +344,72 @@ impl Registry {
             .await?;
         }
         tx.commit().await?;
+        self.remember(&subject.context, schema_id, &candidate).await;
         metrics::counter!("schemata_schemas_registered_total").increment(1);
         Ok(registered(version, schema_id, &candidate))
+    }
+
+    /// The common case in one database round trip for the write (where the store can): read
+    /// the history without a lock, check compatibility against it, then let the store write
+    /// only if the history is still what was checked. `None`: take the general path.
+    async fn register_optimistically(
+        &self,
+        subject: &QualifiedSubject,
+        config: &super::settings::EffectiveConfig,
+        candidate: &Candidate,
+        force: bool,
+    ) -> Result<Option<Registered>> {
+        if !self.store.registers_in_one_statement() {
+            return Ok(None);
+        }
+        let versions =
+            queries::versions(self.store.pool(), &subject.context, &subject.name).await?;
+        let live: Vec<&VersionRecord> = versions.iter().filter(|v| !v.deleted).rev().collect();
+        if !force {
+            self.ensure_compatible(subject, config, &candidate.parsed, &live)
+                .await?;
+        }
+        let seen = SeenHistory {
+            max_version: versions.iter().map(|v| v.version).max().unwrap_or(0),
+            live_versions: live.len() as i64,
+        };
+        let written = self
+            .store
+            .register_in_one_statement(
+                &subject.context,
+                &subject.name,
+                seen,
+                &candidate.new_schema(),
+                &candidate.references.targets,
+            )
+            .await?;
+        tracing::debug!(subject = %subject, one_statement = written.is_some(), "registration write");
+        let Some((id, version)) = written else {
+            return Ok(None);
+        };
+        self.remember(&subject.context, id, candidate).await;
+        metrics::counter!("schemata_schemas_registered_total").increment(1);
+        Ok(Some(registered(version, id, candidate)))
+    }
+
+    /// Put a just-registered schema in the id cache, parsed: the next registration in the
+    /// subject checks compatibility against it without reading it back.
+    async fn remember(&self, context: &str, id: i64, candidate: &Candidate) {
+        let record = SchemaRecord {
+            context: context.to_string(),
+            id,
+            hash: candidate.hash.clone(),
+            schema_type: candidate.schema_type,
+            schema: candidate.parsed.canonical().to_string(),
+            references: candidate.references.direct.clone(),
+            metadata: candidate.metadata.clone(),
+            rule_set: candidate.rule_set.clone(),
+            guid: candidate.guid.clone(),
+            created_at: crate::store::now_millis(),
+        };
+        let cached = CachedSchema::new(record);
+        cached.set_parsed(Arc::new(candidate.parsed.clone()));
+        self.cache.insert(Arc::new(cached)).await;
     }
 
     /// The live version of `subject` that already holds this exact schema, if any and if the

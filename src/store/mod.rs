@@ -9,7 +9,7 @@ mod postgres;
 pub mod queries;
 mod sqlite;
 
-pub use postgres::Invalidation;
+pub use postgres::{Invalidation, SeenHistory};
 pub use queries::{SchemaRecord, SubjectSummary, VersionRecord};
 
 use crate::registry::Result;
@@ -84,6 +84,38 @@ impl Store {
 
     pub fn pool(&self) -> &AnyPool {
         &self.pool
+    }
+
+    /// Whether [`register_in_one_statement`](Self::register_in_one_statement) can succeed.
+    pub fn registers_in_one_statement(&self) -> bool {
+        self.dialect == Dialect::Postgres
+    }
+
+    /// Register a new version of `subject` in one round trip when the database can (a
+    /// PostgreSQL function that re-checks `seen` under the subject lock). `None`: use the
+    /// general path (SQLite, or the history changed since it was read).
+    pub async fn register_in_one_statement(
+        &self,
+        context: &str,
+        subject: &str,
+        seen: SeenHistory,
+        schema: &queries::NewSchema<'_>,
+        reference_targets: &[(String, String, i64)],
+    ) -> Result<Option<(i64, i64)>> {
+        match self.dialect {
+            Dialect::Postgres => {
+                postgres::register_in_one_statement(
+                    &self.pool,
+                    context,
+                    subject,
+                    seen,
+                    schema,
+                    reference_targets,
+                )
+                .await
+            }
+            Dialect::Sqlite => Ok(None),
+        }
     }
 
     /// With several server processes on one PostgreSQL database, each follows the others'
