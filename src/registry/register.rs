@@ -180,7 +180,10 @@ impl Registry {
             .await?;
 
         // Fast path, before any mode check and without the lock: already registered.
-        if let Some(existing) = self.existing_version(subject, &candidate, &request).await? {
+        let history =
+            queries::versions_with_hashes(self.store.pool(), &subject.context, &subject.name)
+                .await?;
+        if let Some(existing) = existing_version(&history, &candidate, &request) {
             return Ok(existing);
         }
 
@@ -205,7 +208,7 @@ impl Registry {
 
         if !import && request.version.is_none_or(|v| v <= 0) {
             if let Some(done) = self
-                .register_optimistically(subject, &config, &candidate, options.force)
+                .register_optimistically(subject, &config, &candidate, &history, options.force)
                 .await?
             {
                 return Ok(done);
@@ -357,14 +360,19 @@ impl Registry {
         subject: &QualifiedSubject,
         config: &super::settings::EffectiveConfig,
         candidate: &Candidate,
+        history: &[(VersionRecord, String)],
         force: bool,
     ) -> Result<Option<Registered>> {
         if !self.store.registers_in_one_statement() {
             return Ok(None);
         }
-        let versions =
-            queries::versions(self.store.pool(), &subject.context, &subject.name).await?;
-        let live: Vec<&VersionRecord> = versions.iter().filter(|v| !v.deleted).rev().collect();
+        let versions: Vec<&VersionRecord> = history.iter().map(|(v, _)| v).collect();
+        let live: Vec<&VersionRecord> = versions
+            .iter()
+            .copied()
+            .filter(|v| !v.deleted)
+            .rev()
+            .collect();
         if !force {
             self.ensure_compatible(subject, config, &candidate.parsed, &live)
                 .await?;
@@ -410,38 +418,6 @@ impl Registry {
         let cached = CachedSchema::new(record);
         cached.set_parsed(Arc::new(candidate.parsed.clone()));
         self.cache.insert(Arc::new(cached)).await;
-    }
-
-    /// The live version of `subject` that already holds this exact schema, if any and if the
-    /// request does not ask for a different id or version.
-    async fn existing_version(
-        &self,
-        subject: &QualifiedSubject,
-        candidate: &Candidate,
-        request: &SchemaRequest,
-    ) -> Result<Option<Registered>> {
-        let found = queries::version_with_hash(
-            self.store.pool(),
-            &subject.context,
-            &subject.name,
-            &candidate.hash,
-            false,
-        )
-        .await?;
-        let Some(found) = found else { return Ok(None) };
-        let id_matches = request.id.is_none_or(|id| id == found.schema_id);
-        let version_matches = request.version.is_none_or(|v| v <= 0 || v == found.version);
-        if id_matches && version_matches {
-            if request.version == Some(-1) {
-                // `version: -1` means "only if it is the latest".
-                let live = self.live_versions(subject).await?;
-                if live.last().map(|v| v.version) != Some(found.version) {
-                    return Ok(None);
-                }
-            }
-            return Ok(Some(registered(found.version, found.schema_id, candidate)));
-        }
-        Ok(None)
     }
 
     /// `POST /subjects/{s}`: which version of the subject holds this schema.
@@ -548,6 +524,35 @@ fn invalid_schema(schema_type: SchemaType, reason: &str) -> RegistryError {
         .or_else(|| reason.strip_prefix("Invalid JSON Schema: "))
         .unwrap_or(reason);
     RegistryError::InvalidSchema(format!("Invalid {schema_type} schema: {reason}"))
+}
+
+/// The live version in `history` that already holds this exact schema, if the request does
+/// not ask for a different id or version.
+fn existing_version(
+    history: &[(VersionRecord, String)],
+    candidate: &Candidate,
+    request: &SchemaRequest,
+) -> Option<Registered> {
+    let found = history
+        .iter()
+        .rev()
+        .find(|(v, hash)| !v.deleted && *hash == candidate.hash)
+        .map(|(v, _)| v)?;
+    let id_matches = request.id.is_none_or(|id| id == found.schema_id);
+    let version_matches = request.version.is_none_or(|v| v <= 0 || v == found.version);
+    // `version: -1` means "only if it is the latest".
+    let latest_live = history
+        .iter()
+        .rev()
+        .find(|(v, _)| !v.deleted)
+        .map(|(v, _)| v.version);
+    if !id_matches
+        || !version_matches
+        || (request.version == Some(-1) && latest_live != Some(found.version))
+    {
+        return None;
+    }
+    Some(registered(found.version, found.schema_id, candidate))
 }
 
 fn registered(version: i64, id: i64, candidate: &Candidate) -> Registered {

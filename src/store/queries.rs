@@ -160,6 +160,27 @@ pub async fn versions<'e, E: Executor<'e, Database = Any>>(
     rows.iter().map(version_from_row).collect()
 }
 
+/// All versions of a subject with their schemas' identity hashes, ascending: one read that
+/// answers both "is this schema already here?" and "what is the history?".
+pub async fn versions_with_hashes<'e, E: Executor<'e, Database = Any>>(
+    e: E,
+    context: &str,
+    subject: &str,
+) -> Result<Vec<(VersionRecord, String)>> {
+    let rows = sqlx::query(
+        "SELECT v.context, v.subject, v.version, v.schema_id, v.deleted, v.created_at, s.hash \
+         FROM subject_versions v JOIN schemas s ON s.context = v.context AND s.id = v.schema_id \
+         WHERE v.context = $1 AND v.subject = $2 ORDER BY v.version",
+    )
+    .bind(context)
+    .bind(subject)
+    .fetch_all(e)
+    .await?;
+    rows.iter()
+        .map(|r| Ok((version_from_row(r)?, r.try_get(6)?)))
+        .collect()
+}
+
 /// The newest version of a subject whose schema has this identity hash.
 pub async fn version_with_hash<'e, E: Executor<'e, Database = Any>>(
     e: E,
