@@ -48,19 +48,26 @@ impl AvroSchemas {
         self.root.name().map(|n| n.fullname(None))
     }
 
-    /// Every schema, root first, with a lifetime that the caller must guarantee.
+    /// The root and every schema (dependencies first, root last: apache-avro resolves names
+    /// in order), with a lifetime that the caller must guarantee.
     ///
     /// SAFETY (callers): the returned references point into `self`, which must be kept
     /// alive, unmoved and unmodified for as long as they are used.
-    unsafe fn all_static(&self) -> Vec<&'static apache_avro::Schema> {
-        let mut out: Vec<&'static apache_avro::Schema> =
-            vec![unsafe { &*(&self.root as *const apache_avro::Schema) }];
-        out.extend(
-            self.references
-                .iter()
-                .map(|s| unsafe { &*(s as *const apache_avro::Schema) }),
-        );
-        out
+    unsafe fn all_static(
+        &self,
+    ) -> (
+        &'static apache_avro::Schema,
+        Vec<&'static apache_avro::Schema>,
+    ) {
+        let root: &'static apache_avro::Schema =
+            unsafe { &*(&self.root as *const apache_avro::Schema) };
+        let mut all: Vec<&'static apache_avro::Schema> = self
+            .references
+            .iter()
+            .map(|s| unsafe { &*(s as *const apache_avro::Schema) })
+            .collect();
+        all.push(root);
+        (root, all)
     }
 }
 
@@ -81,8 +88,7 @@ impl AvroWriter {
     pub fn new(schemas: Arc<AvroSchemas>) -> Result<Self> {
         // SAFETY: `schemas` is an `Arc` stored in the same struct as the writer, dropped after
         // it, and never mutated; the heap object it points to does not move.
-        let all = unsafe { schemas.all_static() };
-        let root = all[0];
+        let (root, all) = unsafe { schemas.all_static() };
         let writer = if all.len() == 1 {
             GenericDatumWriter::builder(root).build()
         } else {
@@ -251,41 +257,80 @@ pub fn avro_to_json(value: Value) -> Result<serde_json::Value> {
     serde_json::Value::try_from(value).map_err(|e| Error::Deserialization(e.to_string()))
 }
 
+/// A payload reader that remembers running out of bytes: apache-avro decodes a truncated
+/// string as `null` instead of failing, so the end of input must be checked here.
+struct Payload<'a> {
+    rest: &'a [u8],
+    ran_out: bool,
+}
+
+impl std::io::Read for Payload<'_> {
+    #[inline]
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if self.rest.is_empty() && !buf.is_empty() {
+            self.ran_out = true;
+        }
+        self.rest.read(buf)
+    }
+
+    #[inline]
+    fn read_exact(&mut self, buf: &mut [u8]) -> std::io::Result<()> {
+        if buf.len() > self.rest.len() {
+            self.ran_out = true;
+        }
+        self.rest.read_exact(buf)
+    }
+}
+
 /// A writer schema (and optional reader schema) with its ready apache-avro reader.
 struct AvroReader {
     // Declared first: dropped before the schemas it borrows.
     reader: GenericDatumReader<'static>,
-    resolves: bool,
     _writer: Arc<AvroSchemas>,
     _reader: Option<Arc<AvroSchemas>>,
 }
 
 impl AvroReader {
+    #[inline]
+    fn read(&self, payload: &[u8]) -> Result<Value> {
+        let mut input = Payload {
+            rest: payload,
+            ran_out: false,
+        };
+        let value = self
+            .reader
+            .read_value(&mut input)
+            .map_err(|e| Error::Deserialization(e.to_string()))?;
+        if input.ran_out {
+            return Err(Error::Deserialization("payload truncated".into()));
+        }
+        Ok(value)
+    }
+
     fn new(writer: Arc<AvroSchemas>, reader: Option<Arc<AvroSchemas>>) -> Result<Self> {
         let invalid = |e: apache_avro::Error| Error::InvalidSchema(e.to_string());
         // SAFETY: both `Arc`s live in this struct, are dropped after `reader`, never change.
-        let writer_all = unsafe { writer.all_static() };
+        let (w_root, w_all) = unsafe { writer.all_static() };
         let reader_all = reader.as_ref().map(|r| unsafe { r.all_static() });
         let built = match reader_all {
-            None if writer_all.len() == 1 => GenericDatumReader::builder(writer_all[0]).build(),
-            None => GenericDatumReader::builder(writer_all[0])
-                .writer_schemata(writer_all.clone())
+            None if w_all.len() == 1 => GenericDatumReader::builder(w_root).build(),
+            None => GenericDatumReader::builder(w_root)
+                .writer_schemata(w_all)
                 .and_then(|b| b.build()),
-            Some(r) if writer_all.len() == 1 => GenericDatumReader::builder(writer_all[0])
-                .reader_schema(r[0])
-                .reader_schemata(r.clone())
+            Some((r_root, r_all)) if w_all.len() == 1 => GenericDatumReader::builder(w_root)
+                .reader_schema(r_root)
+                .reader_schemata(r_all)
                 .and_then(|b| b.build()),
-            Some(r) => GenericDatumReader::builder(writer_all[0])
-                .writer_schemata(writer_all.clone())
+            Some((r_root, r_all)) => GenericDatumReader::builder(w_root)
+                .writer_schemata(w_all)
                 .map_err(invalid)?
-                .reader_schema(r[0])
-                .reader_schemata(r.clone())
+                .reader_schema(r_root)
+                .reader_schemata(r_all)
                 .and_then(|b| b.build()),
         }
         .map_err(invalid)?;
         Ok(AvroReader {
             reader: built,
-            resolves: reader.is_some(),
             _writer: writer,
             _reader: reader,
         })
@@ -343,26 +388,40 @@ impl AvroDeserializer {
 
     /// Decode to an apache-avro `Value`, with the schema id of the message.
     pub async fn deserialize_value_with_id(&self, message: &[u8]) -> Result<(u32, Value)> {
-        let (id, mut payload) = wire::read_header(message)?;
+        let (id, payload) = wire::read_header(message)?;
         let reader = self.reader(id).await?;
-        let value = reader
-            .reader
-            .read_value(&mut payload)
-            .map_err(|e| Error::Deserialization(e.to_string()))?;
-        Ok((id, value))
+        Ok((id, reader.read(payload)?))
     }
 
     /// Decode to a serde type.
     pub async fn deserialize<T: DeserializeOwned>(&self, message: &[u8]) -> Result<T> {
-        let (id, mut payload) = wire::read_header(message)?;
+        let (id, payload) = wire::read_header(message)?;
         let reader = self.reader(id).await?;
-        let de = |e: apache_avro::Error| Error::Deserialization(e.to_string());
-        if reader.resolves {
-            // apache-avro's schema-aware deserializer does not resolve: go through `Value`.
-            let value = reader.reader.read_value(&mut payload).map_err(de)?;
-            apache_avro::from_value(&value).map_err(de)
-        } else {
-            reader.reader.read_deser(&mut payload).map_err(de)
-        }
+        // Through `Value`: apache-avro's schema-aware deserializer neither resolves schemas
+        // nor accepts a struct whose Rust name differs from the record name.
+        let value = reader.read(payload)?;
+        apache_avro::from_value(&value).map_err(|e| Error::Deserialization(e.to_string()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn references_parse_and_write() {
+        let address = r#"{"type":"record","name":"Address","namespace":"com.example","fields":[{"name":"city","type":"string"}]}"#;
+        let person = r#"{"type":"record","name":"Person","namespace":"com.example","fields":[{"name":"home","type":"com.example.Address"}]}"#;
+        let schemas = Arc::new(AvroSchemas::parse(person, &[address]).unwrap());
+        let writer = AvroWriter::new(schemas.clone()).unwrap();
+        let value = Value::Record(vec![(
+            "home".into(),
+            Value::Record(vec![("city".into(), Value::String("Gent".into()))]),
+        )]);
+        let mut out = Vec::new();
+        writer.write_value(&mut out, &value).unwrap();
+        let reader = AvroReader::new(schemas.clone(), Some(schemas)).unwrap();
+        assert_eq!(reader.read(&out).unwrap(), value);
+        assert!(reader.read(&out[..out.len() - 1]).is_err());
     }
 }

@@ -213,6 +213,7 @@ impl SchemaRegistryClient {
             Cache::builder()
                 .max_capacity(capacity)
                 .time_to_live(config.latest_ttl)
+                .support_invalidation_closures()
                 .build()
         });
         Ok(SchemaRegistryClient {
@@ -220,8 +221,14 @@ impl SchemaRegistryClient {
                 http,
                 preferred: AtomicUsize::new(0),
                 by_id: Cache::builder().max_capacity(capacity).build(),
-                ids: Cache::builder().max_capacity(capacity).build(),
-                versions: Cache::builder().max_capacity(capacity).build(),
+                ids: Cache::builder()
+                    .max_capacity(capacity)
+                    .support_invalidation_closures()
+                    .build(),
+                versions: Cache::builder()
+                    .max_capacity(capacity)
+                    .support_invalidation_closures()
+                    .build(),
                 latest,
                 config,
             }),
