@@ -136,7 +136,7 @@ run_backend() {
     log "$name: running pytest"
     (
         cd "$SCRIPT_DIR"
-        SCHEMATA_URL="$SCHEMATA_URL" "$VENV/bin/python" -m pytest -c "$SCRIPT_DIR/pytest.ini" \
+        SCHEMATA_URL="$SCHEMATA_URL" SCHEMATA_BIN="$BIN" "$VENV/bin/python" -m pytest -c "$SCRIPT_DIR/pytest.ini" \
             -p no:cacheprovider -v "$SCRIPT_DIR" ${PYTEST_ARGS[@]+"${PYTEST_ARGS[@]}"}
     ) || rc=$?
     if ! kill -0 "$SERVER_PID" 2>/dev/null; then
