@@ -205,11 +205,15 @@ impl AvroSerializer {
         ctx: &SerializationContext<'_>,
         value: &Value,
     ) -> Result<Vec<u8>> {
-        let target = self.target(ctx).await?;
-        let mut out = Vec::with_capacity(64);
-        out.extend_from_slice(&target.header);
-        target.writer.write_value(&mut out, value)?;
-        Ok(out)
+        let encode = |target: &Arc<Target>| {
+            let mut out = Vec::with_capacity(64);
+            out.extend_from_slice(&target.header);
+            target.writer.write_value(&mut out, value).map(|()| out)
+        };
+        if let Some(out) = self.topics.with(ctx, encode) {
+            return out;
+        }
+        encode(&self.target(ctx).await?)
     }
 
     /// Encode any serde `Serialize` type shaped like the schema.
@@ -218,11 +222,15 @@ impl AvroSerializer {
         ctx: &SerializationContext<'_>,
         value: &T,
     ) -> Result<Vec<u8>> {
-        let target = self.target(ctx).await?;
-        let mut out = Vec::with_capacity(64);
-        out.extend_from_slice(&target.header);
-        target.writer.write_ser(&mut out, value)?;
-        Ok(out)
+        let encode = |target: &Arc<Target>| {
+            let mut out = Vec::with_capacity(64);
+            out.extend_from_slice(&target.header);
+            target.writer.write_ser(&mut out, value).map(|()| out)
+        };
+        if let Some(out) = self.topics.with(ctx, encode) {
+            return out;
+        }
+        encode(&self.target(ctx).await?)
     }
 
     /// Encode a JSON value, converted to Avro along the schema (records from objects,
@@ -389,6 +397,9 @@ impl AvroDeserializer {
     /// Decode to an apache-avro `Value`, with the schema id of the message.
     pub async fn deserialize_value_with_id(&self, message: &[u8]) -> Result<(u32, Value)> {
         let (id, payload) = wire::read_header(message)?;
+        if let Some(value) = self.readers.with(&id, |r| r.read(payload)) {
+            return Ok((id, value?));
+        }
         let reader = self.reader(id).await?;
         Ok((id, reader.read(payload)?))
     }

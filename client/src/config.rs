@@ -2,6 +2,7 @@
 
 use crate::error::{Error, Result};
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::{Arc, RwLock};
 
 /// Whether the bytes are a record key or value (Confluent's `MessageField`).
@@ -131,18 +132,46 @@ impl Default for DeserializerConfig {
     }
 }
 
+/// FNV-1a: the hot caches hash short topic names and ids chosen by the registry, not by an
+/// attacker, so SipHash's DoS resistance buys nothing and costs a third of a lookup.
+#[derive(Default)]
+pub(crate) struct Fnv(u64);
+
+impl Hasher for Fnv {
+    #[inline]
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    #[inline]
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = if self.0 == 0 {
+            0xcbf2_9ce4_8422_2325
+        } else {
+            self.0
+        };
+        for &b in bytes {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+        self.0 = h;
+    }
+}
+
+type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<Fnv>>;
+
 /// A small read-mostly map kept by each (de)serializer in front of the client's caches, so
 /// the steady state is one uncontended read lock and one hash lookup. Bounded: when full, it
 /// is emptied (entries are re-fetched from the client's moka caches, not the network).
 pub(crate) struct HotCache<K, V> {
-    map: RwLock<HashMap<K, Arc<V>>>,
+    map: RwLock<FastMap<K, Arc<V>>>,
     capacity: usize,
 }
 
 impl<K: std::hash::Hash + Eq, V> HotCache<K, V> {
     pub(crate) fn new(capacity: usize) -> Self {
         HotCache {
-            map: RwLock::new(HashMap::new()),
+            map: RwLock::new(FastMap::default()),
             capacity: capacity.max(1),
         }
     }
@@ -153,11 +182,21 @@ impl<K: std::hash::Hash + Eq, V> HotCache<K, V> {
         K: std::borrow::Borrow<Q>,
         Q: std::hash::Hash + Eq + ?Sized,
     {
+        self.with(key, Arc::clone)
+    }
+
+    /// Run `f` on the entry under the read lock (no reference count traffic).
+    #[inline]
+    pub(crate) fn with<Q, R>(&self, key: &Q, f: impl FnOnce(&Arc<V>) -> R) -> Option<R>
+    where
+        K: std::borrow::Borrow<Q>,
+        Q: std::hash::Hash + Eq + ?Sized,
+    {
         self.map
             .read()
             .unwrap_or_else(|e| e.into_inner())
             .get(key)
-            .cloned()
+            .map(f)
     }
 
     pub(crate) fn insert(&self, key: K, value: Arc<V>) {
@@ -186,9 +225,18 @@ impl<V> TopicCache<V> {
 
     #[inline]
     pub(crate) fn get(&self, ctx: &SerializationContext<'_>) -> Option<Arc<V>> {
+        self.with(ctx, Arc::clone)
+    }
+
+    #[inline]
+    pub(crate) fn with<R>(
+        &self,
+        ctx: &SerializationContext<'_>,
+        f: impl FnOnce(&Arc<V>) -> R,
+    ) -> Option<R> {
         match ctx.field {
-            MessageField::Key => self.key.get(ctx.topic),
-            MessageField::Value => self.value.get(ctx.topic),
+            MessageField::Key => self.key.with(ctx.topic, f),
+            MessageField::Value => self.value.with(ctx.topic, f),
         }
     }
 

@@ -192,11 +192,17 @@ impl<M: Message> ProtobufSerializer<M> {
 
     /// Encode one message.
     pub async fn serialize(&self, ctx: &SerializationContext<'_>, message: &M) -> Result<Vec<u8>> {
+        let encode = |target: &Arc<Target>| {
+            let mut out = Vec::with_capacity(target.header.len() + message.encoded_len());
+            out.extend_from_slice(&target.header);
+            message.encode_raw(&mut out);
+            out
+        };
+        if let Some(out) = self.topics.with(ctx, encode) {
+            return Ok(out);
+        }
         let target = self.target(ctx).await?;
-        let mut out = Vec::with_capacity(target.header.len() + message.encoded_len());
-        out.extend_from_slice(&target.header);
-        message.encode_raw(&mut out);
-        Ok(out)
+        Ok(encode(&target))
     }
 }
 
@@ -285,7 +291,16 @@ impl ProtobufDeserializer {
     /// Decode into a generated prost type (the writer schema's message is not checked
     /// against `M` beyond the index being valid; Protobuf decoding is by field number).
     pub async fn deserialize<M: Message + Default>(&self, message: &[u8]) -> Result<M> {
-        let (_, _, _, payload) = self.split(message).await?;
+        let (id, rest) = wire::read_header(message)?;
+        // Only the index must be valid: no descriptor is needed to decode a generated type.
+        let fast = self.writers.with(&id, |w| match rest.first() {
+            Some(0) if w.first.is_some() => Some(1),
+            _ => None,
+        });
+        let payload = match fast {
+            Some(Some(skip)) => &rest[skip..],
+            _ => self.split(message).await?.3,
+        };
         M::decode(payload).map_err(|e| Error::Deserialization(e.to_string()))
     }
 
