@@ -3,7 +3,7 @@
 use crate::error::{Error, Result};
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, OnceLock, RwLock};
 
 /// Whether the bytes are a record key or value (Confluent's `MessageField`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -160,10 +160,13 @@ impl Hasher for Fnv {
 
 type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<Fnv>>;
 
-/// A small read-mostly map kept by each (de)serializer in front of the client's caches, so
-/// the steady state is one uncontended read lock and one hash lookup. Bounded: when full, it
-/// is emptied (entries are re-fetched from the client's moka caches, not the network).
+/// A small read-mostly map kept by each (de)serializer in front of the client's caches.
+/// The first entry (most serializers see one topic, most deserializers one id at a time) is
+/// also kept in a write-once slot read without any lock; the others cost one uncontended
+/// read lock and one hash lookup. Bounded: when full, the map is emptied (entries are
+/// re-fetched from the client's moka caches, not the network).
 pub(crate) struct HotCache<K, V> {
+    first: OnceLock<(K, Arc<V>)>,
     map: RwLock<FastMap<K, Arc<V>>>,
     capacity: usize,
 }
@@ -171,6 +174,7 @@ pub(crate) struct HotCache<K, V> {
 impl<K: std::hash::Hash + Eq, V> HotCache<K, V> {
     pub(crate) fn new(capacity: usize) -> Self {
         HotCache {
+            first: OnceLock::new(),
             map: RwLock::new(FastMap::default()),
             capacity: capacity.max(1),
         }
@@ -192,6 +196,11 @@ impl<K: std::hash::Hash + Eq, V> HotCache<K, V> {
         K: std::borrow::Borrow<Q>,
         Q: std::hash::Hash + Eq + ?Sized,
     {
+        if let Some((k, v)) = self.first.get() {
+            if k.borrow() == key {
+                return Some(f(v));
+            }
+        }
         self.map
             .read()
             .unwrap_or_else(|e| e.into_inner())
@@ -200,6 +209,11 @@ impl<K: std::hash::Hash + Eq, V> HotCache<K, V> {
     }
 
     pub(crate) fn insert(&self, key: K, value: Arc<V>) {
+        // The first insert takes the slot; later ones (or a lost race) go to the map.
+        let (key, value) = match self.first.set((key, value)) {
+            Ok(()) => return,
+            Err(entry) => entry,
+        };
         let mut map = self.map.write().unwrap_or_else(|e| e.into_inner());
         if map.len() >= self.capacity {
             map.clear();
@@ -245,5 +259,41 @@ impl<V> TopicCache<V> {
             MessageField::Key => self.key.insert(ctx.topic.to_owned(), value),
             MessageField::Value => self.value.insert(ctx.topic.to_owned(), value),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hot_cache_first_slot_map_and_bound() {
+        let cache: HotCache<String, u32> = HotCache::new(2);
+        assert!(cache.get("a").is_none());
+        cache.insert("a".into(), Arc::new(1));
+        cache.insert("b".into(), Arc::new(2));
+        cache.insert("c".into(), Arc::new(3));
+        assert_eq!(cache.get("a").as_deref(), Some(&1));
+        assert_eq!(cache.get("c").as_deref(), Some(&3));
+        // The map is bounded: inserting past capacity empties it (the first slot stays).
+        cache.insert("d".into(), Arc::new(4));
+        cache.insert("e".into(), Arc::new(5));
+        assert!(cache.get("b").is_none());
+        assert_eq!(cache.get("a").as_deref(), Some(&1));
+        assert_eq!(cache.get("e").as_deref(), Some(&5));
+    }
+
+    #[test]
+    fn subject_names() {
+        let v = SerializationContext::value("t");
+        let k = SerializationContext::key("t");
+        let s = SubjectNameStrategy::TopicName;
+        assert_eq!(s.subject(&v, None).unwrap(), "t-value");
+        assert_eq!(s.subject(&k, None).unwrap(), "t-key");
+        let r = SubjectNameStrategy::RecordName;
+        assert_eq!(r.subject(&v, Some("a.B")).unwrap(), "a.B");
+        assert!(matches!(r.subject(&v, None), Err(Error::Config(_))));
+        let tr: SubjectNameStrategy = "TopicRecordNameStrategy".parse().unwrap();
+        assert_eq!(tr.subject(&k, Some("a.B")).unwrap(), "t-a.B");
     }
 }
