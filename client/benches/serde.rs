@@ -18,6 +18,8 @@ use schemata_client::{
 use serde::Serialize;
 use std::hint::black_box;
 use std::path::PathBuf;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 const AVRO: &str = r#"{"type":"record","name":"Payment","namespace":"bench","fields":[
@@ -153,6 +155,42 @@ async fn stub_registry() -> String {
     format!("http://{addr}")
 }
 
+/// Ratios measured by alternating raw and schemata batches (so both see the same machine
+/// load, which on a shared machine moves more than the difference being measured).
+static PAIRED: Mutex<Vec<(String, f64, f64)>> = Mutex::new(Vec::new());
+
+fn paired(name: &str, mut raw: impl FnMut(u64) -> Duration, mut ours: impl FnMut(u64) -> Duration) {
+    const ROUNDS: usize = 301;
+    const BATCH: u64 = 2000;
+    raw(BATCH * 10);
+    ours(BATCH * 10);
+    let mut raw_ns = Vec::with_capacity(ROUNDS);
+    let mut ratios = Vec::with_capacity(ROUNDS);
+    for _ in 0..ROUNDS {
+        let r = raw(BATCH).as_nanos() as f64 / BATCH as f64;
+        let o = ours(BATCH).as_nanos() as f64 / BATCH as f64;
+        raw_ns.push(r);
+        ratios.push(o / r);
+    }
+    let median = |v: &mut Vec<f64>| {
+        v.sort_by(|a, b| a.partial_cmp(b).unwrap());
+        v[v.len() / 2]
+    };
+    let (raw_median, ratio_median) = (median(&mut raw_ns), median(&mut ratios));
+    PAIRED
+        .lock()
+        .unwrap()
+        .push((name.to_owned(), raw_median, ratio_median));
+}
+
+fn time(iters: u64, mut f: impl FnMut()) -> Duration {
+    let start = Instant::now();
+    for _ in 0..iters {
+        f();
+    }
+    start.elapsed()
+}
+
 fn benches(c: &mut Criterion) {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
@@ -218,6 +256,67 @@ fn benches(c: &mut Criterion) {
             .iter(|| async { de.deserialize_value(black_box(&message)).await.unwrap() })
     });
     g.finish();
+    paired(
+        "avro serialize (Value)",
+        |n| {
+            time(n, || {
+                let mut out = Vec::with_capacity(64);
+                raw_writer
+                    .write_value_ref(&mut out, black_box(&value))
+                    .unwrap();
+                black_box(out);
+            })
+        },
+        |n| {
+            rt.block_on(async {
+                let start = Instant::now();
+                for _ in 0..n {
+                    black_box(ser.serialize_value(&ctx, black_box(&value)).await.unwrap());
+                }
+                start.elapsed()
+            })
+        },
+    );
+    paired(
+        "avro serialize (serde)",
+        |n| {
+            time(n, || {
+                let mut out = Vec::with_capacity(64);
+                raw_writer.write_ser(&mut out, black_box(&p)).unwrap();
+                black_box(out);
+            })
+        },
+        |n| {
+            rt.block_on(async {
+                let start = Instant::now();
+                for _ in 0..n {
+                    black_box(ser.serialize(&ctx, black_box(&p)).await.unwrap());
+                }
+                start.elapsed()
+            })
+        },
+    );
+    paired(
+        "avro deserialize (Value)",
+        |n| {
+            time(n, || {
+                black_box(
+                    raw_reader
+                        .read_value(&mut black_box(&raw_bytes[..]))
+                        .unwrap(),
+                );
+            })
+        },
+        |n| {
+            rt.block_on(async {
+                let start = Instant::now();
+                for _ in 0..n {
+                    black_box(de.deserialize_value(black_box(&message)).await.unwrap());
+                }
+                start.elapsed()
+            })
+        },
+    );
 
     // ---------------------------------------------------------------- Protobuf
     let parsed = parse_proto(PROTO, &[]).unwrap();
@@ -267,7 +366,7 @@ fn mean_ns(group: &str, function: &str, variant: &str) -> Option<f64> {
 }
 
 fn report() {
-    println!("\nwire-format overhead (mean time, schemata / raw):");
+    println!("\ncriterion means (schemata / raw):");
     for (group, function) in [
         ("avro", "serialize_value"),
         ("avro", "serialize_serde"),
@@ -284,6 +383,10 @@ fn report() {
                 ours / raw
             );
         }
+    }
+    println!("\npaired, interleaved batches (median of 301 rounds of 2000 calls each):");
+    for (name, raw, ratio) in PAIRED.lock().unwrap().iter() {
+        println!("  {name:<26} raw {raw:>9.1} ns   ratio {ratio:.2}x");
     }
 }
 

@@ -213,7 +213,7 @@ impl AvroSerializer {
         if let Some(out) = self.topics.with(ctx, encode) {
             return out;
         }
-        encode(&self.target(ctx).await?)
+        encode(&Box::pin(self.target(ctx)).await?)
     }
 
     /// Encode any serde `Serialize` type shaped like the schema.
@@ -230,7 +230,7 @@ impl AvroSerializer {
         if let Some(out) = self.topics.with(ctx, encode) {
             return out;
         }
-        encode(&self.target(ctx).await?)
+        encode(&Box::pin(self.target(ctx)).await?)
     }
 
     /// Encode a JSON value, converted to Avro along the schema (records from objects,
@@ -240,7 +240,7 @@ impl AvroSerializer {
         ctx: &SerializationContext<'_>,
         value: &serde_json::Value,
     ) -> Result<Vec<u8>> {
-        let target = self.target(ctx).await?;
+        let target = Box::pin(self.target(ctx)).await?;
         let value = json_to_avro(value, target.writer.schemas())?;
         let mut out = Vec::with_capacity(64);
         out.extend_from_slice(&target.header);
@@ -400,17 +400,19 @@ impl AvroDeserializer {
         if let Some(value) = self.readers.with(&id, |r| r.read(payload)) {
             return Ok((id, value?));
         }
-        let reader = self.reader(id).await?;
+        let reader = Box::pin(self.reader(id)).await?;
         Ok((id, reader.read(payload)?))
     }
 
     /// Decode to a serde type.
     pub async fn deserialize<T: DeserializeOwned>(&self, message: &[u8]) -> Result<T> {
         let (id, payload) = wire::read_header(message)?;
-        let reader = self.reader(id).await?;
+        let value = match self.readers.with(&id, |r| r.read(payload)) {
+            Some(value) => value?,
+            None => Box::pin(self.reader(id)).await?.read(payload)?,
+        };
         // Through `Value`: apache-avro's schema-aware deserializer neither resolves schemas
         // nor accepts a struct whose Rust name differs from the record name.
-        let value = reader.read(payload)?;
         apache_avro::from_value(&value).map_err(|e| Error::Deserialization(e.to_string()))
     }
 }

@@ -110,7 +110,10 @@ impl JsonSerializer {
         ctx: &SerializationContext<'_>,
         value: &Value,
     ) -> Result<Vec<u8>> {
-        let target = self.target(ctx).await?;
+        let target = match self.topics.get(ctx) {
+            Some(t) => t,
+            None => Box::pin(self.target(ctx)).await?,
+        };
         if self.config.validate {
             validate(&target.schema, value)?;
         }
@@ -130,7 +133,10 @@ impl JsonSerializer {
                 serde_json::to_value(value).map_err(|e| Error::Serialization(e.to_string()))?;
             return self.serialize_value(ctx, &value).await;
         }
-        let target = self.target(ctx).await?;
+        let target = match self.topics.get(ctx) {
+            Some(t) => t,
+            None => Box::pin(self.target(ctx)).await?,
+        };
         let mut out = Vec::with_capacity(64);
         out.extend_from_slice(&target.header);
         serde_json::to_writer(&mut out, value).map_err(|e| Error::Serialization(e.to_string()))?;
@@ -171,7 +177,10 @@ impl JsonDeserializer {
 
     pub async fn deserialize_value_with_id(&self, message: &[u8]) -> Result<(u32, Value)> {
         let (id, payload) = wire::read_header(message)?;
-        let schema = self.schema(id).await?;
+        let schema = match self.schemas.get(&id) {
+            Some(s) => s,
+            None => Box::pin(self.schema(id)).await?,
+        };
         let value: Value =
             serde_json::from_slice(payload).map_err(|e| Error::Deserialization(e.to_string()))?;
         if self.config.validate {

@@ -201,7 +201,7 @@ impl<M: Message> ProtobufSerializer<M> {
         if let Some(out) = self.topics.with(ctx, encode) {
             return Ok(out);
         }
-        let target = self.target(ctx).await?;
+        let target = Box::pin(self.target(ctx)).await?;
         Ok(encode(&target))
     }
 }
@@ -270,7 +270,7 @@ impl ProtobufDeserializer {
         message: &'m [u8],
     ) -> Result<(u32, Arc<WriterSchema>, MessageDescriptor, &'m [u8])> {
         let (id, rest) = wire::read_header(message)?;
-        let writer = self.writer(id).await?;
+        let writer = Box::pin(self.writer(id)).await?;
         let bad = |indexes: &[i32]| {
             Error::BadMessageIndex(format!("{indexes:?} designates no message of schema {id}"))
         };
@@ -299,14 +299,14 @@ impl ProtobufDeserializer {
         });
         let payload = match fast {
             Some(Some(skip)) => &rest[skip..],
-            _ => self.split(message).await?.3,
+            _ => Box::pin(self.split(message)).await?.3,
         };
         M::decode(payload).map_err(|e| Error::Deserialization(e.to_string()))
     }
 
     /// Decode into a `DynamicMessage` of the writer schema's message type.
     pub async fn deserialize_dynamic(&self, message: &[u8]) -> Result<DynamicMessage> {
-        let (_, _, descriptor, payload) = self.split(message).await?;
+        let (_, _, descriptor, payload) = Box::pin(self.split(message)).await?;
         DynamicMessage::decode(descriptor, payload)
             .map_err(|e| Error::Deserialization(e.to_string()))
     }
@@ -316,7 +316,7 @@ impl ProtobufDeserializer {
         &self,
         message: &[u8],
     ) -> Result<(u32, DynamicMessage)> {
-        let (id, _, descriptor, payload) = self.split(message).await?;
+        let (id, _, descriptor, payload) = Box::pin(self.split(message)).await?;
         let m = DynamicMessage::decode(descriptor, payload)
             .map_err(|e| Error::Deserialization(e.to_string()))?;
         Ok((id, m))
