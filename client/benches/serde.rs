@@ -349,6 +349,44 @@ fn benches(c: &mut Criterion) {
         })
     });
     g.finish();
+    paired(
+        "protobuf serialize",
+        |n| {
+            time(n, || {
+                black_box(black_box(&p).encode_to_vec());
+            })
+        },
+        |n| {
+            rt.block_on(async {
+                let start = Instant::now();
+                for _ in 0..n {
+                    black_box(ser.serialize(&ctx, black_box(&p)).await.unwrap());
+                }
+                start.elapsed()
+            })
+        },
+    );
+    paired(
+        "protobuf deserialize",
+        |n| {
+            time(n, || {
+                black_box(Payment::decode(black_box(&raw_bytes[..])).unwrap());
+            })
+        },
+        |n| {
+            rt.block_on(async {
+                let start = Instant::now();
+                for _ in 0..n {
+                    black_box(
+                        de.deserialize::<Payment>(black_box(&message))
+                            .await
+                            .unwrap(),
+                    );
+                }
+                start.elapsed()
+            })
+        },
+    );
 }
 
 fn output_dir() -> PathBuf {
