@@ -191,6 +191,11 @@ fn time(iters: u64, mut f: impl FnMut()) -> Duration {
     start.elapsed()
 }
 
+#[inline(never)]
+async fn encode_async(p: &Payment) -> schemata_client::Result<Vec<u8>> {
+    Ok(p.encode_to_vec())
+}
+
 fn benches(c: &mut Criterion) {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
@@ -361,6 +366,38 @@ fn benches(c: &mut Criterion) {
                 let start = Instant::now();
                 for _ in 0..n {
                     black_box(ser.serialize(&ctx, black_box(&p)).await.unwrap());
+                }
+                start.elapsed()
+            })
+        },
+    );
+    paired(
+        "protobuf serialize (warm, sync)",
+        |n| {
+            time(n, || {
+                black_box(black_box(&p).encode_to_vec());
+            })
+        },
+        |n| {
+            time(n, || {
+                black_box(ser.serialize_warm(&ctx, black_box(&p)).unwrap());
+            })
+        },
+    );
+    // Control: raw prost called through the same async loop, to show what the harness
+    // itself costs (an async call per message).
+    paired(
+        "protobuf serialize (control)",
+        |n| {
+            time(n, || {
+                black_box(black_box(&p).encode_to_vec());
+            })
+        },
+        |n| {
+            rt.block_on(async {
+                let start = Instant::now();
+                for _ in 0..n {
+                    black_box(encode_async(black_box(&p)).await.unwrap());
                 }
                 start.elapsed()
             })

@@ -216,6 +216,21 @@ impl AvroSerializer {
         encode(&Box::pin(self.target(ctx)).await?)
     }
 
+    /// [`Self::serialize_value`] without awaiting, once the schema id for `ctx` is resolved
+    /// (any earlier call for the same topic and field); `None` otherwise.
+    #[inline]
+    pub fn serialize_value_warm(
+        &self,
+        ctx: &SerializationContext<'_>,
+        value: &Value,
+    ) -> Option<Result<Vec<u8>>> {
+        self.topics.with(ctx, |target| {
+            let mut out = Vec::with_capacity(64);
+            out.extend_from_slice(&target.header);
+            target.writer.write_value(&mut out, value).map(|()| out)
+        })
+    }
+
     /// Encode any serde `Serialize` type shaped like the schema.
     pub async fn serialize<T: Serialize>(
         &self,

@@ -192,17 +192,28 @@ impl<M: Message> ProtobufSerializer<M> {
 
     /// Encode one message.
     pub async fn serialize(&self, ctx: &SerializationContext<'_>, message: &M) -> Result<Vec<u8>> {
-        let encode = |target: &Arc<Target>| {
-            let mut out = Vec::with_capacity(target.header.len() + message.encoded_len());
-            out.extend_from_slice(&target.header);
-            message.encode_raw(&mut out);
-            out
-        };
-        if let Some(out) = self.topics.with(ctx, encode) {
+        if let Some(out) = self.serialize_warm(ctx, message) {
             return Ok(out);
         }
         let target = Box::pin(self.target(ctx)).await?;
-        Ok(encode(&target))
+        Ok(Self::encode(&target, message))
+    }
+
+    /// Encode without awaiting, when this serializer has already resolved the schema id for
+    /// `ctx` (any earlier `serialize` for the same topic and field); `None` otherwise. For
+    /// synchronous callers (a producer callback) and the last nanoseconds of the hot path.
+    #[inline]
+    pub fn serialize_warm(&self, ctx: &SerializationContext<'_>, message: &M) -> Option<Vec<u8>> {
+        self.topics
+            .with(ctx, |target| Self::encode(target, message))
+    }
+
+    #[inline]
+    fn encode(target: &Target, message: &M) -> Vec<u8> {
+        let mut out = Vec::with_capacity(target.header.len() + message.encoded_len());
+        out.extend_from_slice(&target.header);
+        message.encode_raw(&mut out);
+        out
     }
 }
 

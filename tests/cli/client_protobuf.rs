@@ -166,3 +166,24 @@ async fn imports_are_registered_as_references() {
         price.encode_to_vec()
     );
 }
+
+#[tokio::test]
+async fn warm_sync_path() {
+    let registry = spawn_registry().await;
+    let ser = ProtobufSerializer::<Customer>::new(
+        registry.client(),
+        descriptor("shop.Customer"),
+        SerializerConfig::default(),
+    );
+    let ctx = SerializationContext::value("sync");
+    let customer = Customer { name: "bo".into() };
+    assert!(
+        ser.serialize_warm(&ctx, &customer).is_none(),
+        "cold: no id yet"
+    );
+    let bytes = ser.serialize(&ctx, &customer).await.unwrap();
+    assert_eq!(ser.serialize_warm(&ctx, &customer), Some(bytes));
+    assert!(ser
+        .serialize_warm(&SerializationContext::key("sync"), &customer)
+        .is_none());
+}
