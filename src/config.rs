@@ -1,6 +1,7 @@
 //! Command line and `SCHEMATA_*` environment, in one place (clap derive + env).
 
 use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -19,6 +20,128 @@ pub enum Command {
     Serve(ServeArgs),
     /// Apply database migrations and exit.
     Migrate(DatabaseArgs),
+    /// Check a schema's compatibility: offline against files, or against a registry subject.
+    /// Exit 0 compatible, 1 incompatible, 2 invalid input.
+    Check(CheckArgs),
+    /// Register a schema under a subject and print its id and version.
+    Register(RegisterArgs),
+    /// Read one JSON value on stdin, write one Confluent wire-format message on stdout.
+    Encode(EncodeArgs),
+    /// Read one Confluent wire-format message on stdin, write it as JSON on stdout.
+    Decode(DecodeArgs),
+}
+
+/// How to reach a registry (client subcommands).
+#[derive(Debug, Clone, Args)]
+pub struct RegistryArgs {
+    /// Registry base URL; several, comma-separated, for failover.
+    #[arg(long, env = "SCHEMATA_REGISTRY_URL")]
+    pub registry_url: Option<String>,
+    /// Basic auth as USER:PASSWORD.
+    #[arg(long, env = "SCHEMATA_REGISTRY_BASIC_AUTH", hide_env_values = true)]
+    pub basic_auth: Option<String>,
+    /// Bearer token.
+    #[arg(long, env = "SCHEMATA_REGISTRY_BEARER_TOKEN", hide_env_values = true)]
+    pub bearer_token: Option<String>,
+    /// Retries on 408/429/5xx and connection errors.
+    #[arg(long, default_value_t = 3)]
+    pub max_retries: u32,
+    /// Request timeout in seconds.
+    #[arg(long, default_value_t = 30)]
+    pub timeout: u64,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct CheckArgs {
+    /// Schema type: AVRO, PROTOBUF or JSON.
+    #[arg(long = "type", value_name = "TYPE", default_value = "AVRO")]
+    pub schema_type: String,
+    /// Compatibility level for an offline check (NONE, BACKWARD, BACKWARD_TRANSITIVE,
+    /// FORWARD, FORWARD_TRANSITIVE, FULL, FULL_TRANSITIVE).
+    #[arg(long, default_value = "BACKWARD")]
+    pub level: String,
+    /// The candidate schema file.
+    #[arg(long, value_name = "FILE")]
+    pub new: PathBuf,
+    /// Previous versions, oldest first (offline check).
+    #[arg(long, value_name = "FILE", conflicts_with = "subject")]
+    pub old: Vec<PathBuf>,
+    /// References: NAME=FILE offline, NAME=SUBJECT:VERSION against a registry.
+    #[arg(long = "ref", value_name = "NAME=FILE")]
+    pub refs: Vec<String>,
+    /// Print {"is_compatible": bool, "messages": [...]} instead of one reason a line.
+    #[arg(long)]
+    pub json: bool,
+    /// Check against this subject of the registry (at its configured level).
+    #[arg(long, requires = "registry_url")]
+    pub subject: Option<String>,
+    #[command(flatten)]
+    pub registry: RegistryArgs,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct RegisterArgs {
+    #[arg(long)]
+    pub subject: String,
+    /// The schema file.
+    #[arg(long, value_name = "FILE")]
+    pub schema: PathBuf,
+    /// Schema type: AVRO, PROTOBUF or JSON.
+    #[arg(long = "type", value_name = "TYPE", default_value = "AVRO")]
+    pub schema_type: String,
+    /// References as NAME=SUBJECT:VERSION.
+    #[arg(long = "ref", value_name = "NAME=SUBJECT:VERSION")]
+    pub refs: Vec<String>,
+    /// Register with normalize=true.
+    #[arg(long)]
+    pub normalize: bool,
+    #[command(flatten)]
+    pub registry: RegistryArgs,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct EncodeArgs {
+    /// Topic the message is for (the subject comes from it by the strategy).
+    #[arg(long)]
+    pub topic: String,
+    /// Schema type: AVRO, PROTOBUF or JSON.
+    #[arg(long = "type", value_name = "TYPE")]
+    pub schema_type: String,
+    /// The schema file (.avsc, .proto, JSON Schema).
+    #[arg(long, value_name = "FILE")]
+    pub schema: PathBuf,
+    /// References as NAME=SUBJECT:VERSION (Avro and JSON Schema).
+    #[arg(long = "ref", value_name = "NAME=SUBJECT:VERSION")]
+    pub refs: Vec<String>,
+    /// Protobuf: the message type (full name); default the file's first message.
+    #[arg(long)]
+    pub message: Option<String>,
+    /// Encode a record key (subject {topic}-key) instead of a value.
+    #[arg(long)]
+    pub key: bool,
+    /// TopicName (default), RecordName or TopicRecordName.
+    #[arg(long, default_value = "TopicName")]
+    pub subject_name_strategy: String,
+    /// Do not register the schema: it must already be registered.
+    #[arg(long)]
+    pub no_auto_register: bool,
+    /// Write with the subject's latest schema.
+    #[arg(long)]
+    pub use_latest_version: bool,
+    /// Register and look up with normalize=true.
+    #[arg(long)]
+    pub normalize: bool,
+    #[command(flatten)]
+    pub registry: RegistryArgs,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct DecodeArgs {
+    /// Print {"id": N, "value": ...} instead of the bare value.
+    #[arg(long)]
+    pub with_id: bool,
+    #[command(flatten)]
+    pub registry: RegistryArgs,
 }
 
 #[derive(Debug, Clone, Args)]

@@ -1,18 +1,34 @@
 //! Subcommands of the `schemata` binary, one file each.
 
+mod check;
+mod decode;
+mod encode;
+mod register;
 mod serve;
 
-use crate::config::{Cli, Command};
+use crate::config::{Cli, Command, RegistryArgs};
+use anyhow::Context;
 use clap::Parser;
+use schemata_client::{ClientConfig, SchemaReference, SchemaRegistryClient};
 use std::process::ExitCode;
+use std::time::Duration;
+use tracing_subscriber::fmt::writer::BoxMakeWriter;
 
 pub fn run() -> ExitCode {
     let cli = Cli::parse();
+    // Client subcommands write data on stdout: their logs go to stderr.
+    let server = matches!(cli.command, Command::Serve(_) | Command::Migrate(_));
+    let writer = if server {
+        BoxMakeWriter::new(std::io::stdout)
+    } else {
+        BoxMakeWriter::new(std::io::stderr)
+    };
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("SCHEMATA_LOG")
-                .unwrap_or_else(|_| "info".into()),
+                .unwrap_or_else(|_| if server { "info" } else { "warn" }.into()),
         )
+        .with_writer(writer)
         .init();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -26,15 +42,65 @@ pub fn run() -> ExitCode {
     };
     let result = runtime.block_on(async {
         match cli.command {
-            Command::Serve(args) => serve::run(args).await,
-            Command::Migrate(args) => serve::migrate(args).await,
+            Command::Serve(args) => serve::run(args).await.map(|()| ExitCode::SUCCESS),
+            Command::Migrate(args) => serve::migrate(args).await.map(|()| ExitCode::SUCCESS),
+            // `check` reports its own errors with exit status 2.
+            Command::Check(args) => Ok(check::run(args).await),
+            Command::Register(args) => register::run(args).await,
+            Command::Encode(args) => encode::run(args).await,
+            Command::Decode(args) => decode::run(args).await,
         }
     });
     match result {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(code) => code,
         Err(e) => {
             eprintln!("error: {e:#}");
             ExitCode::FAILURE
         }
     }
+}
+
+/// A registry client from the common flags.
+fn registry_client(args: &RegistryArgs) -> anyhow::Result<SchemaRegistryClient> {
+    let url = args
+        .registry_url
+        .as_deref()
+        .context("--registry-url (or SCHEMATA_REGISTRY_URL) is required")?;
+    let mut config = ClientConfig::new(url)
+        .max_retries(args.max_retries)
+        .timeouts(
+            Duration::from_secs(args.timeout.clamp(1, 10)),
+            Duration::from_secs(args.timeout.max(1)),
+        );
+    if let Some(user_info) = &args.basic_auth {
+        let (user, password) = user_info
+            .split_once(':')
+            .context("--basic-auth must be USER:PASSWORD")?;
+        config = config.basic_auth(user, password);
+    }
+    if let Some(token) = &args.bearer_token {
+        config = config.bearer_auth(token.clone());
+    }
+    Ok(SchemaRegistryClient::new(config)?)
+}
+
+/// `NAME=SUBJECT:VERSION` references.
+fn registry_references(refs: &[String]) -> anyhow::Result<Vec<SchemaReference>> {
+    refs.iter()
+        .map(|r| {
+            let parsed = r.split_once('=').and_then(|(name, rest)| {
+                let (subject, version) = rest.rsplit_once(':')?;
+                Some(SchemaReference {
+                    name: name.to_owned(),
+                    subject: subject.to_owned(),
+                    version: version.parse().ok()?,
+                })
+            });
+            parsed.with_context(|| format!("--ref {r:?} is not NAME=SUBJECT:VERSION"))
+        })
+        .collect()
+}
+
+fn read_file(path: &std::path::Path) -> anyhow::Result<String> {
+    std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))
 }

@@ -162,7 +162,7 @@ run_backend() {
     log "$name: running pytest"
     (
         cd "$SCRIPT_DIR"
-        SCHEMATA_URL="$SCHEMATA_URL" "$VENV/bin/python" -m pytest -c "$SCRIPT_DIR/pytest.ini" \
+        SCHEMATA_URL="$SCHEMATA_URL" SCHEMATA_BIN="$BIN" "$VENV/bin/python" -m pytest -c "$SCRIPT_DIR/pytest.ini" \
             -p no:cacheprovider -v --ignore="$NPM_DIR" "$SCRIPT_DIR" \
             ${PYTEST_ARGS[@]+"${PYTEST_ARGS[@]}"}
     ) || rc=$?
