@@ -4,6 +4,7 @@ use super::{Registry, RegistryError, Result};
 use crate::cache::CachedSchema;
 use crate::domain::{QualifiedSubject, VersionId, DEFAULT_CONTEXT};
 use crate::store::{queries, VersionRecord};
+use std::borrow::Cow;
 use std::sync::Arc;
 
 /// A version of a subject with its schema.
@@ -125,10 +126,12 @@ impl Registry {
 
     /// The context `?subject=` selects for id lookups: a qualified subject names its
     /// context; anything else means the default context.
-    pub fn context_of(subject: Option<&str>) -> String {
-        subject
-            .map(|s| QualifiedSubject::parse(s).context)
-            .unwrap_or_else(|| DEFAULT_CONTEXT.to_string())
+    pub fn context_of(subject: Option<&str>) -> Cow<'static, str> {
+        // Only a qualified subject names another context; the hot path allocates nothing.
+        match subject.filter(|s| s.starts_with(":.")) {
+            Some(s) => Cow::Owned(QualifiedSubject::parse(s).context),
+            None => Cow::Borrowed(DEFAULT_CONTEXT),
+        }
     }
 
     /// `GET /schemas/ids/{id}`: an unqualified or wrong `subject` does not cause a 404 (CSR
