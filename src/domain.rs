@@ -8,6 +8,11 @@ use crate::registry::RegistryError;
 
 /// The default context: subjects without a `:.ctx:` prefix live here.
 pub const DEFAULT_CONTEXT: &str = ".";
+/// Longest subject (and context) name accepted for writes. Kafka topics stop at 249
+/// characters and Protobuf import paths are far shorter; the bound keeps every name well
+/// inside what a database index entry can hold (PostgreSQL refuses index rows over ~2.7 KB,
+/// which would otherwise surface as a 500).
+pub const MAX_SUBJECT_BYTES: usize = 1024;
 /// Context used only for configuration and mode that apply to every context.
 pub const GLOBAL_CONTEXT: &str = ".__GLOBAL";
 
@@ -83,6 +88,8 @@ impl QualifiedSubject {
     /// Rules for names that may be written to (register, config, mode): CSR's 42208.
     pub fn validate_for_write(&self) -> Result<(), RegistryError> {
         let invalid = self.context == GLOBAL_CONTEXT
+            || self.name.len() > MAX_SUBJECT_BYTES
+            || self.context.len() > MAX_SUBJECT_BYTES
             || self.name == "__GLOBAL"
             || self.name == "__EMPTY"
             || self.name.chars().any(|c| c.is_control())
@@ -299,6 +306,13 @@ mod tests {
 
     #[test]
     fn rejects_reserved_and_control_character_subjects() {
+        let too_long = "s".repeat(MAX_SUBJECT_BYTES + 1);
+        assert!(QualifiedSubject::parse(&too_long)
+            .validate_for_write()
+            .is_err());
+        assert!(QualifiedSubject::parse(&too_long[1..])
+            .validate_for_write()
+            .is_ok());
         for bad in ["__GLOBAL", "__EMPTY", "a\u{1}b", ":.__GLOBAL:x"] {
             assert!(
                 QualifiedSubject::parse(bad).validate_for_write().is_err(),

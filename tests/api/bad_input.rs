@@ -68,6 +68,20 @@ async fn bad_input_is_rejected_cleanly(app: &TestApp) {
     app.register_body("bad%01name", json!({ "schema": good }))
         .await
         .assert_error(422, 42208);
+    // Subject names beyond the explicit limit (1 KiB; random text so the database cannot
+    // compress it under its index limit).
+    let long: String = (0..2048)
+        .map(|i| char::from(b'a' + ((i * 7919 + i / 3) % 26) as u8))
+        .collect();
+    app.register_body(&long, json!({ "schema": good }))
+        .await
+        .assert_error(422, 42208);
+    app.put(
+        &format!("/config/{long}"),
+        json!({ "compatibility": "NONE" }),
+    )
+    .await
+    .assert_error(422, 42208);
     // Schema larger than the explicit limit (1 MiB by default): 42209.
     let big_doc = "x".repeat(1024 * 1024 + 1);
     let big = json!({ "type": "record", "name": "Big", "doc": big_doc, "fields": [] }).to_string();
