@@ -94,7 +94,7 @@ pub fn subject_version_value(found: &SubjectVersion, schema_text: String) -> Val
     out.insert("id".into(), record.id.into());
     out.insert("guid".into(), record.guid.clone().into());
     schema_fields(&mut out, record, schema_text);
-    out.insert("ts".into(), record.created_at.into());
+    out.insert("ts".into(), found.registered_at.into());
     if found.deleted {
         out.insert("deleted".into(), true.into());
     }

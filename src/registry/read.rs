@@ -13,6 +13,8 @@ pub struct SubjectVersion {
     pub subject: QualifiedSubject,
     pub version: i64,
     pub deleted: bool,
+    /// When this version was registered (CSR's `ts`), not when its schema first was.
+    pub registered_at: i64,
     pub schema: Arc<CachedSchema>,
 }
 
@@ -120,6 +122,7 @@ impl Registry {
             subject,
             version: v.version,
             deleted: v.deleted,
+            registered_at: v.created_at,
             schema,
         })
     }

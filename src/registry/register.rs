@@ -462,6 +462,7 @@ impl Registry {
             subject,
             version: found.version,
             deleted: found.deleted,
+            registered_at: found.created_at,
             schema,
         })
     }
