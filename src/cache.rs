@@ -4,9 +4,10 @@
 //! answers 404). Nothing is preloaded: startup cost does not grow with the number of schemas.
 
 use crate::domain::{Config, Mode, DEFAULT_CONTEXT};
-use crate::store::SchemaRecord;
+use crate::store::{SchemaRecord, VersionRecord};
 use bytes::Bytes;
 use moka::future::Cache;
+use moka::policy::EvictionPolicy;
 use schemata_compat::ParsedSchema;
 use std::sync::{Arc, OnceLock};
 
@@ -56,9 +57,18 @@ pub struct SchemaCache {
 
 impl SchemaCache {
     pub fn new(capacity: u64) -> Self {
+        // LRU, not moka's default TinyLFU: a schema is typically read right after it is
+        // registered (consumers fetch the new id, the next registration of the subject checks
+        // against it), which frequency-based admission would refuse once the cache is full.
         SchemaCache {
-            default_context: Cache::builder().max_capacity(capacity).build(),
-            other_contexts: Cache::builder().max_capacity(capacity).build(),
+            default_context: Cache::builder()
+                .max_capacity(capacity)
+                .eviction_policy(EvictionPolicy::lru())
+                .build(),
+            other_contexts: Cache::builder()
+                .max_capacity(capacity)
+                .eviction_policy(EvictionPolicy::lru())
+                .build(),
         }
     }
 
@@ -142,5 +152,62 @@ impl SettingsCache {
     pub fn clear(&self) {
         self.configs.invalidate_all();
         self.modes.invalidate_all();
+    }
+}
+
+/// One version of a subject with its schema's identity hash; shared, so extending a
+/// remembered history by one version copies pointers, not records.
+pub type HistoryEntry = Arc<(VersionRecord, String)>;
+
+/// A subject's versions (all, soft-deleted included, ascending), as last read or written by
+/// this process.
+pub type History = Arc<Vec<HistoryEntry>>;
+
+/// Subject histories for the registration path, so registering the next version of a subject
+/// does not read its history again. An entry may be stale (another process changed the
+/// subject), and nothing relies on it being current: a write made against it is verified by
+/// the database (the exact history is compared under the subject lock, see
+/// `store::SeenHistory`), and answers that would be wrong on a stale history ("already
+/// registered", "incompatible") are confirmed against a fresh read first.
+#[derive(Clone)]
+pub struct HistoryCache {
+    subjects: Cache<(String, String), History>,
+}
+
+impl HistoryCache {
+    /// `capacity` counts versions, so long histories take their share.
+    pub fn new(capacity: u64) -> Self {
+        HistoryCache {
+            // LRU: the subjects registered to recently are the ones registered to next.
+            subjects: Cache::builder()
+                .max_capacity(capacity)
+                .eviction_policy(EvictionPolicy::lru())
+                .weigher(|_, history: &History| {
+                    u32::try_from(history.len().saturating_add(1)).unwrap_or(u32::MAX)
+                })
+                .build(),
+        }
+    }
+
+    pub async fn get(&self, context: &str, subject: &str) -> Option<History> {
+        self.subjects
+            .get(&(context.to_string(), subject.to_string()))
+            .await
+    }
+
+    pub async fn insert(&self, context: &str, subject: &str, history: History) {
+        self.subjects
+            .insert((context.to_string(), subject.to_string()), history)
+            .await;
+    }
+
+    pub async fn invalidate(&self, context: &str, subject: &str) {
+        self.subjects
+            .invalidate(&(context.to_string(), subject.to_string()))
+            .await;
+    }
+
+    pub fn invalidate_all(&self) {
+        self.subjects.invalidate_all();
     }
 }

@@ -59,6 +59,9 @@ impl Registry {
         } else {
             tx.commit().await?;
         }
+        self.histories
+            .invalidate(&subject.context, &subject.name)
+            .await;
         if permanent {
             for v in &affected {
                 self.cache.invalidate(&subject.context, v.schema_id).await;
@@ -121,6 +124,9 @@ impl Registry {
         } else {
             tx.commit().await?;
         }
+        self.histories
+            .invalidate(&subject.context, &subject.name)
+            .await;
         if permanent {
             self.cache
                 .invalidate(&subject.context, found.schema_id)

@@ -15,7 +15,7 @@ pub use error::{RegistryError, Result};
 pub use read::{SubjectFilter, SubjectVersion};
 pub use register::{RegisterOptions, Registered, SchemaRequest};
 
-use crate::cache::{CachedSchema, SchemaCache, SettingsCache};
+use crate::cache::{CachedSchema, HistoryCache, SchemaCache, SettingsCache};
 use crate::domain::{QualifiedSubject, DEFAULT_CONTEXT};
 use crate::store::{queries, Invalidation, Store, VersionRecord};
 use schemata_compat::{CompatibilityLevel, ParseOptions, ParsedSchema};
@@ -46,6 +46,8 @@ pub struct Registry {
     store: Store,
     cache: SchemaCache,
     settings_cache: SettingsCache,
+    /// Subject histories remembered for the registration path (verified before use).
+    histories: HistoryCache,
     settings: Settings,
 }
 
@@ -55,9 +57,14 @@ impl Registry {
     pub fn new(store: Store, settings: Settings) -> Self {
         let cache = SchemaCache::new(settings.cache_capacity);
         let settings_cache = SettingsCache::new(settings.cache_capacity);
-        let (schemas, scopes) = (cache.clone(), settings_cache.clone());
+        let histories = HistoryCache::new(settings.cache_capacity);
+        let (schemas, scopes, remembered) =
+            (cache.clone(), settings_cache.clone(), histories.clone());
         store.follow_invalidations(move |event| {
             let (schemas, scopes) = (schemas.clone(), scopes.clone());
+            if matches!(event, Invalidation::Everything) {
+                remembered.invalidate_all();
+            }
             tokio::spawn(async move {
                 match event {
                     Invalidation::Schema { context, id } => schemas.invalidate(&context, id).await,
@@ -73,6 +80,7 @@ impl Registry {
             store,
             cache,
             settings_cache,
+            histories,
             settings,
         }
     }

@@ -4,11 +4,13 @@
 use super::identity::Identity;
 use super::references::ResolvedReferences;
 use super::{Registry, RegistryError, Result};
-use crate::cache::CachedSchema;
+use crate::cache::{CachedSchema, History, HistoryEntry};
 use crate::domain::{QualifiedSubject, SchemaReference};
 use crate::store::queries::{self, NewSchema};
 use crate::store::{SchemaRecord, SeenHistory, VersionRecord};
-use schemata_compat::{check_compatibility, ParseOptions, ParsedSchema, SchemaType};
+use schemata_compat::{
+    check_compatibility, CompatibilityLevel, ParseOptions, ParsedSchema, SchemaType,
+};
 use serde_json::Value;
 use std::sync::Arc;
 
@@ -179,10 +181,13 @@ impl Registry {
             )
             .await?;
 
-        // Fast path, before any mode check and without the lock: already registered.
-        let history =
-            queries::versions_with_hashes(self.store.pool(), &subject.context, &subject.name)
-                .await?;
+        // Fast path, before any mode check and without the lock: already registered. The
+        // history may come from memory (`HistoryCache`); a "yes" from memory is confirmed by
+        // a fresh read, as another process may have deleted that version.
+        let (mut history, mut from_cache) = self.history(subject).await?;
+        if from_cache && existing_version(&history, &candidate, &request).is_some() {
+            (history, from_cache) = (self.read_history(subject).await?, false);
+        }
         if let Some(existing) = existing_version(&history, &candidate, &request) {
             return Ok(existing);
         }
@@ -207,10 +212,27 @@ impl Registry {
         }
 
         if !import && request.version.is_none_or(|v| v <= 0) {
-            if let Some(done) = self
+            let attempt = self
                 .register_optimistically(subject, &config, &candidate, &history, options.force)
-                .await?
-            {
+                .await;
+            let attempt = match attempt {
+                // Judged against a remembered history: another process may have changed
+                // the subject since (even hard-deleted the version checked against), so a
+                // refusal or an error is only given after a fresh read.
+                Err(_) if from_cache => {
+                    let fresh = self.read_history(subject).await?;
+                    self.register_optimistically(
+                        subject,
+                        &config,
+                        &candidate,
+                        &fresh,
+                        options.force,
+                    )
+                    .await
+                }
+                other => other,
+            };
+            if let Some(done) = attempt? {
                 return Ok(done);
             }
         }
@@ -347,6 +369,9 @@ impl Registry {
             .await?;
         }
         tx.commit().await?;
+        self.histories
+            .invalidate(&subject.context, &subject.name)
+            .await;
         self.remember(&subject.context, schema_id, &candidate).await;
         metrics::counter!("schemata_schemas_registered_total").increment(1);
         Ok(registered(version, schema_id, &candidate))
@@ -360,13 +385,13 @@ impl Registry {
         subject: &QualifiedSubject,
         config: &super::settings::EffectiveConfig,
         candidate: &Candidate,
-        history: &[(VersionRecord, String)],
+        history: &[HistoryEntry],
         force: bool,
     ) -> Result<Option<Registered>> {
         if !self.store.registers_in_one_statement() {
             return Ok(None);
         }
-        let versions: Vec<&VersionRecord> = history.iter().map(|(v, _)| v).collect();
+        let versions: Vec<&VersionRecord> = history.iter().map(|entry| &entry.0).collect();
         let live: Vec<&VersionRecord> = versions
             .iter()
             .copied()
@@ -377,10 +402,7 @@ impl Registry {
             self.ensure_compatible(subject, config, &candidate.parsed, &live)
                 .await?;
         }
-        let seen = SeenHistory {
-            max_version: versions.iter().map(|v| v.version).max().unwrap_or(0),
-            live_versions: live.len() as i64,
-        };
+        let seen = SeenHistory::of(versions.iter().copied());
         let written = self
             .store
             .register_in_one_statement(
@@ -393,8 +415,31 @@ impl Registry {
             .await?;
         tracing::debug!(subject = %subject, one_statement = written.is_some(), "registration write");
         let Some((id, version)) = written else {
+            // The subject changed since `history` was read: forget it, the general path
+            // reads it under the lock.
+            self.histories
+                .invalidate(&subject.context, &subject.name)
+                .await;
             return Ok(None);
         };
+        // The database verified `history` was current, so with this version it is the
+        // subject's history now.
+        let mut next = Vec::with_capacity(history.len() + 1);
+        next.extend_from_slice(history);
+        next.push(Arc::new((
+            VersionRecord {
+                context: subject.context.clone(),
+                subject: subject.name.clone(),
+                version,
+                schema_id: id,
+                deleted: false,
+                created_at: crate::store::now_millis(),
+            },
+            candidate.hash.clone(),
+        )));
+        self.histories
+            .insert(&subject.context, &subject.name, Arc::new(next))
+            .await;
         self.remember(&subject.context, id, candidate).await;
         metrics::counter!("schemata_schemas_registered_total").increment(1);
         Ok(Some(registered(version, id, candidate)))
@@ -467,6 +512,30 @@ impl Registry {
         })
     }
 
+    /// The subject's history for the registration path: remembered, or read (and then
+    /// remembered). `true` when it came from memory and may be stale.
+    async fn history(&self, subject: &QualifiedSubject) -> Result<(History, bool)> {
+        if let Some(history) = self.histories.get(&subject.context, &subject.name).await {
+            return Ok((history, true));
+        }
+        Ok((self.read_history(subject).await?, false))
+    }
+
+    /// The subject's history as stored now; remembered for the next registration.
+    async fn read_history(&self, subject: &QualifiedSubject) -> Result<History> {
+        let history: History = Arc::new(
+            queries::versions_with_hashes(self.store.pool(), &subject.context, &subject.name)
+                .await?
+                .into_iter()
+                .map(Arc::new)
+                .collect(),
+        );
+        self.histories
+            .insert(&subject.context, &subject.name, history.clone())
+            .await;
+        Ok(history)
+    }
+
     /// Live versions of a subject, oldest first.
     pub(super) async fn live_versions(
         &self,
@@ -503,6 +572,14 @@ impl Registry {
         new: &ParsedSchema,
         live: &[&VersionRecord],
     ) -> Result<()> {
+        // Only the versions the level looks at: the latest alone unless transitive (NONE:
+        // none), so a long history costs nothing on the registration path.
+        let considered = match config.level {
+            CompatibilityLevel::None => 0,
+            level if level.is_transitive() => live.len(),
+            _ => live.len().min(1),
+        };
+        let live = &live[..considered];
         let parsed = self.parsed_versions(live).await?;
         let previous: Vec<&ParsedSchema> = parsed.iter().map(|p| p.as_ref()).collect();
         if let Err(failure) = check_compatibility(config.level, new, &previous) {
@@ -530,23 +607,25 @@ fn invalid_schema(schema_type: SchemaType, reason: &str) -> RegistryError {
 /// The live version in `history` that already holds this exact schema, if the request does
 /// not ask for a different id or version.
 fn existing_version(
-    history: &[(VersionRecord, String)],
+    history: &[HistoryEntry],
     candidate: &Candidate,
     request: &SchemaRequest,
 ) -> Option<Registered> {
     let found = history
         .iter()
+        .map(|entry| (&entry.0, &entry.1))
         .rev()
-        .find(|(v, hash)| !v.deleted && *hash == candidate.hash)
+        .find(|(v, hash)| !v.deleted && **hash == candidate.hash)
         .map(|(v, _)| v)?;
     let id_matches = request.id.is_none_or(|id| id == found.schema_id);
     let version_matches = request.version.is_none_or(|v| v <= 0 || v == found.version);
     // `version: -1` means "only if it is the latest".
     let latest_live = history
         .iter()
+        .map(|entry| &entry.0)
         .rev()
-        .find(|(v, _)| !v.deleted)
-        .map(|(v, _)| v.version);
+        .find(|v| !v.deleted)
+        .map(|v| v.version);
     if !id_matches
         || !version_matches
         || (request.version == Some(-1) && latest_live != Some(found.version))

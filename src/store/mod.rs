@@ -7,13 +7,18 @@
 
 mod postgres;
 pub mod queries;
+mod register_batch;
 mod sqlite;
+pub mod statistics;
 
-pub use postgres::{Invalidation, SeenHistory};
+pub use postgres::Invalidation;
 pub use queries::{SchemaRecord, SubjectSummary, VersionRecord};
+pub use register_batch::SeenHistory;
 
 use crate::registry::Result;
+use register_batch::RegistrationBatcher;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::Connection as _;
 use sqlx::{Any, AnyPool, Transaction};
 use std::str::FromStr;
 use std::time::Duration;
@@ -34,7 +39,14 @@ pub struct Store {
     /// transaction also reads through the pool (parsed history, references), so capping
     /// writers leaves those reads a connection and writers can never starve each other.
     write_slots: Semaphore,
+    /// PostgreSQL: groups concurrent registrations into one transaction.
+    batcher: Option<RegistrationBatcher>,
+    /// PostgreSQL: dropping it stops the statistics keeper (`statistics.rs`).
+    _statistics_keeper: Option<tokio::sync::oneshot::Sender<()>>,
 }
+
+/// Connections idle at least this long are pinged before use.
+const IDLE_BEFORE_PING: Duration = Duration::from_secs(1);
 
 impl Store {
     /// Connect, create the SQLite file if needed, and apply the embedded migrations.
@@ -54,7 +66,19 @@ impl Store {
         let options = AnyConnectOptions::from_str(&url)?;
         let pool_options = AnyPoolOptions::new()
             .max_connections(max_connections)
-            .acquire_timeout(Duration::from_secs(10));
+            .acquire_timeout(Duration::from_secs(10))
+            // A ping on every checkout is a round trip per query; a connection in use within
+            // the last second is alive, so only ones idle for longer are checked (a restarted
+            // database is still noticed before a query fails on an old connection).
+            .test_before_acquire(false)
+            .before_acquire(|conn, meta| {
+                Box::pin(async move {
+                    if meta.idle_for >= IDLE_BEFORE_PING {
+                        conn.ping().await?;
+                    }
+                    Ok(true)
+                })
+            });
         let pool = match dialect {
             Dialect::Sqlite => {
                 sqlite::configure_pool(pool_options)
@@ -67,7 +91,17 @@ impl Store {
             Dialect::Postgres => postgres::migrate(&pool).await?,
             Dialect::Sqlite => sqlite::migrate(&pool).await?,
         }
+        let (batcher, statistics_keeper) = match dialect {
+            Dialect::Postgres => {
+                let (keeper, stop) = tokio::sync::oneshot::channel();
+                tokio::spawn(statistics::keep_statistics_current(pool.clone(), stop));
+                (Some(RegistrationBatcher::start(pool.clone())), Some(keeper))
+            }
+            Dialect::Sqlite => (None, None),
+        };
         Ok(Store {
+            batcher,
+            _statistics_keeper: statistics_keeper,
             pool,
             dialect,
             url,
@@ -91,9 +125,10 @@ impl Store {
         self.dialect == Dialect::Postgres
     }
 
-    /// Register a new version of `subject` in one round trip when the database can (a
-    /// PostgreSQL function that re-checks `seen` under the subject lock). `None`: use the
-    /// general path (SQLite, or the history changed since it was read).
+    /// Register a new version of `subject` in one round trip when the database can (on
+    /// PostgreSQL, grouped with concurrent registrations into one transaction that re-checks
+    /// each `seen` under the subject locks). `None`: use the general path (SQLite, or the
+    /// history changed since it was read).
     pub async fn register_in_one_statement(
         &self,
         context: &str,
@@ -102,19 +137,13 @@ impl Store {
         schema: &queries::NewSchema<'_>,
         reference_targets: &[(String, String, i64)],
     ) -> Result<Option<(i64, i64)>> {
-        match self.dialect {
-            Dialect::Postgres => {
-                postgres::register_in_one_statement(
-                    &self.pool,
-                    context,
-                    subject,
-                    seen,
-                    schema,
-                    reference_targets,
-                )
-                .await
+        match &self.batcher {
+            Some(batcher) => {
+                batcher
+                    .register(context, subject, seen, schema, reference_targets)
+                    .await
             }
-            Dialect::Sqlite => Ok(None),
+            None => Ok(None),
         }
     }
 

@@ -1,6 +1,5 @@
 //! PostgreSQL specifics: advisory locks per subject, one sequence per context.
 
-use super::queries::NewSchema;
 use crate::registry::Result;
 use sha2::{Digest, Sha256};
 use sqlx::{Any, AnyPool, AssertSqlSafe, Row, Transaction};
@@ -11,7 +10,7 @@ pub async fn migrate(pool: &AnyPool) -> anyhow::Result<()> {
 }
 
 /// The advisory-lock key of a subject: the same in every process and in SQL functions.
-fn lock_key(context: &str, subject: &str) -> i64 {
+pub(super) fn lock_key(context: &str, subject: &str) -> i64 {
     let digest = Sha256::digest(format!("{context}\u{0}{subject}").as_bytes());
     i64::from_be_bytes(digest[..8].try_into().expect("8 bytes"))
 }
@@ -170,50 +169,4 @@ pub async fn listen_for_invalidations(
             }
         }
     }
-}
-
-/// What the server saw of a subject when it checked compatibility.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct SeenHistory {
-    pub max_version: i64,
-    pub live_versions: i64,
-}
-
-/// Register a new version in one round trip (`schemata_register`, migration 0002). `None`
-/// when the history changed or the case needs the general path.
-pub async fn register_in_one_statement(
-    pool: &AnyPool,
-    context: &str,
-    subject: &str,
-    seen: SeenHistory,
-    schema: &NewSchema<'_>,
-    reference_targets: &[(String, String, i64)],
-) -> Result<Option<(i64, i64)>> {
-    let refs = serde_json::to_string(schema.references).unwrap_or_else(|_| "[]".into());
-    let targets = serde_json::to_string(reference_targets).unwrap_or_else(|_| "[]".into());
-    let row = sqlx::query(
-        "SELECT outcome, out_id, out_version FROM schemata_register(\
-         $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
-    )
-    .bind(lock_key(context, subject))
-    .bind(context)
-    .bind(subject)
-    .bind(seen.max_version)
-    .bind(seen.live_versions)
-    .bind(schema.hash)
-    .bind(schema.schema_type.as_str())
-    .bind(schema.schema)
-    .bind(refs)
-    .bind(schema.metadata.map(|m| m.to_string()))
-    .bind(schema.rule_set.map(|r| r.to_string()))
-    .bind(schema.guid)
-    .bind(crate::store::now_millis())
-    .bind(targets)
-    .fetch_one(pool)
-    .await?;
-    let outcome: String = row.try_get(0)?;
-    if outcome != "registered" {
-        return Ok(None);
-    }
-    Ok(Some((row.try_get(1)?, row.try_get(2)?)))
 }

@@ -16,3 +16,4 @@ mod openapi;
 mod protobuf;
 mod references;
 mod registration;
+mod remembered_history;

@@ -1,0 +1,226 @@
+//! Group commit for registrations on PostgreSQL.
+//!
+//! Each registration that the server has already checked (history read, compatibility
+//! passed) is queued here; a few writer tasks take whatever is queued — up to
+//! [`MAX_GROUP`] registrations of distinct subjects — and write the group with one call of
+//! `schemata_register_batch()` (migration 0003): one round trip, two statements and one commit
+//! for the whole group. Under load, PostgreSQL's per-statement and per-commit work is shared
+//! by many registrations; with a single client, a group is one registration and the cost is
+//! that of the one-statement path it replaces.
+//!
+//! Every item keeps its own outcome: written (id, version), or `None` when its subject's
+//! history changed since the server read it — the caller then takes the general, locked path.
+//! If the group's statement fails as a whole (a deadlock, a lost connection), every item of
+//! the group answers `None` and is retried on the general path, which reports its own error.
+
+use super::postgres::lock_key;
+use super::queries::NewSchema;
+use super::queries::VersionRecord;
+use crate::registry::Result;
+use serde::Serialize;
+use sqlx::{AnyPool, Row};
+use std::collections::HashSet;
+use std::fmt::Write as _;
+use std::sync::Arc;
+use tokio::sync::{mpsc, oneshot, Mutex};
+
+/// Most registrations written in one group: bounds the statement's size (a few hundred KiB
+/// of JSON at most for typical schemas) and the time a lock on any one subject is held.
+const MAX_GROUP: usize = 64;
+
+/// Groups in flight at once: while one commits (waiting for the WAL flush), the next is
+/// being collected and executed.
+const WRITERS: usize = 2;
+
+/// Queue length before submitters wait (backpressure instead of unbounded memory).
+const QUEUE: usize = 1024;
+
+/// What the server saw of a subject when it checked compatibility: its highest version
+/// (soft-deleted included: the next version is one more) and its live versions as
+/// `version:id` pairs. The database compares both exactly, so any change in between — a
+/// registration, a soft or hard delete, even one undone by a re-registration — is noticed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SeenHistory {
+    pub max_version: i64,
+    pub live: String,
+}
+
+impl SeenHistory {
+    /// From all versions of a subject (any order), as read from the database.
+    pub fn of<'a>(versions: impl IntoIterator<Item = &'a VersionRecord>) -> SeenHistory {
+        let mut max_version = 0;
+        let mut live: Vec<(i64, i64)> = Vec::new();
+        for v in versions {
+            max_version = max_version.max(v.version);
+            if !v.deleted {
+                live.push((v.version, v.schema_id));
+            }
+        }
+        live.sort_unstable();
+        let mut text = String::with_capacity(live.len() * 12);
+        for (index, (version, id)) in live.iter().enumerate() {
+            let separator = if index == 0 { "" } else { "," };
+            // Writing to a String cannot fail.
+            let _ = write!(text, "{separator}{version}:{id}");
+        }
+        SeenHistory {
+            max_version,
+            live: text,
+        }
+    }
+}
+
+/// What one registration writes, owned so it can cross to a writer task.
+#[derive(Serialize)]
+struct Item {
+    item: usize,
+    lock_key: i64,
+    context: String,
+    subject: String,
+    seen_max: i64,
+    seen_live: String,
+    hash: String,
+    schema_type: &'static str,
+    schema_text: String,
+    refs: String,
+    metadata: Option<String>,
+    rule_set: Option<String>,
+    guid: String,
+    /// `[context, subject, version]` of every schema this one references.
+    targets: Vec<(String, String, i64)>,
+}
+
+struct Pending {
+    item: Item,
+    reply: oneshot::Sender<Option<(i64, i64)>>,
+}
+
+pub struct RegistrationBatcher {
+    queue: mpsc::Sender<Pending>,
+}
+
+impl RegistrationBatcher {
+    /// Start the writer tasks; they stop when the batcher is dropped.
+    pub fn start(pool: AnyPool) -> RegistrationBatcher {
+        let (queue, receiver) = mpsc::channel(QUEUE);
+        let receiver = Arc::new(Mutex::new(receiver));
+        for _ in 0..WRITERS {
+            tokio::spawn(write_groups(pool.clone(), receiver.clone()));
+        }
+        RegistrationBatcher { queue }
+    }
+
+    /// Write a new version of `subject` if its history is still `seen`. `Ok(None)`: take
+    /// the general path.
+    pub async fn register(
+        &self,
+        context: &str,
+        subject: &str,
+        seen: SeenHistory,
+        schema: &NewSchema<'_>,
+        reference_targets: &[(String, String, i64)],
+    ) -> Result<Option<(i64, i64)>> {
+        let item = Item {
+            item: 0,
+            lock_key: lock_key(context, subject),
+            context: context.to_string(),
+            subject: subject.to_string(),
+            seen_max: seen.max_version,
+            seen_live: seen.live,
+            hash: schema.hash.to_string(),
+            schema_type: schema.schema_type.as_str(),
+            schema_text: schema.schema.to_string(),
+            refs: serde_json::to_string(schema.references).unwrap_or_else(|_| "[]".into()),
+            metadata: schema.metadata.map(|m| m.to_string()),
+            rule_set: schema.rule_set.map(|r| r.to_string()),
+            guid: schema.guid.to_string(),
+            targets: reference_targets.to_vec(),
+        };
+        let (reply, answer) = oneshot::channel();
+        if self.queue.send(Pending { item, reply }).await.is_err() {
+            return Ok(None);
+        }
+        // A writer that went away without answering: the general path decides.
+        Ok(answer.await.unwrap_or(None))
+    }
+}
+
+/// One writer: take a group off the queue, write it, answer each member; until the queue
+/// closes.
+async fn write_groups(pool: AnyPool, receiver: Arc<Mutex<mpsc::Receiver<Pending>>>) {
+    loop {
+        let group = {
+            let mut receiver = receiver.lock().await;
+            let Some(first) = receiver.recv().await else {
+                return;
+            };
+            let mut group = vec![first];
+            while group.len() < MAX_GROUP {
+                match receiver.try_recv() {
+                    Ok(next) => group.push(next),
+                    Err(_) => break,
+                }
+            }
+            group
+        };
+        write_group(&pool, group).await;
+    }
+}
+
+async fn write_group(pool: &AnyPool, group: Vec<Pending>) {
+    // One item per subject: a second registration of a subject in the same group would be
+    // checked against a history the first one changes, so it goes the general way.
+    let mut subjects = HashSet::with_capacity(group.len());
+    let mut members = Vec::with_capacity(group.len());
+    for mut pending in group {
+        if subjects.insert((pending.item.context.clone(), pending.item.subject.clone())) {
+            pending.item.item = members.len();
+            members.push(pending);
+        } else {
+            let _ = pending.reply.send(None);
+        }
+    }
+    let items: Vec<&Item> = members.iter().map(|p| &p.item).collect();
+    let mut outcomes: Vec<Option<(i64, i64)>> = vec![None; members.len()];
+    match execute(pool, &items).await {
+        Ok(rows) => {
+            for (index, written) in rows {
+                if let Some(slot) = outcomes.get_mut(index) {
+                    *slot = written;
+                }
+            }
+        }
+        Err(error) => {
+            tracing::warn!(%error, size = members.len(), "group registration failed; members retry one by one");
+        }
+    }
+    metrics::histogram!("schemata_registration_group_size").record(members.len() as f64);
+    for (pending, outcome) in members.into_iter().zip(outcomes) {
+        let _ = pending.reply.send(outcome);
+    }
+}
+
+type Outcome = (usize, Option<(i64, i64)>);
+
+async fn execute(pool: &AnyPool, items: &[&Item]) -> Result<Vec<Outcome>> {
+    let payload = serde_json::to_string(items).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
+    let rows = sqlx::query(
+        "SELECT item::BIGINT, outcome, out_id, out_version FROM schemata_register_batch($1, $2)",
+    )
+    .bind(payload)
+    .bind(crate::store::now_millis())
+    .fetch_all(pool)
+    .await?;
+    rows.iter()
+        .map(|row| {
+            let index: i64 = row.try_get(0)?;
+            let outcome: String = row.try_get(1)?;
+            let written = if outcome == "registered" {
+                Some((row.try_get(2)?, row.try_get(3)?))
+            } else {
+                None
+            };
+            Ok((index as usize, written))
+        })
+        .collect()
+}

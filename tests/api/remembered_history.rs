@@ -1,0 +1,256 @@
+//! PostgreSQL registration path: grouped writes and remembered subject histories.
+//!
+//! Each server remembers the history of the subjects it registered to, and another server
+//! can change that history behind its back. These scenarios make one server's memory stale
+//! on purpose and check every answer is still the one a fresh read would give: a write
+//! against a stale history is refused by the database (exact history comparison) and
+//! redone on the general path; a refusal or an "already registered" from memory is
+//! confirmed by a fresh read first.
+
+use crate::common::*;
+use schemata::registry::Settings;
+use serde_json::{json, Value};
+use sqlx::{Connection, Row};
+use std::time::Duration;
+
+fn x() -> Value {
+    record("Evolving", &[field("a", "int")])
+}
+
+/// X plus `b: string` with a default: BACKWARD compatible with X.
+fn y() -> Value {
+    record(
+        "Evolving",
+        &[
+            field("a", "int"),
+            field_with_default("b", "string", json!("")),
+        ],
+    )
+}
+
+async fn two_servers() -> (TestApp, TestApp) {
+    let first = spawn_app(Backend::Postgres).await;
+    let second = spawn_on(&first.database_url, Backend::Postgres, Settings::default()).await;
+    (first, second)
+}
+
+async fn register(app: &TestApp, subject: &str, schema: &Value) -> Reply {
+    app.register_body(subject, json!({ "schema": schema.to_string() }))
+        .await
+}
+
+/// The first server remembers X as the latest; the second registers Y. A schema that
+/// only Y accepts must be accepted (the refusal from memory is re-checked).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refusal_from_a_stale_history_is_rechecked() {
+    let (first, second) = two_servers().await;
+    register(&first, "stale-refusal", &x()).await.assert_ok();
+    register(&second, "stale-refusal", &y()).await.assert_ok();
+    // `b` without a default: BACKWARD incompatible with X (no b), compatible with Y.
+    let only_after_y = record("Evolving", &[field("a", "int"), field("b", "string")]);
+    let r = register(&first, "stale-refusal", &only_after_y).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let latest = second
+        .get("/subjects/stale-refusal/versions/latest")
+        .await
+        .assert_ok();
+    assert_eq!(latest["version"], 3);
+    assert_eq!(latest["id"], r.json()["id"]);
+    first.cleanup().await;
+}
+
+/// The first server remembers X as the latest; the second registers Y. A schema that X
+/// accepts but Y refuses must be refused: the write made against the stale history is
+/// rejected by the database and the general path checks against Y.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pass_from_a_stale_history_is_not_written() {
+    let (first, second) = two_servers().await;
+    register(&first, "stale-pass", &x()).await.assert_ok();
+    register(&second, "stale-pass", &y()).await.assert_ok();
+    // `b: int` with a default: fine after X (no b), a type change after Y (b: string).
+    let only_after_x = record(
+        "Evolving",
+        &[field("a", "int"), field_with_default("b", "int", json!(0))],
+    );
+    let r = register(&first, "stale-pass", &only_after_x).await;
+    r.assert_error(409, 409);
+    let versions = second
+        .get("/subjects/stale-pass/versions")
+        .await
+        .assert_ok();
+    assert_eq!(versions, json!([1, 2]));
+    first.cleanup().await;
+}
+
+/// A history with the same highest version and the same number of live versions, but a
+/// different schema at the top (deleted and re-registered by another server), is a
+/// different history: the comparison is exact, not by counts.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_replaced_version_with_the_same_number_is_noticed() {
+    let (first, second) = two_servers().await;
+    register(&first, "replaced", &x()).await.assert_ok();
+    register(&first, "replaced", &y()).await.assert_ok();
+    // Y stays stored under another subject, so the first server can still check against
+    // it: only the history comparison can catch the replacement.
+    register(&first, "replaced-elsewhere", &y()).await.assert_ok();
+    second
+        .delete("/subjects/replaced/versions/2")
+        .await
+        .assert_ok();
+    second
+        .delete("/subjects/replaced/versions/2?permanent=true")
+        .await
+        .assert_ok();
+    let y_int = record(
+        "Evolving",
+        &[field("a", "int"), field_with_default("b", "int", json!(0))],
+    );
+    let r = register(&second, "replaced", &y_int).await;
+    assert_eq!(r.assert_ok()["version"], 2);
+    // Compatible with Y (which the first server remembers as version 2), not with the
+    // real version 2 (b: int -> string is not a promotion).
+    let after_y = record(
+        "Evolving",
+        &[
+            field("a", "int"),
+            field_with_default("b", "string", json!("")),
+            field_with_default("c", "long", json!(0)),
+        ],
+    );
+    let r = register(&first, "replaced", &after_y).await;
+    r.assert_error(409, 409);
+    first.cleanup().await;
+}
+
+/// The first server remembers X as live version 1; the second soft-deletes it. Registering
+/// X again on the first server must not answer the deleted version.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn already_registered_from_memory_is_confirmed() {
+    let (first, second) = two_servers().await;
+    register(&first, "confirmed", &x()).await.assert_ok();
+    register(&first, "confirmed", &y()).await.assert_ok();
+    second
+        .delete("/subjects/confirmed/versions/2")
+        .await
+        .assert_ok();
+    let r = register(&first, "confirmed", &y()).await;
+    let body = r.assert_ok();
+    assert_eq!(
+        body["version"], 3,
+        "answered a soft-deleted version: {body}"
+    );
+    let latest = second
+        .get("/subjects/confirmed/versions/latest")
+        .await
+        .assert_ok();
+    assert_eq!(latest["version"], 3);
+    first.cleanup().await;
+}
+
+/// Many clients registering to many subjects at once through one server (the writes are
+/// grouped into shared transactions): every registration answers 200, each subject's
+/// versions are 1..n, and every answer matches what is stored.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn grouped_registrations_each_get_their_own_answer() {
+    let app = spawn_app(Backend::Postgres).await;
+    const CLIENTS: usize = 24;
+    const EACH: usize = 8;
+    let mut tasks = Vec::new();
+    for client in 0..CLIENTS {
+        let base = app.base.clone();
+        tasks.push(tokio::spawn(async move {
+            let http = reqwest::Client::new();
+            let mut answers = Vec::new();
+            for n in 0..EACH {
+                let subject = format!("group-{}", (client + n) % 6);
+                let schema = record(
+                    "Grouped",
+                    &[
+                        field("a", "int"),
+                        field_with_default(&format!("c{client}_{n}"), "int", json!(0)),
+                    ],
+                );
+                let r = http
+                    .post(format!("{base}/subjects/{subject}/versions"))
+                    .json(&json!({ "schema": schema.to_string() }))
+                    .send()
+                    .await
+                    .unwrap();
+                assert_eq!(r.status(), 200);
+                let body: Value = r.json().await.unwrap();
+                answers.push((
+                    subject,
+                    body["id"].as_i64().unwrap(),
+                    body["version"].as_i64().unwrap(),
+                ));
+            }
+            answers
+        }));
+    }
+    let mut answers = Vec::new();
+    for task in tasks {
+        answers.extend(task.await.unwrap());
+    }
+    assert_eq!(answers.len(), CLIENTS * EACH);
+    for subject in 0..6 {
+        let name = format!("group-{subject}");
+        let mut mine: Vec<_> = answers.iter().filter(|(s, _, _)| *s == name).collect();
+        mine.sort_by_key(|(_, _, v)| *v);
+        let versions: Vec<i64> = mine.iter().map(|(_, _, v)| *v).collect();
+        let expected: Vec<i64> = (1..=mine.len() as i64).collect();
+        assert_eq!(versions, expected, "{name}");
+        for (_, id, version) in mine {
+            let stored = app
+                .get(&format!("/subjects/{name}/versions/{version}"))
+                .await
+                .assert_ok();
+            assert_eq!(stored["id"], *id);
+        }
+    }
+    app.cleanup().await;
+}
+
+/// The server refreshes planner statistics of its tables once they have changed enough
+/// (autovacuum may be off; on the project machines it is).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn planner_statistics_are_refreshed_after_writes() {
+    let app = spawn_app(Backend::Postgres).await;
+    for n in 0..80 {
+        register(&app, &format!("stats-{n}"), &x())
+            .await
+            .assert_ok();
+    }
+    let mut conn = sqlx::PgConnection::connect(&app.database_url)
+        .await
+        .unwrap();
+    let mut analyzed = false;
+    for _ in 0..60 {
+        let row = sqlx::query(
+            "SELECT COUNT(*) FROM pg_stat_user_tables WHERE relname = 'subject_versions' \
+             AND COALESCE(last_analyze, last_autoanalyze) IS NOT NULL",
+        )
+        .fetch_one(&mut conn)
+        .await
+        .unwrap();
+        if row.get::<i64, _>(0) == 1 {
+            analyzed = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    assert!(analyzed, "subject_versions was never analyzed");
+    // Once analyzed, nothing is stale until the table changes again.
+    let pool = sqlx::any::AnyPoolOptions::new()
+        .max_connections(1)
+        .connect(&app.database_url)
+        .await
+        .unwrap();
+    let again = schemata::store::statistics::analyze_stale_tables(&pool)
+        .await
+        .unwrap();
+    assert!(
+        !again.contains(&"subject_versions".to_string()),
+        "{again:?}"
+    );
+    app.cleanup().await;
+}
