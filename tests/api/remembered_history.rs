@@ -92,7 +92,9 @@ async fn a_replaced_version_with_the_same_number_is_noticed() {
     register(&first, "replaced", &y()).await.assert_ok();
     // Y stays stored under another subject, so the first server can still check against
     // it: only the history comparison can catch the replacement.
-    register(&first, "replaced-elsewhere", &y()).await.assert_ok();
+    register(&first, "replaced-elsewhere", &y())
+        .await
+        .assert_ok();
     second
         .delete("/subjects/replaced/versions/2")
         .await
