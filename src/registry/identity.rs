@@ -4,6 +4,7 @@ use crate::domain::SchemaReference;
 use md5::Md5;
 use schemata_compat::SchemaType;
 use sha2::{Digest, Sha256};
+use std::fmt::Write as _;
 
 /// The identity-relevant content of a schema.
 pub struct Identity<'a> {
@@ -15,27 +16,44 @@ pub struct Identity<'a> {
 }
 
 impl Identity<'_> {
-    /// One string that covers every part of the identity, unambiguously delimited (JSON).
+    /// One string that covers every part of the identity, unambiguously delimited: the JSON
+    /// array `[type?, canonical, references, metadata, ruleSet]` (absent parts are `null`).
+    /// Serialized straight from borrowed parts; the bytes are pinned by a test below because
+    /// stored rows carry hashes of them.
     fn material(&self, with_type: bool) -> String {
-        let mut parts = vec![serde_json::Value::String(self.canonical.to_string())];
-        if with_type {
+        let rest = (
+            self.canonical,
+            self.references,
+            self.metadata,
+            self.rule_set,
+        );
+        let text = if with_type {
             // CSR leaves the type out of its hash; we include it so identical text of two
             // types can never share an id.
-            parts.insert(
-                0,
-                serde_json::Value::String(self.schema_type.as_str().into()),
-            );
-        }
-        parts.push(serde_json::to_value(self.references).unwrap_or_default());
-        parts.push(self.metadata.cloned().unwrap_or_default());
-        parts.push(self.rule_set.cloned().unwrap_or_default());
-        serde_json::Value::Array(parts).to_string()
+            let (canonical, references, metadata, rule_set) = rest;
+            serde_json::to_string(&(
+                self.schema_type.as_str(),
+                canonical,
+                references,
+                metadata,
+                rule_set,
+            ))
+        } else {
+            serde_json::to_string(&rest)
+        };
+        // Strings, plain structs and JSON values always serialize.
+        text.unwrap_or_default()
     }
 
     /// Hex SHA-256: the unique key of a schema within its context.
     pub fn hash(&self) -> String {
         let digest = Sha256::digest(self.material(true).as_bytes());
-        digest.iter().map(|b| format!("{b:02x}")).collect()
+        let mut hex = String::with_capacity(64);
+        for byte in digest {
+            // Writing to a String cannot fail.
+            let _ = write!(hex, "{byte:02x}");
+        }
+        hex
     }
 
     /// CSR 8's guid: a UUID made of the MD5 of the schema content.
@@ -86,5 +104,45 @@ mod tests {
         let mut json = identity("\"string\"", &[]);
         json.schema_type = SchemaType::Json;
         assert_ne!(json.hash(), identity("\"string\"", &[]).hash());
+    }
+}
+
+#[cfg(test)]
+mod pinned {
+    use super::*;
+
+    /// Stored rows carry these hashes: the identity material must never change.
+    #[test]
+    fn identity_of_a_known_schema_is_pinned() {
+        let refs = [SchemaReference {
+            name: "a".into(),
+            subject: "s".into(),
+            version: 1,
+        }];
+        let metadata = serde_json::json!({"properties": {"owner": "x"}});
+        let id = Identity {
+            schema_type: SchemaType::Avro,
+            canonical: "{\"type\":\"string\"}",
+            references: &refs,
+            metadata: Some(&metadata),
+            rule_set: None,
+        };
+        assert_eq!(
+            id.hash(),
+            "0b5a27d5ee8ced18a5cc0e27d6a8504294db22bb8458c9949352b3df9f44cb22"
+        );
+        assert_eq!(id.guid(), "58779876-fc59-6b8e-bb9b-77fea5a26468");
+        let plain = Identity {
+            schema_type: SchemaType::Protobuf,
+            canonical: "syntax = \"proto3\";\n",
+            references: &[],
+            metadata: None,
+            rule_set: None,
+        };
+        assert_eq!(
+            plain.hash(),
+            "f8f97fe4a1cace782fee170b6db49b99aa6e37319dbf07dabd91455cdec2623a"
+        );
+        assert_eq!(plain.guid(), "af85402a-b745-dc2f-3dd6-2ea5b742e79d");
     }
 }
