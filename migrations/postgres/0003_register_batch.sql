@@ -11,19 +11,22 @@
 CREATE FUNCTION schemata_register_batch(p_items TEXT, p_now BIGINT)
 RETURNS TABLE (item INT, outcome TEXT, out_id BIGINT, out_version BIGINT)
 LANGUAGE plpgsql AS $$
+DECLARE
+    -- Parsed once for both statements.
+    v_items JSONB := p_items::jsonb;
 BEGIN
     -- Every subject lock first, in key order: two groups (or a group and a single writer)
     -- can never wait for each other in a cycle.
     PERFORM pg_advisory_xact_lock(k.lock_key)
        FROM (SELECT DISTINCT (i->>'lock_key')::BIGINT AS lock_key
-               FROM jsonb_array_elements(p_items::jsonb) AS i
+               FROM jsonb_array_elements(v_items) AS i
               ORDER BY 1) AS k;
 
     -- One statement (one snapshot, taken after the locks) checks and writes every item.
     RETURN QUERY
     WITH items AS (
         SELECT *
-          FROM jsonb_to_recordset(p_items::jsonb) AS x(
+          FROM jsonb_to_recordset(v_items) AS x(
                item INT, context TEXT, subject TEXT, seen_max BIGINT, seen_live TEXT,
                hash TEXT, schema_type TEXT, schema_text TEXT, refs TEXT, metadata TEXT,
                rule_set TEXT, guid TEXT, targets JSONB)
