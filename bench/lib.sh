@@ -94,6 +94,10 @@ pg_setup() {
     ensure_postgres
     export PGHOST=127.0.0.1 PGPORT=5432 PGUSER=schemata PGPASSWORD=schemata
     export PGOPTIONS="-c client_min_messages=warning"
+    # Schemata's sqlx is built without TLS, so it talks to PostgreSQL in plaintext; libpq
+    # (pgbench, psql) would negotiate TLS with a server that has ssl=on (Debian's default)
+    # and pay for encryption that the server under test does not. Same transport for both.
+    export PGSSLMODE=disable
 }
 
 # pg_create_db NAME: a fresh database owned by schemata, dropped on exit.
