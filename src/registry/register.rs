@@ -373,7 +373,7 @@ impl Registry {
             .invalidate(&subject.context, &subject.name)
             .await;
         self.remember(&subject.context, schema_id, &candidate).await;
-        metrics::counter!("schemata_schemas_registered_total").increment(1);
+        count_registration("general");
         Ok(registered(version, schema_id, &candidate))
     }
 
@@ -441,7 +441,7 @@ impl Registry {
             .insert(&subject.context, &subject.name, Arc::new(next))
             .await;
         self.remember(&subject.context, id, candidate).await;
-        metrics::counter!("schemata_schemas_registered_total").increment(1);
+        count_registration("one_statement");
         Ok(Some(registered(version, id, candidate)))
     }
 
@@ -593,6 +593,13 @@ impl Registry {
         }
         Ok(())
     }
+}
+
+/// Registrations written, by the path that wrote them: `one_statement` (PostgreSQL's grouped
+/// write) or `general` (the locked transaction: SQLite, imports, and any fallback). A high
+/// share of `general` on PostgreSQL means histories keep changing under the fast path.
+fn count_registration(path: &'static str) {
+    metrics::counter!("schemata_schemas_registered_total", "path" => path).increment(1);
 }
 
 /// `Invalid AVRO schema: <what the parser said>`, without the parsers' own generic prefix.

@@ -95,7 +95,7 @@ impl Store {
             Dialect::Postgres => {
                 let (keeper, stop) = tokio::sync::oneshot::channel();
                 tokio::spawn(statistics::keep_statistics_current(pool.clone(), stop));
-                (Some(RegistrationBatcher::start(pool.clone())), Some(keeper))
+                (Some(RegistrationBatcher::start(&url)?), Some(keeper))
             }
             Dialect::Sqlite => (None, None),
         };

@@ -256,3 +256,54 @@ async fn planner_statistics_are_refreshed_after_writes() {
     );
     app.cleanup().await;
 }
+
+/// The count of registrations the grouped statement wrote, from `/metrics` (the recorder is
+/// shared by every server of the test process, so only growth is meaningful).
+async fn written_in_one_statement(app: &TestApp) -> u64 {
+    let metrics = app.get("/metrics").await;
+    metrics
+        .text
+        .lines()
+        .find(|line| {
+            line.starts_with("schemata_schemas_registered_total")
+                && line.contains("path=\"one_statement\"")
+        })
+        .and_then(|line| line.rsplit(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0)
+}
+
+/// On PostgreSQL a new version, with references or without, is written by the grouped
+/// statement (not by the general path after a fallback), and what it wrote is complete:
+/// the version, its schema, and the reference rows behind `referencedby`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn new_versions_are_written_by_the_grouped_statement() {
+    let app = spawn_app(Backend::Postgres).await;
+    let before = written_in_one_statement(&app).await;
+    register(&app, "grouped-target", &x()).await.assert_ok();
+    let referrer = json!({
+        "schema": record("Holder", &[field("inner", "Evolving")]).to_string(),
+        "references": [{"name": "Evolving", "subject": "grouped-target", "version": 1}],
+    });
+    let holder = app
+        .register_body("grouped-referrer", referrer)
+        .await
+        .assert_ok();
+    let second = register(&app, "grouped-target", &y()).await.assert_ok();
+    assert!(
+        written_in_one_statement(&app).await >= before + 3,
+        "the grouped statement wrote fewer than the 3 registrations"
+    );
+    let referencedby = app
+        .get("/subjects/grouped-target/versions/1/referencedby")
+        .await
+        .assert_ok();
+    assert_eq!(referencedby, json!([holder["id"]]));
+    let stored = app
+        .get("/subjects/grouped-target/versions/2")
+        .await
+        .assert_ok();
+    assert_eq!(stored["id"], second["id"]);
+    assert_eq!(second["version"], 2);
+    app.cleanup().await;
+}
