@@ -3,12 +3,14 @@
 //! the only invalidation is a hard delete of the last version carrying the id (the id then
 //! answers 404). Nothing is preloaded: startup cost does not grow with the number of schemas.
 
-use crate::domain::{Config, Mode, DEFAULT_CONTEXT};
+use crate::domain::{Config, EffectiveConfig, Mode, DEFAULT_CONTEXT};
 use crate::store::{SchemaRecord, VersionRecord};
 use bytes::Bytes;
 use moka::future::Cache;
 use moka::policy::EvictionPolicy;
 use schemata_compat::ParsedSchema;
+use std::future::Future;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 
 /// A schema as the read path needs it.
@@ -106,13 +108,20 @@ impl SchemaCache {
     }
 }
 
-/// Config and mode per scope (`""` global, `:.ctx:`, or a subject), including "not set".
+/// Config and mode per scope (`""` global, `:.ctx:`, or a subject), including "not set", and
+/// what they resolve to for each subject (the registration path reads both every time).
 /// Every change clears the whole cache, here and (over NOTIFY) in other processes: changes
 /// are rare, reads happen on every registration.
 #[derive(Clone)]
 pub struct SettingsCache {
     configs: Cache<String, Option<Config>>,
     modes: Cache<String, Option<Mode>>,
+    /// Keyed by qualified subject.
+    effective_configs: Cache<String, Arc<EffectiveConfig>>,
+    effective_modes: Cache<String, Mode>,
+    /// Bumped by every clear, so a value loaded from settings read before a clear is not
+    /// kept after it.
+    generation: Arc<AtomicU64>,
 }
 
 impl SettingsCache {
@@ -120,38 +129,74 @@ impl SettingsCache {
         SettingsCache {
             configs: Cache::builder().max_capacity(capacity).build(),
             modes: Cache::builder().max_capacity(capacity).build(),
+            effective_configs: Cache::builder().max_capacity(capacity).build(),
+            effective_modes: Cache::builder().max_capacity(capacity).build(),
+            generation: Arc::new(AtomicU64::new(0)),
         }
     }
 
     pub async fn config<E>(
         &self,
         scope: &str,
-        load: impl std::future::Future<Output = Result<Option<Config>, E>>,
+        load: impl Future<Output = Result<Option<Config>, E>>,
     ) -> Result<Option<Config>, E> {
-        if let Some(hit) = self.configs.get(scope).await {
-            return Ok(hit);
-        }
-        let loaded = load.await?;
-        self.configs.insert(scope.to_string(), loaded.clone()).await;
-        Ok(loaded)
+        self.get_or_load(&self.configs, scope, load).await
     }
 
     pub async fn mode<E>(
         &self,
         scope: &str,
-        load: impl std::future::Future<Output = Result<Option<Mode>, E>>,
+        load: impl Future<Output = Result<Option<Mode>, E>>,
     ) -> Result<Option<Mode>, E> {
-        if let Some(hit) = self.modes.get(scope).await {
+        self.get_or_load(&self.modes, scope, load).await
+    }
+
+    pub async fn effective_config<E>(
+        &self,
+        subject: &str,
+        resolve: impl Future<Output = Result<Arc<EffectiveConfig>, E>>,
+    ) -> Result<Arc<EffectiveConfig>, E> {
+        self.get_or_load(&self.effective_configs, subject, resolve)
+            .await
+    }
+
+    pub async fn effective_mode<E>(
+        &self,
+        subject: &str,
+        resolve: impl Future<Output = Result<Mode, E>>,
+    ) -> Result<Mode, E> {
+        self.get_or_load(&self.effective_modes, subject, resolve)
+            .await
+    }
+
+    async fn get_or_load<V, E>(
+        &self,
+        cache: &Cache<String, V>,
+        key: &str,
+        load: impl Future<Output = Result<V, E>>,
+    ) -> Result<V, E>
+    where
+        V: Clone + Send + Sync + 'static,
+    {
+        if let Some(hit) = cache.get(key).await {
             return Ok(hit);
         }
+        let generation = self.generation.load(Ordering::Acquire);
         let loaded = load.await?;
-        self.modes.insert(scope.to_string(), loaded).await;
+        cache.insert(key.to_string(), loaded.clone()).await;
+        // A clear that ran while this was loading may have come before the insert.
+        if self.generation.load(Ordering::Acquire) != generation {
+            cache.invalidate(key).await;
+        }
         Ok(loaded)
     }
 
     pub fn clear(&self) {
+        self.generation.fetch_add(1, Ordering::AcqRel);
         self.configs.invalidate_all();
         self.modes.invalidate_all();
+        self.effective_configs.invalidate_all();
+        self.effective_modes.invalidate_all();
     }
 }
 
@@ -209,5 +254,41 @@ impl HistoryCache {
 
     pub fn invalidate_all(&self) {
         self.subjects.invalidate_all();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::AtomicUsize;
+
+    /// A value loaded while a change cleared the cache was read before the change: it must
+    /// not be served afterwards.
+    #[tokio::test]
+    async fn a_value_loaded_across_a_clear_is_not_kept() {
+        let cache = SettingsCache::new(100);
+        let loads = AtomicUsize::new(0);
+        let load = |clear_meanwhile: bool| {
+            let (cache, loads) = (&cache, &loads);
+            async move {
+                loads.fetch_add(1, Ordering::SeqCst);
+                if clear_meanwhile {
+                    cache.clear();
+                }
+                Ok::<_, ()>(Mode::ReadOnly)
+            }
+        };
+        assert_eq!(
+            cache.effective_mode("s", load(true)).await,
+            Ok(Mode::ReadOnly)
+        );
+        assert_eq!(
+            cache.effective_mode("s", load(false)).await,
+            Ok(Mode::ReadOnly)
+        );
+        assert_eq!(loads.load(Ordering::SeqCst), 2, "the first value was kept");
+        // Loaded without a clear in between: kept.
+        cache.effective_mode("s", load(false)).await.unwrap();
+        assert_eq!(loads.load(Ordering::SeqCst), 2);
     }
 }

@@ -204,6 +204,20 @@ pub struct SchemaReference {
     pub version: i64,
 }
 
+/// The config that applies to a subject, every field resolved along its chain.
+#[derive(Debug, Clone)]
+pub struct EffectiveConfig {
+    pub level: schemata_compat::CompatibilityLevel,
+    pub config: Config,
+}
+
+impl std::ops::Deref for EffectiveConfig {
+    type Target = Config;
+    fn deref(&self) -> &Config {
+        &self.config
+    }
+}
+
 /// Per-scope configuration, stored as sent (partial) and merged along the resolution chain.
 /// Field names are CSR's; the level is `compatibilityLevel` here and `compatibility` in PUT.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

@@ -2,26 +2,14 @@
 //! subject → context (global for the default context) → `:.__GLOBAL:` → server default.
 
 use super::{Registry, RegistryError, Result};
+pub use crate::domain::EffectiveConfig;
 use crate::domain::{context_scope, Config, Mode, QualifiedSubject, GLOBAL_CONTEXT};
 use crate::store::{queries, WriteTx};
 use schemata_compat::CompatibilityLevel;
 use serde_json::Value;
 use std::collections::HashSet;
 use std::str::FromStr;
-
-/// The config that applies to a subject, every field resolved.
-#[derive(Debug, Clone)]
-pub struct EffectiveConfig {
-    pub level: CompatibilityLevel,
-    pub config: Config,
-}
-
-impl std::ops::Deref for EffectiveConfig {
-    type Target = Config;
-    fn deref(&self) -> &Config {
-        &self.config
-    }
-}
+use std::sync::Arc;
 
 /// Scopes consulted for a subject, most specific first.
 fn chain(subject: &QualifiedSubject) -> Vec<String> {
@@ -36,7 +24,19 @@ fn chain(subject: &QualifiedSubject) -> Vec<String> {
 }
 
 impl Registry {
-    pub async fn effective_config(&self, subject: &QualifiedSubject) -> Result<EffectiveConfig> {
+    /// The config that applies to `subject`, resolved once per subject and kept until any
+    /// config or mode changes (here or, over NOTIFY, in another process).
+    pub async fn effective_config(
+        &self,
+        subject: &QualifiedSubject,
+    ) -> Result<Arc<EffectiveConfig>> {
+        let resolve = async { self.resolve_config(subject).await.map(Arc::new) };
+        self.settings_cache
+            .effective_config(&subject.qualified(), resolve)
+            .await
+    }
+
+    async fn resolve_config(&self, subject: &QualifiedSubject) -> Result<EffectiveConfig> {
         let mut merged = Config::default();
         let mut level = None;
         for scope in chain(subject) {
@@ -115,7 +115,15 @@ impl Registry {
         Ok(old)
     }
 
+    /// The mode that applies to `subject`, kept like [`Self::effective_config`].
     pub async fn effective_mode(&self, subject: &QualifiedSubject) -> Result<Mode> {
+        let resolve = self.resolve_mode(subject);
+        self.settings_cache
+            .effective_mode(&subject.qualified(), resolve)
+            .await
+    }
+
+    async fn resolve_mode(&self, subject: &QualifiedSubject) -> Result<Mode> {
         // A global READONLY_OVERRIDE beats every subject-level mode.
         let global = self.mode_at("").await?;
         if global == Some(Mode::ReadOnlyOverride) {
