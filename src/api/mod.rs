@@ -165,54 +165,125 @@ async fn method_not_allowed() -> Response {
     ApiError::http(StatusCode::METHOD_NOT_ALLOWED).into_response()
 }
 
-/// Request count and latency per route. Every label is a `&'static str` (the route template
-/// from [`ROUTES`], the method and status from fixed tables), so the hot path allocates nothing
-/// for metrics.
+/// Request count and latency per route. Every label comes from a fixed table (the route
+/// template from [`ROUTES`], the method, the status class), so each label set has a slot in
+/// [`RequestMetrics`] and the hot path neither allocates nor looks the series up by name.
 async fn record_metrics(req: Request, next: Next) -> Response {
     let route = req
         .extensions()
         .get::<MatchedPath>()
-        .and_then(|p| ROUTES.iter().find(|(_, path)| *path == p.as_str()))
-        .map_or("unmatched", |(_, path)| *path);
-    let method = static_method(req.method());
+        .and_then(|p| ROUTES.iter().position(|(_, path)| *path == p.as_str()))
+        .unwrap_or(UNMATCHED);
+    let method = method_index(req.method());
     let started = Instant::now();
     let response = next.run(req).await;
-    let status = static_status(response.status());
-    metrics::counter!("schemata_http_requests_total", "method" => method, "route" => route, "status" => status)
-        .increment(1);
-    metrics::histogram!("schemata_http_request_duration_seconds", "method" => method, "route" => route)
+    let status = status_index(response.status());
+    let handles = RequestMetrics::get();
+    handles.counter(route, method, status).increment(1);
+    handles
+        .histogram(route, method)
         .record(started.elapsed().as_secs_f64());
     response
 }
 
-fn static_method(method: &axum::http::Method) -> &'static str {
-    use axum::http::Method;
-    match *method {
-        Method::GET => "GET",
-        Method::POST => "POST",
-        Method::PUT => "PUT",
-        Method::DELETE => "DELETE",
-        Method::HEAD => "HEAD",
-        _ => "OTHER",
+/// The route index of requests that matched no route.
+const UNMATCHED: usize = ROUTES.len();
+const METHODS: [&str; 6] = ["GET", "POST", "PUT", "DELETE", "HEAD", "OTHER"];
+const STATUSES: [&str; 15] = [
+    "200", "204", "400", "404", "405", "406", "409", "413", "415", "422", "500", "503", "2xx",
+    "4xx", "5xx",
+];
+
+fn route_label(route: usize) -> &'static str {
+    ROUTES.get(route).map_or("unmatched", |(_, path)| *path)
+}
+
+/// Handles of the request series, registered with the recorder on first use. The global
+/// recorder is installed (`metrics_handle`) before the router serves anything and never
+/// replaced, so a handle stays valid for the life of the process.
+struct RequestMetrics {
+    counters: Vec<OnceLock<metrics::Counter>>,
+    histograms: Vec<OnceLock<metrics::Histogram>>,
+}
+
+impl RequestMetrics {
+    fn get() -> &'static RequestMetrics {
+        static HANDLES: OnceLock<RequestMetrics> = OnceLock::new();
+        HANDLES.get_or_init(|| {
+            let routes = ROUTES.len() + 1;
+            RequestMetrics {
+                counters: (0..routes * METHODS.len() * STATUSES.len())
+                    .map(|_| OnceLock::new())
+                    .collect(),
+                histograms: (0..routes * METHODS.len())
+                    .map(|_| OnceLock::new())
+                    .collect(),
+            }
+        })
+    }
+
+    fn counter(&self, route: usize, method: usize, status: usize) -> &metrics::Counter {
+        let slot = (route * METHODS.len() + method) * STATUSES.len() + status;
+        self.counters[slot].get_or_init(|| {
+            metrics::counter!("schemata_http_requests_total",
+                "method" => METHODS[method], "route" => route_label(route), "status" => STATUSES[status])
+        })
+    }
+
+    fn histogram(&self, route: usize, method: usize) -> &metrics::Histogram {
+        self.histograms[route * METHODS.len() + method].get_or_init(|| {
+            metrics::histogram!("schemata_http_request_duration_seconds",
+                "method" => METHODS[method], "route" => route_label(route))
+        })
     }
 }
 
-fn static_status(status: StatusCode) -> &'static str {
-    match status.as_u16() {
-        200 => "200",
-        204 => "204",
-        400 => "400",
-        404 => "404",
-        405 => "405",
-        406 => "406",
-        409 => "409",
-        413 => "413",
-        415 => "415",
-        422 => "422",
-        500 => "500",
-        503 => "503",
-        s if s < 300 => "2xx",
-        s if s < 500 => "4xx",
-        _ => "5xx",
+fn method_index(method: &axum::http::Method) -> usize {
+    use axum::http::Method;
+    match *method {
+        Method::GET => 0,
+        Method::POST => 1,
+        Method::PUT => 2,
+        Method::DELETE => 3,
+        Method::HEAD => 4,
+        _ => 5,
+    }
+}
+
+/// The codes with a label of their own, in [`STATUSES`] order; others go by class.
+const OWN_LABEL: [u16; 12] = [200, 204, 400, 404, 405, 406, 409, 413, 415, 422, 500, 503];
+
+fn status_index(status: StatusCode) -> usize {
+    let code = status.as_u16();
+    OWN_LABEL
+        .iter()
+        .position(|c| *c == code)
+        .unwrap_or(match code {
+            c if c < 300 => 12,
+            c if c < 500 => 13,
+            _ => 14,
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn status_labels_name_their_codes() {
+        for (index, code) in OWN_LABEL.iter().enumerate() {
+            let status = StatusCode::from_u16(*code).unwrap();
+            assert_eq!(STATUSES[status_index(status)], code.to_string());
+            assert_eq!(status_index(status), index);
+        }
+        assert_eq!(STATUSES[status_index(StatusCode::CREATED)], "2xx");
+        assert_eq!(STATUSES[status_index(StatusCode::FORBIDDEN)], "4xx");
+        assert_eq!(STATUSES[status_index(StatusCode::BAD_GATEWAY)], "5xx");
+    }
+
+    #[test]
+    fn unmatched_requests_have_their_own_route_label() {
+        assert_eq!(route_label(UNMATCHED), "unmatched");
+        assert_eq!(route_label(0), ROUTES[0].1);
     }
 }
