@@ -3,7 +3,7 @@
 //! Each registration that the server has already checked (history read, compatibility
 //! passed) is queued here; a few writer tasks take whatever is queued — up to
 //! [`MAX_GROUP`] registrations of distinct subjects — and write the group with one call of
-//! `schemata_register_group()` (migration 0004): one round trip, two statements and one commit
+//! `schemata_register_group()` (migration 0003): one round trip, two statements and one commit
 //! for the whole group. The group travels as one array per column in PostgreSQL's binary
 //! format, so no schema text is escaped, lexed or parsed as JSON on either side. Under load, PostgreSQL's per-statement and per-commit work is shared
 //! by many registrations; with a single client, a group is one registration and the cost is

@@ -1,9 +1,11 @@
--- Grouped registration with the group passed as arrays (one per column, in binary) instead of
--- one JSON document: neither side escapes, lexes or re-parses every schema text. Same contract
--- as schemata_register_batch() (0003), which it replaces on the server's write path:
--- the server has read each subject's history and checked compatibility against it; under
--- the subject locks each item is written only if its subject's history is still the one seen
--- (highest version, and the live versions as 'version:id,...' compared exactly).
+-- Registration of many new versions (of different subjects) in one call and one transaction:
+-- concurrent registrations are grouped by the server, so the per-statement and per-commit
+-- costs of PostgreSQL are paid once per group instead of once per schema. The group is passed
+-- as arrays (one per column, in binary) rather than as one JSON document: neither side
+-- escapes, lexes or re-parses every schema text. Same contract as schemata_register() (0002)
+-- for each item: the server has read the subject's history and checked compatibility against
+-- it; under the subject locks each item is written only if its subject's history is still the
+-- one seen (highest version, and the live versions as 'version:id,...' compared exactly).
 --
 -- Item i (1-based) is element i of every p_* item array; the subjects are distinct (the
 -- server guarantees it). References: element j of the p_target_* arrays belongs to item
@@ -98,3 +100,11 @@ BEGIN
       JOIN new_versions v ON v.context = r.context AND v.subject = r.subject;
 END
 $$;
+
+-- Foreign keys cost a lookup query and a row lock per inserted row, and the one from schemas
+-- to contexts made every registration lock the one shared row of its context (a multixact
+-- per concurrent writer). Integrity is kept by the writers: contexts are never deleted (only
+-- unlisted), schema rows are never deleted (ids are not reused), and every version is
+-- inserted in the transaction that found or inserted its schema row.
+ALTER TABLE schemas DROP CONSTRAINT schemas_context_fkey;
+ALTER TABLE subject_versions DROP CONSTRAINT subject_versions_context_schema_id_fkey;
