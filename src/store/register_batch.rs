@@ -25,7 +25,7 @@ use super::queries::NewSchema;
 use super::queries::VersionRecord;
 use crate::registry::Result;
 use sqlx::postgres::{PgPool, PgPoolOptions};
-use sqlx::Row;
+use sqlx::{Connection as _, Row};
 use std::collections::HashSet;
 use std::fmt::Write as _;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -119,6 +119,16 @@ impl RegistrationBatcher {
         let pool = PgPoolOptions::new()
             .max_connections(WRITERS as u32)
             .acquire_timeout(std::time::Duration::from_secs(10))
+            // As for the main pool: no ping per group, only after a connection sat idle.
+            .test_before_acquire(false)
+            .before_acquire(|conn, meta| {
+                Box::pin(async move {
+                    if meta.idle_for >= super::IDLE_BEFORE_PING {
+                        conn.ping().await?;
+                    }
+                    Ok(true)
+                })
+            })
             .connect_lazy(url)?;
         let (queue, receiver) = mpsc::channel(QUEUE);
         let receiver = Arc::new(Mutex::new(receiver));
@@ -250,7 +260,7 @@ async fn write_group(pool: &PgPool, group: Vec<Pending>) {
         Ok(rows) => {
             for (index, written) in rows {
                 if let Some(slot) = outcomes.get_mut(index) {
-                    *slot = written;
+                    *slot = Some(written);
                 }
             }
         }
@@ -264,7 +274,8 @@ async fn write_group(pool: &PgPool, group: Vec<Pending>) {
     }
 }
 
-type Outcome = (usize, Option<(i64, i64)>);
+/// A member written by the group: its index, and its schema id and version.
+type Outcome = (usize, (i64, i64));
 
 /// The group as one array per column (item `i` is element `i` of each).
 #[derive(Default)]
@@ -343,7 +354,7 @@ async fn execute(pool: &PgPool, items: &[&Item]) -> Result<Vec<Outcome>> {
     rows.iter()
         .map(|row| {
             let index: i32 = row.try_get(0)?;
-            Ok((index as usize, Some((row.try_get(1)?, row.try_get(2)?))))
+            Ok((index as usize, (row.try_get(1)?, row.try_get(2)?)))
         })
         .collect()
 }
