@@ -258,10 +258,11 @@ fn status_index(status: StatusCode) -> usize {
     OWN_LABEL
         .iter()
         .position(|c| *c == code)
+        // The class labels follow the own ones in STATUSES: 2xx, 4xx, 5xx.
         .unwrap_or(match code {
-            c if c < 300 => 12,
-            c if c < 500 => 13,
-            _ => 14,
+            c if c < 300 => OWN_LABEL.len(),
+            c if c < 500 => OWN_LABEL.len() + 1,
+            _ => OWN_LABEL.len() + 2,
         })
 }
 

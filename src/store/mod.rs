@@ -18,7 +18,6 @@ pub use register_batch::SeenHistory;
 use crate::registry::Result;
 use register_batch::RegistrationBatcher;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
-use sqlx::Connection as _;
 use sqlx::{Any, AnyPool, Transaction};
 use std::str::FromStr;
 use std::time::Duration;
@@ -48,6 +47,17 @@ pub struct Store {
 /// Connections idle at least this long are pinged before use.
 const IDLE_BEFORE_PING: Duration = Duration::from_secs(1);
 
+/// `before_acquire` of every pool: ping a connection only if it sat idle.
+async fn ping_if_idle<C: sqlx::Connection>(
+    conn: &mut C,
+    meta: sqlx::pool::PoolConnectionMetadata,
+) -> std::result::Result<bool, sqlx::Error> {
+    if meta.idle_for >= IDLE_BEFORE_PING {
+        conn.ping().await?;
+    }
+    Ok(true)
+}
+
 impl Store {
     /// Connect, create the SQLite file if needed, and apply the embedded migrations.
     pub async fn connect(url: &str, max_connections: u32) -> anyhow::Result<Store> {
@@ -71,14 +81,7 @@ impl Store {
             // the last second is alive, so only ones idle for longer are checked (a restarted
             // database is still noticed before a query fails on an old connection).
             .test_before_acquire(false)
-            .before_acquire(|conn, meta| {
-                Box::pin(async move {
-                    if meta.idle_for >= IDLE_BEFORE_PING {
-                        conn.ping().await?;
-                    }
-                    Ok(true)
-                })
-            });
+            .before_acquire(|conn, meta| Box::pin(ping_if_idle(conn, meta)));
         let pool = match dialect {
             Dialect::Sqlite => {
                 sqlite::configure_pool(pool_options)

@@ -5,9 +5,10 @@
 //! [`MAX_GROUP`] registrations of distinct subjects — and write the group with one call of
 //! `schemata_register_group()` (migration 0003): one round trip, two statements and one commit
 //! for the whole group. The group travels as one array per column in PostgreSQL's binary
-//! format, so no schema text is escaped, lexed or parsed as JSON on either side. Under load, PostgreSQL's per-statement and per-commit work is shared
-//! by many registrations; with a single client, a group is one registration and the cost is
-//! that of the one-statement path it replaces.
+//! format, so no schema text is escaped, lexed or parsed as JSON on either side. Under load,
+//! PostgreSQL's per-statement and per-commit work is shared by many registrations; with a
+//! single client, a group is one registration and the cost is that of the one-statement path
+//! it replaces.
 //!
 //! Every item keeps its own outcome: written (id, version), or `None` when its subject's
 //! history changed since the server read it — the caller then takes the general, locked path.
@@ -25,7 +26,7 @@ use super::queries::NewSchema;
 use super::queries::VersionRecord;
 use crate::registry::Result;
 use sqlx::postgres::{PgPool, PgPoolOptions};
-use sqlx::{Connection as _, Row};
+use sqlx::Row;
 use std::collections::HashSet;
 use std::fmt::Write as _;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -121,14 +122,7 @@ impl RegistrationBatcher {
             .acquire_timeout(std::time::Duration::from_secs(10))
             // As for the main pool: no ping per group, only after a connection sat idle.
             .test_before_acquire(false)
-            .before_acquire(|conn, meta| {
-                Box::pin(async move {
-                    if meta.idle_for >= super::IDLE_BEFORE_PING {
-                        conn.ping().await?;
-                    }
-                    Ok(true)
-                })
-            })
+            .before_acquire(|conn, meta| Box::pin(super::ping_if_idle(conn, meta)))
             .connect_lazy(url)?;
         let (queue, receiver) = mpsc::channel(QUEUE);
         let receiver = Arc::new(Mutex::new(receiver));
