@@ -3,15 +3,23 @@
 //! Jersey's semantics (booleans case-insensitive, non-integers answer 404).
 
 use super::error::ApiError;
+use axum::body::Body;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
-use axum::http::{header, StatusCode};
+use axum::http::{header, HeaderMap, StatusCode};
+use bytes::{Bytes, BytesMut};
+use http_body_util::BodyExt;
 use percent_encoding::percent_decode_str;
 use serde::de::DeserializeOwned;
 
 /// Largest request body accepted (413 above it). Schemas themselves have their own, smaller
 /// limit (42209); this one bounds memory per request.
 pub const MAX_BODY_BYTES: usize = 8 * 1024 * 1024;
+
+/// Past the limit, up to this many more bytes are read and thrown away before the 413 goes
+/// out: a client still writing its body would otherwise meet a closed connection (a broken
+/// pipe) instead of the answer. A body announced or sent beyond that is cut off.
+const DISCARDED_BODY_BYTES: usize = 64 * 1024 * 1024;
 
 /// Media types CSR consumes; octet-stream is what clients send when they forget to say.
 const ACCEPTED_BODY_TYPES: [&str; 4] = [
@@ -41,17 +49,67 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
                 return Err(ApiError::http(StatusCode::UNSUPPORTED_MEDIA_TYPE));
             }
         }
-        let bytes = axum::body::to_bytes(req.into_body(), MAX_BODY_BYTES)
-            .await
-            .map_err(|_| {
-                ApiError::new(
-                    StatusCode::PAYLOAD_TOO_LARGE,
-                    413,
-                    format!("Request body is larger than the limit of {MAX_BODY_BYTES} bytes"),
-                )
-            })?;
+        let announced = declared_length(req.headers());
+        if announced.is_some_and(|n| n > MAX_BODY_BYTES + DISCARDED_BODY_BYTES) {
+            return Err(body_too_large());
+        }
+        let bytes = read_limited(req.into_body()).await?;
         parse_json(&bytes).map(JsonBody)
     }
+}
+
+fn declared_length(headers: &HeaderMap) -> Option<usize> {
+    headers
+        .get(header::CONTENT_LENGTH)?
+        .to_str()
+        .ok()?
+        .parse()
+        .ok()
+}
+
+fn body_too_large() -> ApiError {
+    ApiError::new(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        413,
+        format!("Request body is larger than the limit of {MAX_BODY_BYTES} bytes"),
+    )
+}
+
+/// Collect a body of at most [`MAX_BODY_BYTES`]; a larger one is drained (see
+/// [`DISCARDED_BODY_BYTES`]) and answered with 413. A body sent in one frame is not copied.
+async fn read_limited(mut body: Body) -> Result<Bytes, ApiError> {
+    let mut single: Option<Bytes> = None;
+    let mut joined = BytesMut::new();
+    let mut total = 0usize;
+    while let Some(frame) = body.frame().await {
+        let frame = frame
+            .map_err(|e| ApiError::bad_request(format!("Could not read the request body: {e}")))?;
+        let Ok(data) = frame.into_data() else {
+            continue; // trailers carry nothing we read
+        };
+        total = total.saturating_add(data.len());
+        if total > MAX_BODY_BYTES + DISCARDED_BODY_BYTES {
+            return Err(body_too_large());
+        }
+        if total > MAX_BODY_BYTES {
+            // Over the limit: keep reading to let the client finish, but hold nothing.
+            single = None;
+            joined = BytesMut::new();
+            continue;
+        }
+        match single.take() {
+            None if joined.is_empty() => single = Some(data),
+            None => joined.extend_from_slice(&data),
+            Some(first) => {
+                joined.extend_from_slice(&first);
+                joined.extend_from_slice(&data);
+            }
+        }
+    }
+    if total > MAX_BODY_BYTES {
+        return Err(body_too_large());
+    }
+    Ok(single.unwrap_or_else(|| joined.freeze()))
 }
 
 /// Parse a body: syntax errors and wrong field types are 400, as Jackson's are in CSR.

@@ -98,6 +98,27 @@ async fn bad_input_is_rejected_cleanly(app: &TestApp) {
         )
         .await;
     r.assert_error(413, 413);
+    // A body announced far beyond the limit is refused before any of it is read.
+    let answer = app
+        .raw_http(
+            "POST /subjects/b/versions HTTP/1.1\r\nHost: x\r\n\
+             Content-Type: application/json\r\nContent-Length: 1000000000\r\n\r\n{",
+        )
+        .await;
+    assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
+    assert!(answer.contains("\"error_code\":413"), "{answer}");
+    // Streamed (chunked, no length) past the limit: read to the end, then 413.
+    let chunk = "z".repeat(1024 * 1024);
+    let mut streamed = String::from(
+        "POST /subjects/b/versions HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\
+         Connection: close\r\n\r\n",
+    );
+    for _ in 0..9 {
+        streamed.push_str(&format!("{:x}\r\n{chunk}\r\n", chunk.len()));
+    }
+    streamed.push_str("0\r\n\r\n");
+    let answer = app.raw_http(&streamed).await;
+    assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
     // Too many references in one request.
     let refs: Vec<_> = (0..1001)
         .map(|i| json!({"name": format!("n{i}"), "subject": "s", "version": 1}))

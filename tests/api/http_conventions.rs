@@ -31,7 +31,7 @@ async fn bodies_are_json_whatever_the_content_type(app: &TestApp) {
         app.raw(req).await.assert_ok();
     }
     // Chunked transfer encoding and no Content-Type, as Go clients stream their bodies.
-    let chunked = raw_http(app, &format!(
+    let chunked = app.raw_http(&format!(
         "POST /subjects/h/versions HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n{:x}\r\n{}\r\n{:x}\r\n{}\r\n0\r\n\r\n",
         10, &body[..10], body.len() - 10, &body[10..]
     )).await;
@@ -45,17 +45,6 @@ async fn bodies_are_json_whatever_the_content_type(app: &TestApp) {
         )
         .await;
     r.assert_error(415, 415);
-}
-
-/// Send raw bytes over TCP and return the whole response as text.
-async fn raw_http(app: &TestApp, request: &str) -> String {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let addr = app.base.trim_start_matches("http://");
-    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
-    stream.write_all(request.as_bytes()).await.unwrap();
-    let mut out = Vec::new();
-    stream.read_to_end(&mut out).await.unwrap();
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 async fn accept_negotiation(app: &TestApp) {

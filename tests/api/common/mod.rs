@@ -163,6 +163,18 @@ impl TestApp {
         reply(req.send().await.expect("request")).await
     }
 
+    /// Send raw bytes over TCP and return the whole response as text (the server must close
+    /// the connection: send `Connection: close` unless the answer closes it anyway).
+    pub async fn raw_http(&self, request: &str) -> String {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let addr = self.base.trim_start_matches("http://");
+        let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+        stream.write_all(request.as_bytes()).await.unwrap();
+        let mut out = Vec::new();
+        stream.read_to_end(&mut out).await.unwrap();
+        String::from_utf8_lossy(&out).into_owned()
+    }
+
     pub async fn raw(&self, req: reqwest::RequestBuilder) -> Reply {
         reply(req.send().await.expect("request")).await
     }
