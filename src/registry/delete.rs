@@ -4,7 +4,7 @@
 
 use super::{Registry, RegistryError, Result};
 use crate::domain::{QualifiedSubject, VersionId};
-use crate::store::{queries, VersionRecord, WriteTx};
+use crate::store::{queries, SubjectSummary, VersionRecord, WriteTx};
 
 impl Registry {
     pub async fn delete_subject(
@@ -133,6 +133,46 @@ impl Registry {
                 .await;
         }
         Ok(found.version)
+    }
+
+    /// Hard-delete every soft-deleted version of `subjects` inside `tx` (a scope switching to
+    /// IMPORT), with the subjects' config and mode. Every version is checked before any goes,
+    /// so the outcome does not depend on order: a reference to any of them, even from another
+    /// version being purged, refuses the whole purge with 42206. Returns what went, for
+    /// [`forget_purged`](Self::forget_purged) once `tx` has committed.
+    pub(super) async fn purge_soft_deleted(
+        &self,
+        tx: &mut WriteTx<'_>,
+        subjects: &[SubjectSummary],
+    ) -> Result<Vec<VersionRecord>> {
+        let mut doomed = Vec::new();
+        for s in subjects {
+            let subject = QualifiedSubject::in_context(&s.context, &s.subject);
+            for v in queries::versions(&mut *tx.tx, &s.context, &s.subject).await? {
+                if v.deleted {
+                    ensure_unreferenced(tx, &subject, v.version, true).await?;
+                    doomed.push(v);
+                }
+            }
+        }
+        for v in &doomed {
+            queries::remove_version(&mut *tx.tx, &v.context, &v.subject, v.version).await?;
+            tx.announce_invalidation(&v.context, v.schema_id).await?;
+        }
+        for s in subjects {
+            let scope = QualifiedSubject::in_context(&s.context, &s.subject).scope();
+            queries::delete_config(&mut *tx.tx, &scope).await?;
+            queries::delete_mode(&mut *tx.tx, &scope).await?;
+        }
+        Ok(doomed)
+    }
+
+    /// Drop purged versions from this process's caches (other processes hear the NOTIFY).
+    pub(super) async fn forget_purged(&self, purged: &[VersionRecord]) {
+        for v in purged {
+            self.histories.invalidate(&v.context, &v.subject).await;
+            self.cache.invalidate(&v.context, v.schema_id).await;
+        }
     }
 
     /// `DELETE /contexts/{ctx}`: only an empty context can go.

@@ -4,7 +4,7 @@
 use super::{Registry, RegistryError, Result};
 pub use crate::domain::EffectiveConfig;
 use crate::domain::{context_scope, Config, Mode, QualifiedSubject, GLOBAL_CONTEXT};
-use crate::store::{queries, WriteTx};
+use crate::store::{queries, SubjectSummary, WriteTx};
 use schemata_compat::CompatibilityLevel;
 use serde_json::Value;
 use std::collections::HashSet;
@@ -170,18 +170,35 @@ impl Registry {
                 "Forward mode only supported on global level".into(),
             ));
         }
-        if mode == Mode::Import && !force {
-            let current = self.effective_mode(subject).await?;
-            if current != Mode::Import && self.scope_has_live_subjects(subject).await? {
-                return Err(RegistryError::OperationNotPermitted(
-                    "Cannot import since found existing subjects".into(),
-                ));
-            }
-        }
+        let to_purge = if mode == Mode::Import && !force {
+            self.subjects_to_purge_for_import(subject).await?
+        } else {
+            Vec::new()
+        };
         let mut tx = self.store.begin_write().await?;
+        let purged = self.purge_soft_deleted(&mut tx, &to_purge).await?;
         queries::put_mode(&mut *tx.tx, &scope, mode.as_str()).await?;
         self.commit_settings_change(tx).await?;
+        self.forget_purged(&purged).await;
         Ok(())
+    }
+
+    /// Switching a scope to IMPORT (unless forced or already importing) needs it free of live
+    /// subjects; its soft-deleted subjects are hard-deleted first (`spec/rest-api.md` §11.2).
+    async fn subjects_to_purge_for_import(
+        &self,
+        subject: &QualifiedSubject,
+    ) -> Result<Vec<SubjectSummary>> {
+        if self.effective_mode(subject).await? == Mode::Import {
+            return Ok(Vec::new());
+        }
+        let in_scope = self.subjects_in_scope(subject).await?;
+        if in_scope.iter().any(|s| !s.all_deleted) {
+            return Err(RegistryError::OperationNotPermitted(
+                "Cannot import since found existing subjects".into(),
+            ));
+        }
+        Ok(in_scope)
     }
 
     /// Remove the mode of a scope (and, with `recursive`, of every subject in a context).
@@ -201,16 +218,18 @@ impl Registry {
         Ok(old)
     }
 
-    async fn scope_has_live_subjects(&self, subject: &QualifiedSubject) -> Result<bool> {
-        let subjects = queries::subjects(self.store.pool()).await?;
-        Ok(subjects.iter().any(|s| {
-            !s.all_deleted
-                && if subject.is_context_only() {
-                    subject.scope().is_empty() || s.context == subject.context
-                } else {
-                    s.context == subject.context && s.subject == subject.name
-                }
-        }))
+    /// The subjects a mode change of `subject`'s scope covers: the one subject, one context,
+    /// or (global scope) every context.
+    async fn subjects_in_scope(&self, subject: &QualifiedSubject) -> Result<Vec<SubjectSummary>> {
+        let mut subjects = queries::subjects(self.store.pool()).await?;
+        subjects.retain(|s| {
+            if subject.is_context_only() {
+                subject.scope().is_empty() || s.context == subject.context
+            } else {
+                s.context == subject.context && s.subject == subject.name
+            }
+        });
+        Ok(subjects)
     }
 
     /// Config and data writes are refused in read-only modes.

@@ -4,7 +4,11 @@ use crate::common::*;
 use crate::on_both_backends;
 use serde_json::json;
 
-on_both_backends!(global_and_subject_config, mode_rules);
+on_both_backends!(
+    global_and_subject_config,
+    mode_rules,
+    import_mode_purges_soft_deleted_versions
+);
 
 async fn global_and_subject_config(app: &TestApp) {
     assert_eq!(
@@ -155,4 +159,74 @@ async fn mode_rules(app: &TestApp) {
         json!({ "mode": "READONLY_OVERRIDE" })
     );
     app.register("m", &newer).await;
+}
+
+/// Switching to IMPORT (without `force`) needs no live subjects in scope and hard-deletes the
+/// soft-deleted ones first, unless something references them.
+async fn import_mode_purges_soft_deleted_versions(app: &TestApp) {
+    let target = json!({"type": "record", "name": "T", "namespace": "p",
+                        "fields": [{"name": "a", "type": "int"}]});
+    let user = json!({"type": "record", "name": "U", "namespace": "p",
+                      "fields": [{"name": "t", "type": "p.T"}]});
+    let target_id = app.register("target", &target).await;
+    app.register_body(
+        "user",
+        json!({"schema": user.to_string(),
+               "references": [{"name": "p.T", "subject": "target", "version": 1}]}),
+    )
+    .await
+    .assert_ok();
+    let plain = app
+        .register("plain", &record("P", &[field("a", "int")]))
+        .await;
+    app.delete("/subjects/plain").await.assert_ok();
+    app.delete("/subjects/user").await.assert_ok();
+    // `target` is still live.
+    app.put("/mode", json!({ "mode": "IMPORT" }))
+        .await
+        .assert_error(422, 42205);
+    app.delete("/subjects/target").await.assert_ok();
+    // All soft-deleted, but the deleted `user` still references `target`: nothing purged.
+    app.put("/mode", json!({ "mode": "IMPORT" }))
+        .await
+        .assert_error(422, 42206);
+    assert_eq!(app.get("/mode").await.assert_ok()["mode"], "READWRITE");
+    assert_eq!(
+        app.get("/subjects?deleted=true").await.assert_ok(),
+        json!(["plain", "target", "user"])
+    );
+    app.get(&format!("/schemas/ids/{plain}")).await.assert_ok();
+    // Once the referrer is gone for good, the switch purges the rest.
+    app.delete("/subjects/user?permanent=true")
+        .await
+        .assert_ok();
+    app.put("/mode", json!({ "mode": "IMPORT" }))
+        .await
+        .assert_ok();
+    assert_eq!(app.get("/mode").await.assert_ok()["mode"], "IMPORT");
+    assert_eq!(
+        app.get("/subjects?deleted=true").await.assert_ok(),
+        json!([])
+    );
+    app.get(&format!("/schemas/ids/{plain}"))
+        .await
+        .assert_error(404, 40403);
+    app.get(&format!("/schemas/ids/{target_id}"))
+        .await
+        .assert_error(404, 40403);
+    // The purged version numbers are free for the import.
+    let imported = json!({ "schema": record("Q", &[field("a", "int")]).to_string(),
+                           "id": 500, "version": 1 });
+    assert_eq!(
+        app.register_body("plain", imported).await.assert_ok()["id"],
+        500
+    );
+    // Already importing: switching again neither checks nor purges.
+    app.put("/mode", json!({ "mode": "IMPORT" }))
+        .await
+        .assert_ok();
+    assert_eq!(
+        app.get("/subjects/plain/versions").await.assert_ok(),
+        json!([1])
+    );
 }
