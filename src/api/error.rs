@@ -10,7 +10,13 @@ pub struct ApiError {
     pub status: StatusCode,
     pub code: u32,
     pub message: String,
+    /// The database connection failed under this request: `retry` may run it again.
+    pub connection_lost: bool,
 }
+
+/// Marks a response whose request failed because its database connection was lost.
+#[derive(Debug, Clone, Copy)]
+pub struct ConnectionLost;
 
 impl ApiError {
     pub fn new(status: StatusCode, code: u32, message: impl Into<String>) -> Self {
@@ -18,6 +24,7 @@ impl ApiError {
             status,
             code,
             message: message.into(),
+            connection_lost: false,
         }
     }
 
@@ -75,14 +82,22 @@ impl From<RegistryError> for ApiError {
                 (StatusCode::INTERNAL_SERVER_ERROR, 50001)
             }
         };
-        ApiError::new(status, code, err.to_string())
+        let connection_lost = matches!(&err, Store(e) if crate::store::connection_lost(e));
+        ApiError {
+            connection_lost,
+            ..ApiError::new(status, code, err.to_string())
+        }
     }
 }
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let body = serde_json::json!({ "error_code": self.code, "message": self.message });
-        super::render::json_response(self.status, &body)
+        let mut response = super::render::json_response(self.status, &body);
+        if self.connection_lost {
+            response.extensions_mut().insert(ConnectionLost);
+        }
+        response
     }
 }
 

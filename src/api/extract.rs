@@ -49,11 +49,8 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
                 return Err(ApiError::http(StatusCode::UNSUPPORTED_MEDIA_TYPE));
             }
         }
-        let announced = declared_length(req.headers());
-        if announced.is_some_and(|n| n > MAX_BODY_BYTES + DISCARDED_BODY_BYTES) {
-            return Err(body_too_large());
-        }
-        let bytes = read_limited(req.into_body()).await?;
+        let (parts, body) = req.into_parts();
+        let bytes = read_body(&parts.headers, body).await?;
         parse_json(&bytes).map(JsonBody)
     }
 }
@@ -76,7 +73,15 @@ fn body_too_large() -> ApiError {
 }
 
 /// Collect a body of at most [`MAX_BODY_BYTES`]; a larger one is drained (see
-/// [`DISCARDED_BODY_BYTES`]) and answered with 413. A body sent in one frame is not copied.
+/// [`DISCARDED_BODY_BYTES`]) and answered with 413, or refused unread if its announced
+/// length is beyond what would be drained. A body sent in one frame is not copied.
+pub async fn read_body(headers: &HeaderMap, body: Body) -> Result<Bytes, ApiError> {
+    if declared_length(headers).is_some_and(|n| n > MAX_BODY_BYTES + DISCARDED_BODY_BYTES) {
+        return Err(body_too_large());
+    }
+    read_limited(body).await
+}
+
 async fn read_limited(mut body: Body) -> Result<Bytes, ApiError> {
     let mut single: Option<Bytes> = None;
     let mut joined = BytesMut::new();

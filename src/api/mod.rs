@@ -12,6 +12,7 @@ mod meta;
 mod mode;
 mod negotiate;
 pub mod render;
+mod retry;
 mod rewrite;
 mod schemas;
 mod subjects;
@@ -121,6 +122,7 @@ pub fn router(state: AppState) -> Router {
         .merge(meta::router())
         .fallback(unknown_route)
         .method_not_allowed_fallback(method_not_allowed)
+        .layer(middleware::from_fn(retry::retry_after_lost_connection))
         .layer(middleware::from_fn(record_metrics))
         .layer(middleware::from_fn(negotiate::negotiate))
         .with_state(state)

@@ -5,12 +5,14 @@
 //! All integers are i64 and flags are 0/1 integers in both dialects, which is what lets one
 //! set of queries decode identically through `Any`.
 
+mod liveness;
 mod postgres;
 pub mod queries;
 mod register_batch;
 mod sqlite;
 pub mod statistics;
 
+pub use liveness::connection_lost;
 pub use postgres::Invalidation;
 pub use queries::{SchemaRecord, SubjectSummary, VersionRecord};
 pub use register_batch::SeenHistory;
@@ -44,20 +46,6 @@ pub struct Store {
     _statistics_keeper: Option<tokio::sync::oneshot::Sender<()>>,
 }
 
-/// Connections idle at least this long are pinged before use.
-const IDLE_BEFORE_PING: Duration = Duration::from_secs(1);
-
-/// `before_acquire` of every pool: ping a connection only if it sat idle.
-async fn ping_if_idle<C: sqlx::Connection>(
-    conn: &mut C,
-    meta: sqlx::pool::PoolConnectionMetadata,
-) -> std::result::Result<bool, sqlx::Error> {
-    if meta.idle_for >= IDLE_BEFORE_PING {
-        conn.ping().await?;
-    }
-    Ok(true)
-}
-
 impl Store {
     /// Connect, create the SQLite file if needed, and apply the embedded migrations.
     pub async fn connect(url: &str, max_connections: u32) -> anyhow::Result<Store> {
@@ -77,11 +65,10 @@ impl Store {
         let pool_options = AnyPoolOptions::new()
             .max_connections(max_connections)
             .acquire_timeout(Duration::from_secs(10))
-            // A ping on every checkout is a round trip per query; a connection in use within
-            // the last second is alive, so only ones idle for longer are checked (a restarted
-            // database is still noticed before a query fails on an old connection).
+            // A ping on every checkout is a round trip per query; `liveness` pings only
+            // connections that sat idle or are older than a recently lost one.
             .test_before_acquire(false)
-            .before_acquire(|conn, meta| Box::pin(ping_if_idle(conn, meta)));
+            .before_acquire(|conn, meta| Box::pin(liveness::ping_if_suspect(conn, meta)));
         let pool = match dialect {
             Dialect::Sqlite => {
                 sqlite::configure_pool(pool_options)

@@ -120,9 +120,9 @@ impl RegistrationBatcher {
         let pool = PgPoolOptions::new()
             .max_connections(WRITERS as u32)
             .acquire_timeout(std::time::Duration::from_secs(10))
-            // As for the main pool: no ping per group, only after a connection sat idle.
+            // As for the main pool: no ping per group, only for suspect connections.
             .test_before_acquire(false)
-            .before_acquire(|conn, meta| Box::pin(super::ping_if_idle(conn, meta)))
+            .before_acquire(|conn, meta| Box::pin(super::liveness::ping_if_suspect(conn, meta)))
             .connect_lazy(url)?;
         let (queue, receiver) = mpsc::channel(QUEUE);
         let receiver = Arc::new(Mutex::new(receiver));
@@ -259,6 +259,9 @@ async fn write_group(pool: &PgPool, group: Vec<Pending>) {
             }
         }
         Err(error) => {
+            if let crate::registry::RegistryError::Store(e) = &error {
+                super::connection_lost(e);
+            }
             tracing::warn!(%error, size = members.len(), "group registration failed; members retry one by one");
         }
     }

@@ -9,6 +9,7 @@ mod compatibility;
 mod concurrency;
 mod config_mode;
 mod contexts;
+mod database_failure;
 mod deletion;
 mod http_conventions;
 mod json_schema;
