@@ -211,6 +211,14 @@ pub struct EffectiveConfig {
     pub config: Config,
 }
 
+impl EffectiveConfig {
+    /// `?normalize=` OR the config's `normalize`, as CSR combines them (a plain boolean
+    /// parameter: an explicit `false`, which the Java client always sends, is no override).
+    pub fn normalize_with(&self, param: Option<bool>) -> bool {
+        param == Some(true) || self.normalize == Some(true)
+    }
+}
+
 impl std::ops::Deref for EffectiveConfig {
     type Target = Config;
     fn deref(&self) -> &Config {

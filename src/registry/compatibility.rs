@@ -113,7 +113,7 @@ impl Registry {
         normalize: Option<bool>,
         config: &EffectiveConfig,
     ) -> Result<schemata_compat::ParsedSchema> {
-        let normalize = normalize.unwrap_or(config.normalize.unwrap_or(false));
+        let normalize = config.normalize_with(normalize);
         let candidate = self
             .candidate(
                 &subject.context,

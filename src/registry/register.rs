@@ -29,7 +29,7 @@ pub struct SchemaRequest {
 
 #[derive(Debug, Clone, Copy, Default)]
 pub struct RegisterOptions {
-    /// `?normalize=`; `None` = take it from the config.
+    /// `?normalize=`; true if this or the config's `normalize` is.
     pub normalize: Option<bool>,
     /// `?force=true`: skip the compatibility check.
     pub force: bool,
@@ -130,10 +130,7 @@ impl Registry {
         let config = self.effective_config(subject).await?;
         let mode = self.effective_mode(subject).await?;
         let import = mode.accepts_explicit_ids() || request.id.is_some();
-        let normalize = !import
-            && options
-                .normalize
-                .unwrap_or(config.normalize.unwrap_or(false));
+        let normalize = !import && config.normalize_with(options.normalize);
         let validate = !import && config.validate_new_schemas.unwrap_or(true);
 
         // A metadata-only update re-uses the latest schema; data contracts merge config
@@ -157,39 +154,57 @@ impl Registry {
                 request.rule_set = record.record.rule_set.clone();
             }
         }
-        request.metadata = config
-            .override_metadata
-            .clone()
-            .or(request.metadata)
-            .or(config.default_metadata.clone());
-        request.rule_set = config
-            .override_rule_set
-            .clone()
-            .or(request.rule_set)
-            .or(config.default_rule_set.clone());
+        let own_contract = (request.metadata.clone(), request.rule_set.clone());
+        (request.metadata, request.rule_set) =
+            contract_with_config(&config, request.metadata, request.rule_set);
         super::settings::validate_rule_set(request.rule_set.as_ref())?;
-
-        let candidate = self
-            .candidate(
-                &subject.context,
-                &request,
-                ParseOptions {
-                    validate,
-                    normalize,
-                },
-                !import,
-            )
+        let parse_options = ParseOptions {
+            validate,
+            normalize,
+        };
+        let mut candidate = self
+            .candidate(&subject.context, &request, parse_options, !import)
             .await?;
 
         // Fast path, before any mode check and without the lock: already registered. The
         // history may come from memory (`HistoryCache`); a "yes" from memory is confirmed by
         // a fresh read, as another process may have deleted that version.
         let (mut history, mut from_cache) = self.history(subject).await?;
-        if from_cache && existing_version(&history, &candidate, &request).is_some() {
-            (history, from_cache) = (self.read_history(subject).await?, false);
-        }
-        if let Some(existing) = existing_version(&history, &candidate, &request) {
+        if let Some(existing) = self
+            .already_registered(subject, &mut history, &mut from_cache, &candidate, &request)
+            .await?
+        {
             return Ok(existing);
+        }
+        // A request without metadata or rules carries the latest version's (§2.5): an
+        // auto-registering serializer must not strip a subject's data contract.
+        if !import {
+            let latest = history
+                .iter()
+                .rev()
+                .find(|entry| !entry.0.deleted)
+                .map(|entry| entry.0.schema_id);
+            if let Some(inherited) = self
+                .inherit_contract(&subject.context, &config, own_contract, latest, &request)
+                .await?
+            {
+                (request.metadata, request.rule_set) = inherited;
+                candidate = self
+                    .candidate(&subject.context, &request, parse_options, true)
+                    .await?;
+                if let Some(existing) = self
+                    .already_registered(
+                        subject,
+                        &mut history,
+                        &mut from_cache,
+                        &candidate,
+                        &request,
+                    )
+                    .await?
+                {
+                    return Ok(existing);
+                }
+            }
         }
 
         if mode.is_read_only() {
@@ -475,7 +490,7 @@ impl Registry {
     ) -> Result<super::SubjectVersion> {
         let (subject, versions) = self.locate(subject).await?;
         let config = self.effective_config(&subject).await?;
-        let normalize = normalize.unwrap_or(config.normalize.unwrap_or(false));
+        let normalize = config.normalize_with(normalize);
         let candidate = self
             .candidate(
                 &subject.context,
@@ -490,15 +505,51 @@ impl Registry {
         if !versions.iter().any(|v| include_deleted || !v.deleted) {
             return Err(RegistryError::SubjectNotFound(subject.qualified()));
         }
-        let found = queries::version_with_hash(
-            self.store.pool(),
-            &subject.context,
-            &subject.name,
-            &candidate.hash,
-            include_deleted,
-        )
-        .await?
-        .ok_or(RegistryError::SchemaNotFound)?;
+        let find = |hash: String| {
+            let subject = &subject;
+            async move {
+                queries::version_with_hash(
+                    self.store.pool(),
+                    &subject.context,
+                    &subject.name,
+                    &hash,
+                    include_deleted,
+                )
+                .await
+            }
+        };
+        let mut found = find(candidate.hash.clone()).await?;
+        // Not found as sent: fill in metadata and rules as registration would, and if that
+        // changed the request, look once more (§7.2).
+        if found.is_none() {
+            let latest = versions.iter().rev().find(|v| !v.deleted);
+            let own_contract = (request.metadata.clone(), request.rule_set.clone());
+            if let Some((metadata, rule_set)) = self
+                .inherit_contract(
+                    &subject.context,
+                    &config,
+                    own_contract,
+                    latest.map(|v| v.schema_id),
+                    request,
+                )
+                .await?
+            {
+                let filled = SchemaRequest {
+                    metadata,
+                    rule_set,
+                    ..request.clone()
+                };
+                let options = ParseOptions {
+                    validate: false,
+                    normalize,
+                };
+                let candidate = self
+                    .candidate(&subject.context, &filled, options, false)
+                    .await?;
+                found = find(candidate.hash).await?;
+            }
+        }
+        let found = found.ok_or(RegistryError::SchemaNotFound)?;
         let schema = self
             .schema(&subject.context, found.schema_id)
             .await?
@@ -510,6 +561,55 @@ impl Registry {
             registered_at: found.created_at,
             schema,
         })
+    }
+
+    /// The live version of `subject` with this candidate's identity, if any. A "yes" from
+    /// remembered history is confirmed by a fresh read (another process may have deleted
+    /// that version); `history` and `from_cache` are updated when that happens.
+    async fn already_registered(
+        &self,
+        subject: &QualifiedSubject,
+        history: &mut History,
+        from_cache: &mut bool,
+        candidate: &Candidate,
+        request: &SchemaRequest,
+    ) -> Result<Option<Registered>> {
+        if *from_cache && existing_version(history, candidate, request).is_some() {
+            *history = self.read_history(subject).await?;
+            *from_cache = false;
+        }
+        Ok(existing_version(history, candidate, request))
+    }
+
+    /// The metadata and rule set a request gets when it carries none of its own (`own`):
+    /// the latest live version's, under the config's override and over its default (§2.5).
+    /// `None` when that is what `request` already has.
+    async fn inherit_contract(
+        &self,
+        context: &str,
+        config: &super::settings::EffectiveConfig,
+        (own_metadata, own_rule_set): (Option<Value>, Option<Value>),
+        latest_schema_id: Option<i64>,
+        request: &SchemaRequest,
+    ) -> Result<Option<(Option<Value>, Option<Value>)>> {
+        let Some(latest_schema_id) = latest_schema_id else {
+            return Ok(None);
+        };
+        let latest = if own_metadata.is_some() && own_rule_set.is_some() {
+            None
+        } else {
+            self.schema(context, latest_schema_id).await?
+        };
+        let (latest_metadata, latest_rule_set) = latest
+            .map(|l| (l.record.metadata.clone(), l.record.rule_set.clone()))
+            .unwrap_or_default();
+        let inherited = contract_with_config(
+            config,
+            own_metadata.or(latest_metadata),
+            own_rule_set.or(latest_rule_set),
+        );
+        let unchanged = inherited.0 == request.metadata && inherited.1 == request.rule_set;
+        Ok((!unchanged).then_some(inherited))
     }
 
     /// The subject's history for the registration path: remembered, or read (and then
@@ -613,6 +713,26 @@ fn invalid_schema(schema_type: SchemaType, reason: &str) -> RegistryError {
 
 /// The live version in `history` that already holds this exact schema, if the request does
 /// not ask for a different id or version.
+/// Data-contract precedence (§2.5): config override > the request's value > config default.
+fn contract_with_config(
+    config: &super::settings::EffectiveConfig,
+    metadata: Option<Value>,
+    rule_set: Option<Value>,
+) -> (Option<Value>, Option<Value>) {
+    (
+        config
+            .override_metadata
+            .clone()
+            .or(metadata)
+            .or_else(|| config.default_metadata.clone()),
+        config
+            .override_rule_set
+            .clone()
+            .or(rule_set)
+            .or_else(|| config.default_rule_set.clone()),
+    )
+}
+
 fn existing_version(
     history: &[HistoryEntry],
     candidate: &Candidate,

@@ -16,6 +16,8 @@ on_both_backends!(
     schemas_listing_and_guids,
     schema_types_and_server_metadata,
     import_mode_accepts_explicit_ids,
+    requests_without_a_contract_inherit_the_latest_one,
+    normalize_is_the_parameter_or_the_config,
 );
 
 async fn register_is_idempotent_and_ids_are_shared_across_subjects(app: &TestApp) {
@@ -269,9 +271,10 @@ async fn metadata_and_rule_set_are_stored_and_returned(app: &TestApp) {
     assert_eq!(version["ruleSet"], rule_set);
     let by_id = app.get(&format!("/schemas/ids/{id}")).await.assert_ok();
     assert_eq!(by_id["metadata"], metadata);
-    // Same text without metadata is a different schema (metadata is part of identity).
-    let plain_id = app.register("meta", &schema).await;
-    assert_ne!(json!(plain_id), id);
+    // Same text with other metadata is a different schema (metadata is part of identity).
+    let other = json!({ "schema": schema.to_string(), "metadata": { "properties": { "owner": "team-b" } } });
+    let other_id = app.register_body("meta", other).await.assert_ok()["id"].clone();
+    assert_ne!(other_id, id);
     let found = app
         .get("/subjects/meta/metadata?key=owner&value=team-a")
         .await
@@ -381,4 +384,132 @@ async fn import_mode_accepts_explicit_ids(app: &TestApp) {
         app.get("/schemas/ids/100").await.assert_ok()["schema"],
         schema.to_string()
     );
+}
+
+/// §2.5: a request without metadata or rules carries the latest live version's, so an
+/// auto-registering serializer neither duplicates versions nor strips a data contract.
+async fn requests_without_a_contract_inherit_the_latest_one(app: &TestApp) {
+    let metadata = json!({ "properties": { "owner": "team-a" } });
+    let rule_set = json!({ "domainRules": [{ "name": "r", "kind": "CONDITION", "mode": "WRITE", "type": "CEL", "expr": "true" }] });
+    let v1 = record("C", &[field("a", "int")]);
+    let first = app
+        .register_body(
+            "contract",
+            json!({ "schema": v1.to_string(), "metadata": metadata, "ruleSet": rule_set }),
+        )
+        .await
+        .assert_ok();
+    // The same schema without a contract: found (lookup) and not registered again.
+    let plain = json!({ "schema": v1.to_string() });
+    let found = app
+        .post("/subjects/contract", plain.clone())
+        .await
+        .assert_ok();
+    assert_eq!(
+        (found["id"].clone(), found["version"].clone()),
+        (first["id"].clone(), json!(1))
+    );
+    let again = app.register_body("contract", plain).await.assert_ok();
+    assert_eq!(again["id"], first["id"]);
+    assert_eq!(
+        app.get("/subjects/contract/versions").await.assert_ok(),
+        json!([1])
+    );
+    // A new schema without a contract keeps the subject's.
+    let v2 = record(
+        "C",
+        &[field("a", "int"), field_with_default("b", "int", json!(0))],
+    );
+    app.register("contract", &v2).await;
+    let latest = app
+        .get("/subjects/contract/versions/latest")
+        .await
+        .assert_ok();
+    assert_eq!(latest["version"], 2);
+    assert_eq!(latest["metadata"], metadata);
+    assert_eq!(latest["ruleSet"], rule_set);
+    // Its own metadata wins over the latest's; the rules are still inherited.
+    let own = json!({ "properties": { "owner": "team-b" } });
+    let v3 = record(
+        "C",
+        &[
+            field("a", "int"),
+            field_with_default("b", "int", json!(0)),
+            field_with_default("c", "int", json!(0)),
+        ],
+    );
+    app.register_body(
+        "contract",
+        json!({ "schema": v3.to_string(), "metadata": own }),
+    )
+    .await
+    .assert_ok();
+    let latest = app
+        .get("/subjects/contract/versions/latest")
+        .await
+        .assert_ok();
+    assert_eq!(
+        (latest["version"].clone(), latest["metadata"].clone()),
+        (json!(3), own)
+    );
+    assert_eq!(latest["ruleSet"], rule_set);
+    // The config's override beats both; its default only fills what nothing else gave.
+    let forced = json!({ "properties": { "owner": "platform" } });
+    app.put("/config/contract", json!({ "overrideMetadata": forced }))
+        .await
+        .assert_ok();
+    let v4 = record(
+        "C",
+        &[field("a", "int"), field_with_default("d", "int", json!(0))],
+    );
+    app.register_body(
+        "contract",
+        json!({ "schema": v4.to_string(), "metadata": { "properties": { "owner": "x" } } }),
+    )
+    .await
+    .assert_ok();
+    let latest = app
+        .get("/subjects/contract/versions/latest")
+        .await
+        .assert_ok();
+    assert_eq!(
+        (latest["version"].clone(), latest["metadata"].clone()),
+        (json!(4), forced)
+    );
+}
+
+/// §2.3: normalization applies when the parameter OR the config asks for it; the explicit
+/// `normalize=false` the Java client always sends does not turn the config off.
+async fn normalize_is_the_parameter_or_the_config(app: &TestApp) {
+    app.put("/config/norm", json!({ "normalize": true }))
+        .await
+        .assert_ok();
+    let body = |schema: &str| json!({ "schemaType": "JSON", "schema": schema });
+    let first = r#"{"type":"object","properties":{"a":{"type":"string"}}}"#;
+    let reordered = r#"{"properties":{"a":{"type":"string"}},"type":"object"}"#;
+    let registered = app.register_body("norm", body(first)).await.assert_ok();
+    for path in ["/subjects/norm", "/subjects/norm?normalize=false"] {
+        let found = app.post(path, body(reordered)).await.assert_ok();
+        assert_eq!(
+            (found["id"].clone(), found["version"].clone()),
+            (registered["id"].clone(), json!(1)),
+            "{path}"
+        );
+    }
+    let again = app
+        .post("/subjects/norm/versions?normalize=false", body(reordered))
+        .await
+        .assert_ok();
+    assert_eq!(again["id"], registered["id"]);
+    assert_eq!(
+        app.get("/subjects/norm/versions").await.assert_ok(),
+        json!([1])
+    );
+    // Without the config, key order is part of a JSON schema's identity.
+    app.register_body("plain-json", body(first))
+        .await
+        .assert_ok();
+    app.post("/subjects/plain-json", body(reordered))
+        .await
+        .assert_error(404, 40403);
 }
