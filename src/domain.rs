@@ -85,9 +85,10 @@ impl QualifiedSubject {
         }
     }
 
-    /// Rules for names that may be written to (register, config, mode): CSR's 42208.
+    /// Rules for names that may be written to (register, config, mode): CSR's 42208. The
+    /// `.__GLOBAL` context holds config and mode only (`:.__GLOBAL:` itself), no subjects.
     pub fn validate_for_write(&self) -> Result<(), RegistryError> {
-        let invalid = self.context == GLOBAL_CONTEXT
+        let invalid = (self.context == GLOBAL_CONTEXT && !self.is_context_only())
             || self.name.len() > MAX_SUBJECT_BYTES
             || self.context.len() > MAX_SUBJECT_BYTES
             || self.name == "__GLOBAL"
@@ -103,7 +104,7 @@ impl QualifiedSubject {
     /// Like [`validate_for_write`](Self::validate_for_write), and the name must not be empty.
     pub fn validate_for_register(&self) -> Result<(), RegistryError> {
         self.validate_for_write()?;
-        if self.name.trim().is_empty() {
+        if self.name.trim().is_empty() || self.context == GLOBAL_CONTEXT {
             return Err(RegistryError::InvalidSubject(self.qualified()));
         }
         Ok(())
@@ -342,6 +343,10 @@ mod tests {
             );
         }
         assert!(QualifiedSubject::parse("").validate_for_register().is_err());
+        // Config and mode of the `.__GLOBAL` context itself can be set; nothing registers there.
+        let global = QualifiedSubject::parse(":.__GLOBAL:");
+        assert!(global.validate_for_write().is_ok());
+        assert!(global.validate_for_register().is_err());
         assert!(QualifiedSubject::parse("ok")
             .validate_for_register()
             .is_ok());

@@ -26,8 +26,14 @@ pub fn router() -> Router<AppState> {
 
 #[derive(Debug, Deserialize)]
 struct ModeBody {
-    #[serde(default)]
+    /// `None`: the field was absent (42204); `Some(Null)`: `{"mode": null}` (clear it).
+    #[serde(default, deserialize_with = "present")]
     mode: Option<Value>,
+}
+
+/// Keeps an explicit `null` apart from an absent field (plain `Option` merges the two).
+fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Value>, D::Error> {
+    Value::deserialize(d).map(Some)
 }
 
 const INVALID_MODE: &str =

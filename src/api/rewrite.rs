@@ -32,11 +32,13 @@ pub fn rewrite_path(path: &str, query: Option<&str>) -> Option<String> {
         // The common case: routed as it is, nothing allocated.
         return None;
     }
-    let (new_path, extra_query) = context.unwrap_or_else(|| (trimmed.to_string(), None));
-    let query = match (query.filter(|q| !q.is_empty()), extra_query) {
-        (Some(q), Some(extra)) => Some(format!("{q}&{extra}")),
-        (Some(q), None) => Some(q.to_string()),
-        (None, extra) => extra,
+    let query = query.filter(|q| !q.is_empty());
+    let (new_path, query) = match context {
+        Some(rewritten) => {
+            let query = rewritten.query(query);
+            (rewritten.path, query)
+        }
+        None => (trimmed.to_string(), query.map(str::to_string)),
     };
     Some(match query {
         Some(q) => format!("{new_path}?{q}"),
@@ -44,8 +46,45 @@ pub fn rewrite_path(path: &str, query: Option<&str>) -> Option<String> {
     })
 }
 
+/// A context URL rewritten: the plain path, the `:.ctx:` prefix, and the query parameter
+/// that selects the context when the path itself names no subject.
+struct ContextForm {
+    path: String,
+    prefix: String,
+    selector: Option<&'static str>,
+}
+
+impl ContextForm {
+    /// The query with `subject`/`subjectPrefix` values qualified by the context (values
+    /// already qualified are kept), plus the selector when the caller sent none.
+    fn query(&self, query: Option<&str>) -> Option<String> {
+        let mut pairs = Vec::new();
+        let mut selector_sent = false;
+        for pair in query
+            .unwrap_or_default()
+            .split('&')
+            .filter(|p| !p.is_empty())
+        {
+            let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+            if key == "subject" || key == "subjectPrefix" {
+                selector_sent |= self.selector == Some(key);
+                let qualified = value.starts_with(':') || value.starts_with("%3A");
+                if !qualified {
+                    pairs.push(format!("{key}={}{value}", self.prefix));
+                    continue;
+                }
+            }
+            pairs.push(pair.to_string());
+        }
+        if let (Some(selector), false) = (self.selector, selector_sent) {
+            pairs.push(format!("{selector}={}", self.prefix));
+        }
+        (!pairs.is_empty()).then(|| pairs.join("&"))
+    }
+}
+
 /// `/contexts/{ctx}/<resource>/...` → the plain resource path with the subject qualified.
-fn context_form(path: &str) -> Option<(String, Option<String>)> {
+fn context_form(path: &str) -> Option<ContextForm> {
     let rest = path.strip_prefix("/contexts/")?;
     let (raw_context, rest) = rest.split_once('/')?;
     let context = percent_encoding::percent_decode_str(raw_context)
@@ -68,18 +107,18 @@ fn context_form(path: &str) -> Option<(String, Option<String>)> {
         Some(t) => format!("/{head}/{prefix}{subject}/{t}"),
         None => format!("/{head}/{prefix}{subject}"),
     };
-    match (resource, first) {
-        ("subjects", None) => Some(("/subjects".into(), Some(format!("subjectPrefix={prefix}")))),
-        ("subjects", Some(subject)) => Some((join("subjects", subject, tail), None)),
-        ("config" | "mode", None) => Some((format!("/{resource}/{prefix}"), None)),
-        ("config" | "mode", Some(subject)) => Some((join(resource, subject, tail), None)),
+    let (path, selector) = match (resource, first) {
+        ("subjects", None) => ("/subjects".into(), Some("subjectPrefix")),
+        ("subjects", Some(subject)) => (join("subjects", subject, tail), None),
+        ("config" | "mode", None) => (format!("/{resource}/{prefix}"), None),
+        ("config" | "mode", Some(subject)) => (join(resource, subject, tail), None),
         ("compatibility", Some("subjects")) => {
             let tail = tail?;
             let (subject, after) = match tail.split_once('/') {
                 Some((s, a)) => (s, Some(a)),
                 None => (tail, None),
             };
-            Some((join("compatibility/subjects", subject, after), None))
+            (join("compatibility/subjects", subject, after), None)
         }
         ("schemas", _) => {
             let plain = match (first, tail) {
@@ -92,10 +131,15 @@ fn context_form(path: &str) -> Option<(String, Option<String>)> {
             } else {
                 "subject"
             };
-            Some((plain, Some(format!("{selector}={prefix}"))))
+            (plain, Some(selector))
         }
-        _ => None,
-    }
+        _ => return None,
+    };
+    Some(ContextForm {
+        path,
+        prefix,
+        selector,
+    })
 }
 
 #[cfg(test)]
@@ -144,5 +188,38 @@ mod tests {
         );
         assert_eq!(rewrite_path("/contexts/.ctx", None), None);
         assert_eq!(rewrite_path("/contexts", None), None);
+    }
+
+    #[test]
+    fn context_urls_qualify_the_subject_parameters_sent() {
+        assert_eq!(
+            rewrite_path(
+                "/contexts/.c1/subjects",
+                Some("subjectPrefix=orders&deleted=true")
+            )
+            .as_deref(),
+            Some("/subjects?subjectPrefix=:.c1:orders&deleted=true")
+        );
+        assert_eq!(
+            rewrite_path("/contexts/.c1/schemas/ids/1", Some("subject=orders-value")).as_deref(),
+            Some("/schemas/ids/1?subject=:.c1:orders-value")
+        );
+        assert_eq!(
+            rewrite_path(
+                "/contexts/.c1/schemas",
+                Some("subjectPrefix=o&latestOnly=true")
+            )
+            .as_deref(),
+            Some("/schemas?subjectPrefix=:.c1:o&latestOnly=true")
+        );
+        // Already qualified: kept as sent; other parameters untouched.
+        assert_eq!(
+            rewrite_path(
+                "/contexts/.c1/schemas/ids/1",
+                Some("subject=:.c2:x&format=resolved")
+            )
+            .as_deref(),
+            Some("/schemas/ids/1?subject=:.c2:x&format=resolved")
+        );
     }
 }

@@ -150,7 +150,12 @@ async fn list_schemas(State(state): State<AppState>, params: Params) -> ApiResul
     let prefix = params.get("subjectPrefix").unwrap_or_default();
     let found = state
         .registry
-        .list_schemas(prefix, params.flag("deleted"), params.flag("latestOnly"))
+        .list_schemas(
+            prefix,
+            params.flag("deleted"),
+            params.flag("latestOnly"),
+            params.get("ruleType").filter(|t| !t.is_empty()),
+        )
         .await?;
     let found = params.page(found, Some(SCHEMAS_PAGE))?;
     let mut out = Vec::with_capacity(found.len());

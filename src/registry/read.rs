@@ -250,11 +250,15 @@ impl Registry {
     }
 
     /// `GET /schemas`: versions of matching subjects, by subject then version.
+    /// `GET /schemas`: versions ordered by qualified subject, then version; `rule_type`
+    /// keeps those whose rule set has a rule of that type, and `latest_only` then keeps the
+    /// highest remaining version of each subject.
     pub async fn list_schemas(
         &self,
         prefix: &str,
         deleted: bool,
         latest_only: bool,
+        rule_type: Option<&str>,
     ) -> Result<Vec<SubjectVersion>> {
         let context = if prefix.is_empty() {
             Some(DEFAULT_CONTEXT.to_string())
@@ -264,32 +268,35 @@ impl Registry {
             Some(QualifiedSubject::parse(prefix).context)
         };
         let all = queries::all_versions(self.store.pool(), context.as_deref()).await?;
-        let mut selected: Vec<&VersionRecord> = all
+        let mut selected: Vec<(String, &VersionRecord)> = all
             .iter()
             .filter(|v| deleted || !v.deleted)
-            .filter(|v| {
+            .map(|v| {
                 let q = QualifiedSubject::in_context(&v.context, &v.subject).qualified();
-                prefix.is_empty() || prefix == ":*:" || matches_prefix(Some(prefix), &q, &v.context)
+                (q, v)
+            })
+            .filter(|(q, v)| {
+                prefix.is_empty() || prefix == ":*:" || matches_prefix(Some(prefix), q, &v.context)
             })
             .collect();
-        if latest_only {
-            let mut latest: Vec<&VersionRecord> = Vec::new();
-            for v in selected {
-                match latest.last_mut() {
-                    Some(last) if last.context == v.context && last.subject == v.subject => {
-                        *last = v
-                    }
-                    _ => latest.push(v),
-                }
-            }
-            selected = latest;
+        selected.sort_by(|a, b| (&a.0, a.1.version).cmp(&(&b.0, b.1.version)));
+        // Without a rule filter, only the versions shown are loaded.
+        if latest_only && rule_type.is_none() {
+            selected = latest_per_subject(selected, |(q, _)| q.clone());
         }
         let mut out = Vec::with_capacity(selected.len());
-        for v in selected {
-            out.push(
-                self.subject_version(QualifiedSubject::in_context(&v.context, &v.subject), v)
-                    .await?,
-            );
+        for (_, v) in selected {
+            let version = self
+                .subject_version(QualifiedSubject::in_context(&v.context, &v.subject), v)
+                .await?;
+            if rule_type
+                .is_none_or(|t| has_rule_of_type(version.schema.record.rule_set.as_ref(), t))
+            {
+                out.push(version);
+            }
+        }
+        if latest_only && rule_type.is_some() {
+            out = latest_per_subject(out, |v| v.subject.qualified());
         }
         Ok(out)
     }
@@ -305,6 +312,31 @@ impl Registry {
         contexts.insert(0, DEFAULT_CONTEXT.to_string());
         Ok(contexts)
     }
+}
+
+/// The last item of each run of equal keys (the highest version, in a list ordered by
+/// subject then version).
+fn latest_per_subject<T, K: PartialEq>(items: Vec<T>, key: impl Fn(&T) -> K) -> Vec<T> {
+    let mut latest: Vec<T> = Vec::with_capacity(items.len());
+    for item in items {
+        match latest.last_mut() {
+            Some(last) if key(last) == key(&item) => *last = item,
+            _ => latest.push(item),
+        }
+    }
+    latest
+}
+
+/// Whether a rule set has a migration, domain or encoding rule of `rule_type` (`CEL`, ...).
+fn has_rule_of_type(rule_set: Option<&serde_json::Value>, rule_type: &str) -> bool {
+    let Some(rule_set) = rule_set else {
+        return false;
+    };
+    ["migrationRules", "domainRules", "encodingRules"]
+        .iter()
+        .filter_map(|kind| rule_set.get(kind)?.as_array())
+        .flatten()
+        .any(|rule| rule.get("type").and_then(|t| t.as_str()) == Some(rule_type))
 }
 
 #[cfg(test)]

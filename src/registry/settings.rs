@@ -211,8 +211,12 @@ impl Registry {
         let old = self.mode_at(&scope).await?;
         let mut tx = self.store.begin_write().await?;
         queries::delete_mode(&mut *tx.tx, &scope).await?;
-        if recursive && subject.is_context_only() && !subject.is_default_context() {
-            queries::delete_modes_with_prefix(&mut *tx.tx, &scope).await?;
+        if recursive && subject.is_context_only() {
+            if subject.is_default_context() {
+                queries::delete_default_context_subject_modes(&mut *tx.tx).await?;
+            } else {
+                queries::delete_modes_with_prefix(&mut *tx.tx, &scope).await?;
+            }
         }
         self.commit_settings_change(tx).await?;
         Ok(old)

@@ -487,8 +487,20 @@ pub async fn delete_modes_with_prefix<'e, E: Executor<'e, Database = Any>>(
     e: E,
     prefix: &str,
 ) -> Result<()> {
-    sqlx::query("DELETE FROM modes WHERE scope LIKE $1")
-        .bind(format!("{prefix}%"))
+    // Not LIKE: `_` and `%` are legal in context names.
+    sqlx::query("DELETE FROM modes WHERE substr(scope, 1, length($1)) = $1")
+        .bind(prefix)
+        .execute(e)
+        .await?;
+    Ok(())
+}
+
+/// Remove the modes of every subject of the default context (not the global one, nor any
+/// context's): their scopes are the bare subject names.
+pub async fn delete_default_context_subject_modes<'e, E: Executor<'e, Database = Any>>(
+    e: E,
+) -> Result<()> {
+    sqlx::query("DELETE FROM modes WHERE scope <> '' AND substr(scope, 1, 1) <> ':'")
         .execute(e)
         .await?;
     Ok(())

@@ -7,7 +7,8 @@ use serde_json::json;
 on_both_backends!(
     global_and_subject_config,
     mode_rules,
-    import_mode_purges_soft_deleted_versions
+    import_mode_purges_soft_deleted_versions,
+    mode_can_be_cleared_with_null_or_recursively
 );
 
 async fn global_and_subject_config(app: &TestApp) {
@@ -229,4 +230,50 @@ async fn import_mode_purges_soft_deleted_versions(app: &TestApp) {
         app.get("/subjects/plain/versions").await.assert_ok(),
         json!([1])
     );
+}
+
+/// `{"mode": null}` clears a mode (§11.2); `DELETE /mode?recursive=true` also clears the
+/// default context's subject modes, and only those (§11.3).
+async fn mode_can_be_cleared_with_null_or_recursively(app: &TestApp) {
+    app.put("/mode/s1", json!({ "mode": "READONLY" }))
+        .await
+        .assert_ok();
+    assert_eq!(
+        app.put("/mode/s1", json!({ "mode": null }))
+            .await
+            .assert_ok(),
+        json!({ "mode": null })
+    );
+    app.get("/mode/s1").await.assert_error(404, 40409);
+    app.put("/mode/s1", json!({}))
+        .await
+        .assert_error(422, 42204);
+    for scope in ["s1", "s2", ":.c1:s3", ":.c1:"] {
+        app.put(&format!("/mode/{scope}"), json!({ "mode": "READONLY" }))
+            .await
+            .assert_ok();
+    }
+    app.put("/mode", json!({ "mode": "READONLY" }))
+        .await
+        .assert_ok();
+    assert_eq!(
+        app.delete("/mode?recursive=true").await.assert_ok(),
+        json!({ "mode": "READONLY" })
+    );
+    assert_eq!(
+        app.get("/mode").await.assert_ok(),
+        json!({ "mode": "READWRITE" })
+    );
+    for cleared in ["s1", "s2"] {
+        app.get(&format!("/mode/{cleared}"))
+            .await
+            .assert_error(404, 40409);
+    }
+    for kept in [":.c1:s3", ":.c1:"] {
+        assert_eq!(
+            app.get(&format!("/mode/{kept}")).await.assert_ok(),
+            json!({ "mode": "READONLY" }),
+            "{kept}"
+        );
+    }
 }

@@ -4,7 +4,11 @@ use crate::common::*;
 use crate::on_both_backends;
 use serde_json::json;
 
-on_both_backends!(contexts_have_their_own_id_space);
+on_both_backends!(
+    contexts_have_their_own_id_space,
+    context_urls_qualify_subject_parameters,
+    global_context_holds_settings_only
+);
 
 async fn contexts_have_their_own_id_space(app: &TestApp) {
     let a = record("A", &[field("a", "int")]);
@@ -98,6 +102,64 @@ async fn contexts_have_their_own_id_space(app: &TestApp) {
     assert_eq!(app.get("/contexts").await.assert_ok(), json!(["."]));
     // Reserved names are refused for writes.
     app.register_body(":.__GLOBAL:x", json!({ "schema": a.to_string() }))
+        .await
+        .assert_error(422, 42208);
+}
+
+/// `/contexts/{ctx}/...` qualifies the `subject`/`subjectPrefix` the caller sent (§2.7), and
+/// `GET /schemas` lists across contexts in qualified-subject order.
+async fn context_urls_qualify_subject_parameters(app: &TestApp) {
+    app.register("zeta", &json!("int")).await;
+    app.register(":.c1:orders-value", &json!("long")).await;
+    app.register(":.c1:other", &json!("string")).await;
+    assert_eq!(
+        app.get("/contexts/.c1/subjects?subjectPrefix=orders")
+            .await
+            .assert_ok(),
+        json!([":.c1:orders-value"])
+    );
+    let listed = app
+        .get("/contexts/.c1/schemas?subjectPrefix=orders")
+        .await
+        .assert_ok();
+    assert_eq!(listed.as_array().unwrap().len(), 1, "{listed}");
+    assert_eq!(listed[0]["schema"], "\"long\"");
+    let by_id = app
+        .get("/contexts/.c1/schemas/ids/1?subject=orders-value")
+        .await
+        .assert_ok();
+    assert_eq!(by_id["schema"], "\"long\"");
+    let everything = app.get("/schemas?subjectPrefix=:*:").await.assert_ok();
+    let subjects: Vec<&str> = everything
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["subject"].as_str().unwrap())
+        .collect();
+    assert_eq!(subjects, [":.c1:orders-value", ":.c1:other", "zeta"]);
+}
+
+/// `:.__GLOBAL:` takes config and mode (the last step of the resolution chain, §2.8) but
+/// never subjects.
+async fn global_context_holds_settings_only(app: &TestApp) {
+    app.put("/config/:.__GLOBAL:", json!({ "compatibility": "NONE" }))
+        .await
+        .assert_ok();
+    assert_eq!(
+        app.get("/config/:.__GLOBAL:").await.assert_ok()["compatibilityLevel"],
+        "NONE"
+    );
+    // A context without its own config resolves through it.
+    assert_eq!(
+        app.get("/config/:.c9:s?defaultToGlobal=true")
+            .await
+            .assert_ok()["compatibilityLevel"],
+        "NONE"
+    );
+    app.put("/mode/:.__GLOBAL:", json!({ "mode": "READWRITE" }))
+        .await
+        .assert_ok();
+    app.register_body(":.__GLOBAL:s", json!({ "schema": "\"int\"" }))
         .await
         .assert_error(422, 42208);
 }

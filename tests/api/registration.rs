@@ -314,6 +314,61 @@ async fn schemas_listing_and_guids(app: &TestApp) {
             .assert_ok(),
         json!([{"context": ".", "id": 1}])
     );
+    // `ruleType` keeps versions with a rule of that type; `latestOnly` then the highest.
+    let rules = |kind: &str| json!({ "domainRules": [{ "name": "r", "kind": "CONDITION", "mode": "WRITE", "type": kind, "expr": "true" }] });
+    let s3 = record(
+        "G",
+        &[
+            field("a", "int"),
+            field_with_default("b", "int", json!(0)),
+            field_with_default("c", "int", json!(0)),
+        ],
+    );
+    let s4 = record(
+        "G",
+        &[
+            field("a", "int"),
+            field_with_default("b", "int", json!(0)),
+            field_with_default("d", "int", json!(0)),
+        ],
+    );
+    app.register_body(
+        "g",
+        json!({ "schema": s3.to_string(), "ruleSet": rules("CEL") }),
+    )
+    .await
+    .assert_ok();
+    app.register_body(
+        "g",
+        json!({ "schema": s4.to_string(), "ruleSet": rules("JSONATA") }),
+    )
+    .await
+    .assert_ok();
+    let versions = |listed: serde_json::Value| -> Vec<i64> {
+        listed
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v["version"].as_i64().unwrap())
+            .collect()
+    };
+    assert_eq!(
+        versions(app.get("/schemas?ruleType=CEL").await.assert_ok()),
+        [3]
+    );
+    assert_eq!(
+        versions(
+            app.get("/schemas?ruleType=CEL&latestOnly=true")
+                .await
+                .assert_ok()
+        ),
+        [3]
+    );
+    assert_eq!(
+        versions(app.get("/schemas?latestOnly=true").await.assert_ok()),
+        [4]
+    );
+    assert!(versions(app.get("/schemas?ruleType=NOPE").await.assert_ok()).is_empty());
     app.get("/schemas/guids/00000000-0000-0000-0000-000000000000")
         .await
         .assert_error(404, 40403);
