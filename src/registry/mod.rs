@@ -4,6 +4,7 @@
 mod compatibility;
 mod delete;
 mod error;
+mod id_lookup;
 mod identity;
 mod read;
 mod references;
@@ -48,6 +49,8 @@ pub struct Registry {
     settings_cache: SettingsCache,
     /// Subject histories remembered for the registration path (verified before use).
     histories: HistoryCache,
+    /// Whether contexts besides the default one exist (`id_lookup`).
+    contexts_seen: id_lookup::ContextPresence,
     settings: Settings,
 }
 
@@ -81,6 +84,7 @@ impl Registry {
             cache,
             settings_cache,
             histories,
+            contexts_seen: id_lookup::ContextPresence::new(),
             settings,
         }
     }

@@ -137,23 +137,6 @@ impl Registry {
         }
     }
 
-    /// `GET /schemas/ids/{id}`: an unqualified or wrong `subject` does not cause a 404 (CSR
-    /// falls back to any subject holding the id); a qualified one selects the id space.
-    pub async fn schema_by_id(&self, id: i64, subject: Option<&str>) -> Result<Arc<CachedSchema>> {
-        let context = Self::context_of(subject);
-        if let Some(found) = self.schema(&context, id).await? {
-            return Ok(found);
-        }
-        if let Some(name) = subject.filter(|s| !s.starts_with(":.")) {
-            for context in queries::contexts_with_subject(self.store.pool(), name).await? {
-                if let Some(found) = self.schema(&context, id).await? {
-                    return Ok(found);
-                }
-            }
-        }
-        Err(RegistryError::SchemaIdNotFound(id.to_string()))
-    }
-
     /// (subject, version) pairs using a schema id.
     pub async fn schema_usages(
         &self,

@@ -463,6 +463,7 @@ impl Registry {
     /// Put a just-registered schema in the id cache, parsed: the next registration in the
     /// subject checks compatibility against it without reading it back.
     async fn remember(&self, context: &str, id: i64, candidate: &Candidate) {
+        self.contexts_seen.note_created(context);
         let record = SchemaRecord {
             context: context.to_string(),
             id,

@@ -129,6 +129,19 @@ async fn context_urls_qualify_subject_parameters(app: &TestApp) {
         .await
         .assert_ok();
     assert_eq!(by_id["schema"], "\"long\"");
+    // Unqualified `?subject=`: the context where that subject holds the id (§6.3), else the
+    // default context's id.
+    let schema_of = |query: &'static str| async move {
+        app.get(&format!("/schemas/ids/1{query}")).await.assert_ok()["schema"].clone()
+    };
+    assert_eq!(schema_of("?subject=orders-value").await, "\"long\"");
+    assert_eq!(schema_of("?subject=zeta").await, "\"int\"");
+    assert_eq!(schema_of("?subject=nobody").await, "\"int\"");
+    assert_eq!(schema_of("").await, "\"int\"");
+    assert_eq!(schema_of("?subject=:.c1:").await, "\"long\"");
+    app.get("/schemas/ids/1?subject=:.c2:orders-value")
+        .await
+        .assert_error(404, 40403);
     let everything = app.get("/schemas?subjectPrefix=:*:").await.assert_ok();
     let subjects: Vec<&str> = everything
         .as_array()
