@@ -253,3 +253,60 @@ fn a_pair_first_met_outside_keeps_its_full_location_when_reused_by_a_union() {
         ]
     );
 }
+
+#[test]
+fn a_reader_field_matching_two_writer_fields_names_field_and_writer_as_java_prints_them() {
+    let old = record(
+        "ns.W",
+        json!([{"name": "a", "type": "int"}, {"name": "b", "type": "int"}]),
+    );
+    let new = json!({"type": "record", "name": "W", "namespace": "ns", "fields": [
+        {"name": "z", "type": "long", "default": 0},
+        {"name": "a", "type": "int", "aliases": ["b"]}
+    ]});
+    let m = backward(&new, &old);
+    assert_eq!(
+        m,
+        vec![
+            "Unexpected exception during compatibility check: Reader record field a type:INT \
+             pos:1 matches multiple fields in writer record schema \
+             {\"type\":\"record\",\"name\":\"W\",\"namespace\":\"ns\",\"fields\":[{\"name\":\"a\",\
+             \"type\":\"int\"},{\"name\":\"b\",\"type\":\"int\"}]}"
+        ]
+    );
+}
+
+#[test]
+fn the_writer_record_in_that_message_is_written_whole_even_when_nested() {
+    // The writer record is an inner type: Java prints it as a schema of its own, with the
+    // types it uses in full.
+    let e = json!({"type": "enum", "name": "E", "symbols": ["A"]});
+    let old = record(
+        "Outer",
+        json!([
+            {"name": "e", "type": e},
+            {"name": "in", "type": record("In", json!([
+                {"name": "a", "type": "E"}, {"name": "b", "type": "E"}
+            ]))}
+        ]),
+    );
+    let new = record(
+        "Outer",
+        json!([
+            {"name": "in", "type": record("In", json!([
+                {"name": "a", "type": ["null", "string"], "aliases": ["b"]}
+            ]))}
+        ]),
+    );
+    let m = backward(&new, &old);
+    assert_eq!(
+        m,
+        vec![
+            "Unexpected exception during compatibility check: Reader record field a type:UNION \
+             pos:0 matches multiple fields in writer record schema \
+             {\"type\":\"record\",\"name\":\"In\",\"fields\":[{\"name\":\"a\",\"type\":\
+             {\"type\":\"enum\",\"name\":\"E\",\"symbols\":[\"A\"]}},{\"name\":\"b\",\"type\":\
+             \"E\"}]}"
+        ]
+    );
+}

@@ -16,6 +16,7 @@
 //! start afresh too, and whatever they memoise keeps those relative locations when a later
 //! visit of the same pair reuses it.
 
+use super::canonical;
 use super::model::{NamedBody, Parsed, Primitive, Schema, Tag};
 use crate::Roles;
 use std::collections::HashMap;
@@ -358,10 +359,15 @@ impl Checker<'_> {
                             }
                         }
                         [wf] => self.at("type", &rf.ty, &wf.ty),
+                        // Java's message prints the field (`name type:TYPE pos:N`) and
+                        // the whole writer record (`Schema.toString()`).
                         _ => Err(format!(
-                            "Reader record field {} matches multiple fields in writer record \
-                             schema {}",
-                            rf.name, writer_full
+                            "Reader record field {} type:{} pos:{} matches multiple fields in \
+                             writer record schema {}",
+                            rf.name,
+                            self.r.tag(&rf.ty).java_name(),
+                            pos,
+                            canonical::write_named(self.w, wi)
                         )),
                     };
                     self.location.pop();
