@@ -1,7 +1,7 @@
 //! Compatibility levels and how a level turns into reader/writer checks against the history
 //! of a subject (`spec/compatibility.md` §1.1).
 
-use crate::{incompatibilities, ParsedSchema, Roles};
+use crate::{incompatibilities, ParsedSchema, Roles, DIFFERENT_SCHEMA_TYPE};
 use std::fmt;
 use std::str::FromStr;
 
@@ -70,18 +70,22 @@ impl CompatibilityLevel {
     }
 
     /// Every reason `new` fails this level against one previous schema (transitivity is
-    /// the caller's concern). FULL lists the forward messages first, then the backward ones.
+    /// the caller's concern). FULL concatenates the forward messages and then the backward
+    /// ones, repeats included. A previous schema of another type gives the single
+    /// "different schema type" error, whatever the direction(s).
     pub fn check_pair(self, new: &ParsedSchema, old: &ParsedSchema) -> Vec<String> {
+        if self == CompatibilityLevel::None {
+            return Vec::new();
+        }
+        if new.schema_type() != old.schema_type() {
+            return vec![DIFFERENT_SCHEMA_TYPE.to_string()];
+        }
         let mut messages = Vec::new();
         if self.checks_forward() {
             messages.extend(incompatibilities(old, new, Roles::FORWARD));
         }
         if self.checks_backward() {
             messages.extend(incompatibilities(new, old, Roles::BACKWARD));
-        }
-        if messages.len() > 1 && self.checks_forward() && self.checks_backward() {
-            // A type change is reported once, not once per direction.
-            messages.dedup();
         }
         messages
     }

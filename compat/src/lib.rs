@@ -162,6 +162,9 @@ impl ParsedSchema {
     }
 }
 
+/// CSR's one error when the previous schema is of another type (`spec/compatibility.md` §1.1).
+pub const DIFFERENT_SCHEMA_TYPE: &str = "Incompatible because of different schema type";
+
 /// Every reason a consumer holding `reader` cannot read data written with `writer`; empty
 /// when it can. Schemas of different types are always incompatible.
 pub fn incompatibilities(
@@ -175,6 +178,6 @@ pub fn incompatibilities(
             protobuf::incompatibilities(r, w, roles)
         }
         (ParsedSchema::Json(r), ParsedSchema::Json(w)) => json::incompatibilities(r, w, roles),
-        _ => vec!["Incompatible because of different schema type".to_string()],
+        _ => vec![DIFFERENT_SCHEMA_TYPE.to_string()],
     }
 }

@@ -110,3 +110,55 @@ fn full_lists_forward_messages_first() {
     assert!(messages[0].contains("The field 'a' at path '/fields/0' in the old schema"));
     assert!(messages[1].contains("The field 'b' at path '/fields/0' in the new schema"));
 }
+
+#[test]
+fn full_keeps_repeated_messages() {
+    // The enum pair is met twice in the backward direction; the second visit reuses the
+    // first one's result, so two identical MISSING_ENUM_SYMBOLS messages. FULL concatenates
+    // the directions and keeps both.
+    let old = avro(
+        r#"{"type":"record","name":"R","fields":[
+            {"name":"a","type":{"type":"enum","name":"E","symbols":["X","Y"]}},
+            {"name":"b","type":"E"}]}"#,
+    );
+    let new = avro(
+        r#"{"type":"record","name":"R","fields":[
+            {"name":"a","type":{"type":"enum","name":"E","symbols":["X"]}},
+            {"name":"b","type":"E"}]}"#,
+    );
+    let backward = L::Backward.check_pair(&new, &old);
+    let expected = "{errorType:'MISSING_ENUM_SYMBOLS', description:'The new schema is missing \
+                    enum symbols '[Y]' at path '/fields/0/type/symbols' in the old schema', \
+                    additionalInfo:'[Y]'}";
+    assert_eq!(backward, vec![expected, expected]);
+    assert!(L::Forward.check_pair(&new, &old).is_empty());
+    assert_eq!(L::Full.check_pair(&new, &old), vec![expected, expected]);
+    assert_eq!(
+        L::FullTransitive.check_pair(&new, &old),
+        vec![expected, expected]
+    );
+}
+
+#[test]
+fn another_schema_type_is_one_error_at_every_level_but_none() {
+    let json = ParsedSchema::parse(
+        SchemaType::Json,
+        r#"{"type":"string"}"#,
+        &[],
+        ParseOptions::default(),
+    );
+    let Ok(json) = json else { return };
+    let new = v(1);
+    for level in CompatibilityLevel::ALL {
+        let messages = level.check_pair(&new, &json);
+        if level == L::None {
+            assert!(messages.is_empty());
+        } else {
+            assert_eq!(
+                messages,
+                vec!["Incompatible because of different schema type".to_string()],
+                "{level}"
+            );
+        }
+    }
+}

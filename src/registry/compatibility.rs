@@ -5,7 +5,9 @@ use super::settings::EffectiveConfig;
 use super::{Registry, RegistryError, Result};
 use crate::domain::{QualifiedSubject, VersionId};
 use crate::store::VersionRecord;
-use schemata_compat::{check_compatibility, CompatibilityLevel, ParseOptions};
+use schemata_compat::{
+    check_compatibility, CompatibilityLevel, ParseOptions, DIFFERENT_SCHEMA_TYPE,
+};
 
 /// CSR cuts the old schema in verbose messages after 10 KiB.
 const OLD_SCHEMA_MESSAGE_LIMIT: usize = 10 * 1024;
@@ -165,19 +167,33 @@ impl Registry {
                 messages: Vec::new(),
             });
         }
-        messages.extend(self.failure_context(old, config).await?);
+        let context = self.failure_context(&messages, old, config).await?;
+        messages.extend(context);
         Ok(CompatibilityReport {
             is_compatible: false,
             messages,
         })
     }
 
-    /// The trailing entries CSR appends to every list of incompatibilities.
+    /// The trailing entries CSR appends to a list of incompatibilities (`messages`, not
+    /// empty): `{oldSchemaVersion}` and `{oldSchema}` after format errors, then
+    /// `{validateFields, compatibility}`. A previous schema of another type is reported by
+    /// its single error, with only the last entry (`spec/compatibility.md` §1.1).
     pub(super) async fn failure_context(
         &self,
+        messages: &[String],
         old: &VersionRecord,
         config: &EffectiveConfig,
     ) -> Result<Vec<String>> {
+        let level: CompatibilityLevel = config.level;
+        let settings = format!(
+            "{{validateFields: '{}', compatibility: '{}'}}",
+            config.validate_fields.unwrap_or(false),
+            level.as_str()
+        );
+        if messages == [DIFFERENT_SCHEMA_TYPE] {
+            return Ok(vec![settings]);
+        }
         let mut schema = match self.schema(&old.context, old.schema_id).await? {
             Some(s) => s.record.schema.clone(),
             None => String::new(),
@@ -190,15 +206,10 @@ impl Registry {
             schema.truncate(cut);
             schema.push_str("...");
         }
-        let level: CompatibilityLevel = config.level;
         Ok(vec![
             format!("{{oldSchemaVersion: {}}}", old.version),
             format!("{{oldSchema: '{schema}'}}"),
-            format!(
-                "{{validateFields: '{}', compatibility: '{}'}}",
-                config.validate_fields.unwrap_or(false),
-                level.as_str()
-            ),
+            settings,
         ])
     }
 }

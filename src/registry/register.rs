@@ -686,7 +686,8 @@ impl Registry {
         if let Err(failure) = check_compatibility(config.level, new, &previous) {
             let old = live[failure.index];
             let mut messages = failure.messages;
-            messages.extend(self.failure_context(old, config).await?);
+            let context = self.failure_context(&messages, old, config).await?;
+            messages.extend(context);
             return Err(RegistryError::Incompatible {
                 subject: subject.qualified(),
                 messages,

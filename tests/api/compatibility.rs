@@ -207,6 +207,23 @@ async fn type_change_is_incompatible_unless_none(app: &TestApp) {
     app.register("tc", &v1()).await;
     let json_schema = json!({ "schema": "{\"type\":\"object\"}", "schemaType": "JSON" });
     let r = app.register_body("tc", json_schema.clone()).await;
-    // Until JSON Schema lands, the type itself is refused; afterwards the change is 409.
-    assert!(r.status == 409 || r.status == 422, "{}", r.text);
+    assert_eq!(r.status, 409, "{}", r.text);
+    // The one error, then only the settings entry: no old version or old schema.
+    let verbose = app
+        .post(
+            "/compatibility/subjects/tc/versions/latest?verbose=true",
+            json_schema.clone(),
+        )
+        .await
+        .assert_ok();
+    assert_eq!(
+        verbose,
+        json!({
+            "is_compatible": false,
+            "messages": [
+                "Incompatible because of different schema type",
+                "{validateFields: 'false', compatibility: 'BACKWARD'}"
+            ]
+        })
+    );
 }

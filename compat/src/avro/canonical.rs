@@ -73,6 +73,21 @@ pub(crate) fn try_write(parsed: &Parsed, mode: Mode) -> Option<String> {
     (!w.too_deep).then_some(w.out)
 }
 
+/// Java's `Schema.toString()` of one named type taken on its own: written as a root, every
+/// named type it uses (references included) in full where first met.
+pub(crate) fn write_named(parsed: &Parsed, index: usize) -> String {
+    let mut w = Writer {
+        types: &parsed.types,
+        known: vec![false; parsed.types.len()],
+        normalized: false,
+        out: String::new(),
+        depth: 0,
+        too_deep: false,
+    };
+    w.schema(&Schema::Named(index), None);
+    w.out
+}
+
 struct Writer<'a> {
     types: &'a [NamedType],
     known: Vec<bool>,

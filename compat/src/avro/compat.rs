@@ -1,11 +1,22 @@
 //! Reader/writer compatibility, as Apache Avro Java's `SchemaCompatibility` decides it and
 //! Confluent Schema Registry reports it (`spec/compatibility.md` §2.2).
 //!
-//! The walk is recursive over (reader, writer) pairs. A pair of named types already under
-//! evaluation higher up is assumed compatible (that is how recursive types terminate), and
-//! finished pairs are memoised, so a pair met twice reports its incompatibilities twice,
-//! with the location of the first visit, as Java does. Every incompatibility is collected.
+//! The walk is recursive over (reader, writer) pairs. A pair already under evaluation higher
+//! up is assumed compatible (that is how recursive types terminate), and finished pairs are
+//! memoised, so a pair met twice reports its incompatibilities twice, with the location of
+//! the first visit, as Java does. Every incompatibility is collected.
+//!
+//! Pairs are keyed by node identity, as Java keys them by object identity: a named type is
+//! one node wherever it is used, every other node is its own place in the tree.
+//!
+//! Locations: Java checks union branches through its public two-argument entry point, which
+//! starts a new location stack. So when the writer is a union (and the reader is not), each
+//! branch's incompatibilities are located relative to that branch, not to the union (a
+//! primitive branch reports `/`); the verdict-only checks behind `MISSING_UNION_BRANCH`
+//! start afresh too, and whatever they memoise keeps those relative locations when a later
+//! visit of the same pair reuses it.
 
+use super::canonical;
 use super::model::{NamedBody, Parsed, Primitive, Schema, Tag};
 use crate::Roles;
 use std::collections::HashMap;
@@ -84,6 +95,22 @@ enum Memo {
     Done(Vec<Incompatibility>),
 }
 
+/// A node's identity: named types by arena index, anything else by address.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Node {
+    Named(usize),
+    At(usize),
+}
+
+impl Node {
+    fn of(schema: &Schema) -> Node {
+        match schema {
+            Schema::Named(i) => Node::Named(*i),
+            other => Node::At(other as *const Schema as usize),
+        }
+    }
+}
+
 /// Every incompatibility of `reader` reading `writer`, or the text of the exception Java
 /// would throw (CSR turns that into a single "Unexpected exception" message).
 pub(crate) fn check(reader: &Parsed, writer: &Parsed) -> Result<Vec<Incompatibility>, String> {
@@ -110,7 +137,7 @@ pub(crate) fn messages(reader: &Parsed, writer: &Parsed, roles: Roles) -> Vec<St
 struct Checker<'a> {
     r: &'a Parsed,
     w: &'a Parsed,
-    memo: HashMap<(usize, usize), Memo>,
+    memo: HashMap<(Node, Node), Memo>,
     location: Vec<String>,
     depth: usize,
 }
@@ -139,34 +166,38 @@ impl Checker<'_> {
         }
     }
 
+    /// Java's public `getCompatibility(reader, writer)`: a new location stack whose only
+    /// token is the root, shared memo.
+    fn fresh(&mut self, r: &Schema, w: &Schema) -> Found {
+        let saved = std::mem::replace(&mut self.location, vec![String::new()]);
+        let result = self.get(r, w);
+        self.location = saved;
+        result
+    }
+
     fn get(&mut self, r: &Schema, w: &Schema) -> Found {
         self.depth += 1;
         if self.depth > MAX_CHECK_DEPTH {
             self.depth -= 1;
             return Err("schemas nested too deeply to compare".to_string());
         }
-        let result = match (r, w) {
-            (Schema::Named(ri), Schema::Named(wi)) => {
-                let key = (*ri, *wi);
-                match self.memo.get(&key) {
-                    Some(Memo::InProgress) => Ok(Vec::new()),
-                    Some(Memo::Done(found)) => Ok(found.clone()),
-                    None => {
-                        self.memo.insert(key, Memo::InProgress);
-                        let found = self.calculate(r, w);
-                        match &found {
-                            Ok(list) => {
-                                self.memo.insert(key, Memo::Done(list.clone()));
-                            }
-                            Err(_) => {
-                                self.memo.remove(&key);
-                            }
-                        }
-                        found
+        let key = (Node::of(r), Node::of(w));
+        let result = match self.memo.get(&key) {
+            Some(Memo::InProgress) => Ok(Vec::new()),
+            Some(Memo::Done(found)) => Ok(found.clone()),
+            None => {
+                self.memo.insert(key, Memo::InProgress);
+                let found = self.calculate(r, w);
+                match &found {
+                    Ok(list) => {
+                        self.memo.insert(key, Memo::Done(list.clone()));
+                    }
+                    Err(_) => {
+                        self.memo.remove(&key);
                     }
                 }
+                found
             }
-            _ => self.calculate(r, w),
         };
         self.depth -= 1;
         result
@@ -195,7 +226,7 @@ impl Checker<'_> {
                     let mut out = Vec::new();
                     for (i, wb) in wbs.iter().enumerate() {
                         self.location.push(i.to_string());
-                        let found = self.get(r, wb);
+                        let found = self.fresh(r, wb);
                         if let Ok(list) = &found {
                             if !list.is_empty() {
                                 out.push(self.incompatible(
@@ -218,8 +249,8 @@ impl Checker<'_> {
         }
         if let Schema::Union(wbs) = w {
             let mut out = Vec::new();
-            for (i, wb) in wbs.iter().enumerate() {
-                out.extend(self.at(i.to_string(), r, wb)?);
+            for wb in wbs {
+                out.extend(self.fresh(r, wb)?);
             }
             return Ok(out);
         }
@@ -237,7 +268,7 @@ impl Checker<'_> {
         }
         if let Schema::Union(rbs) = r {
             for rb in rbs {
-                if self.get(rb, w)?.is_empty() {
+                if self.fresh(rb, w)?.is_empty() {
                     return Ok(Vec::new());
                 }
             }
@@ -328,10 +359,15 @@ impl Checker<'_> {
                             }
                         }
                         [wf] => self.at("type", &rf.ty, &wf.ty),
+                        // Java's message prints the field (`name type:TYPE pos:N`) and
+                        // the whole writer record (`Schema.toString()`).
                         _ => Err(format!(
-                            "Reader record field {} matches multiple fields in writer record \
-                             schema {}",
-                            rf.name, writer_full
+                            "Reader record field {} type:{} pos:{} matches multiple fields in \
+                             writer record schema {}",
+                            rf.name,
+                            self.r.tag(&rf.ty).java_name(),
+                            pos,
+                            canonical::write_named(self.w, wi)
                         )),
                     };
                     self.location.pop();
