@@ -1,5 +1,6 @@
 //! The compatibility endpoints (`POST /compatibility/...`): check without writing.
 
+use super::register::contract_with_config;
 use super::register::SchemaRequest;
 use super::settings::EffectiveConfig;
 use super::{Registry, RegistryError, Result};
@@ -8,6 +9,7 @@ use crate::store::VersionRecord;
 use schemata_compat::{
     check_compatibility, CompatibilityLevel, ParseOptions, DIFFERENT_SCHEMA_TYPE,
 };
+use serde_json::Value;
 
 /// CSR cuts the old schema in verbose messages after 10 KiB.
 const OLD_SCHEMA_MESSAGE_LIMIT: usize = 10 * 1024;
@@ -97,6 +99,10 @@ impl Registry {
             Err(e) => return Err(e),
         };
         let live: Vec<&VersionRecord> = versions.iter().filter(|v| !v.deleted).rev().collect();
+        let (metadata, _) = contract_with_config(&config, request.metadata.clone(), None);
+        let live = self
+            .in_compatibility_group(&config, metadata.as_ref(), live)
+            .await?;
         let parsed = self.parsed_versions(&live).await?;
         let previous: Vec<_> = parsed.iter().map(|p| p.as_ref()).collect();
         match check_compatibility(config.level, &new, &previous) {
@@ -175,6 +181,34 @@ impl Registry {
         })
     }
 
+    /// `compatibilityGroup` (`spec/compatibility.md` §1.2): of `live`, the versions whose
+    /// metadata property named by the group has the new schema's value (absent matches
+    /// absent). Without a group, all of them.
+    pub(super) async fn in_compatibility_group<'v>(
+        &self,
+        config: &EffectiveConfig,
+        new_metadata: Option<&Value>,
+        live: Vec<&'v VersionRecord>,
+    ) -> Result<Vec<&'v VersionRecord>> {
+        let Some(group) = config
+            .compatibility_group
+            .as_deref()
+            .filter(|g| !g.is_empty())
+        else {
+            return Ok(live);
+        };
+        let wanted = group_value(new_metadata, group);
+        let mut kept = Vec::with_capacity(live.len());
+        for version in live {
+            let schema = self.schema(&version.context, version.schema_id).await?;
+            let value = schema.and_then(|s| group_value(s.record.metadata.as_ref(), group));
+            if value == wanted {
+                kept.push(version);
+            }
+        }
+        Ok(kept)
+    }
+
     /// The trailing entries CSR appends to a list of incompatibilities (`messages`, not
     /// empty): `{oldSchemaVersion}` and `{oldSchema}` after format errors, then
     /// `{validateFields, compatibility}`. A previous schema of another type is reported by
@@ -212,4 +246,9 @@ impl Registry {
             settings,
         ])
     }
+}
+
+/// `metadata.properties[group]`, if set.
+fn group_value(metadata: Option<&Value>, group: &str) -> Option<Value> {
+    metadata?.get("properties")?.get(group).cloned()
 }

@@ -282,7 +282,7 @@ impl Registry {
 
         if !import && !options.force {
             let live: Vec<&VersionRecord> = versions.iter().filter(|v| !v.deleted).rev().collect();
-            self.ensure_compatible(subject, &config, &candidate.parsed, &live)
+            self.ensure_compatible(subject, &config, &candidate, &live)
                 .await?;
         }
 
@@ -414,7 +414,7 @@ impl Registry {
             .rev()
             .collect();
         if !force {
-            self.ensure_compatible(subject, config, &candidate.parsed, &live)
+            self.ensure_compatible(subject, config, candidate, &live)
                 .await?;
         }
         let seen = SeenHistory::of(versions.iter().copied());
@@ -670,9 +670,13 @@ impl Registry {
         &self,
         subject: &QualifiedSubject,
         config: &super::settings::EffectiveConfig,
-        new: &ParsedSchema,
+        candidate: &Candidate,
         live: &[&VersionRecord],
     ) -> Result<()> {
+        let new = &candidate.parsed;
+        let live = self
+            .in_compatibility_group(config, candidate.metadata.as_ref(), live.to_vec())
+            .await?;
         // Only the versions the level looks at: the latest alone unless transitive (NONE:
         // none), so a long history costs nothing on the registration path.
         let considered = match config.level {
@@ -713,10 +717,8 @@ fn invalid_schema(schema_type: SchemaType, reason: &str) -> RegistryError {
     RegistryError::InvalidSchema(format!("Invalid {schema_type} schema: {reason}"))
 }
 
-/// The live version in `history` that already holds this exact schema, if the request does
-/// not ask for a different id or version.
 /// Data-contract precedence (§2.5): config override > the request's value > config default.
-fn contract_with_config(
+pub(super) fn contract_with_config(
     config: &super::settings::EffectiveConfig,
     metadata: Option<Value>,
     rule_set: Option<Value>,
@@ -735,6 +737,8 @@ fn contract_with_config(
     )
 }
 
+/// The live version in `history` that already holds this exact schema, if the request does
+/// not ask for a different id or version.
 fn existing_version(
     history: &[HistoryEntry],
     candidate: &Candidate,

@@ -10,6 +10,7 @@ on_both_backends!(
     compatibility_endpoints_single_version_and_all,
     soft_deleted_versions_take_no_part,
     type_change_is_incompatible_unless_none,
+    compatibility_group_partitions_the_history,
 );
 
 fn v1() -> serde_json::Value {
@@ -226,4 +227,49 @@ async fn type_change_is_incompatible_unless_none(app: &TestApp) {
             ]
         })
     );
+}
+
+/// `compatibilityGroup` (compatibility.md §1.2): only versions whose metadata property of that
+/// name equals the new schema's take part, so a new major version may break the old one.
+async fn compatibility_group_partitions_the_history(app: &TestApp) {
+    app.put(
+        "/config/grp",
+        json!({ "compatibility": "BACKWARD_TRANSITIVE", "compatibilityGroup": "major" }),
+    )
+    .await
+    .assert_ok();
+    let body = |schema: serde_json::Value, major: &str| json!({ "schema": schema.to_string(), "metadata": { "properties": { "major": major } } });
+    let one = record("G", &[field("a", "int")]);
+    let two = record("G", &[field("b", "string")]);
+    let two_more = record("G", &[field("b", "string"), field("c", "int")]);
+    app.register_body("grp", body(one.clone(), "1"))
+        .await
+        .assert_ok();
+    // Incompatible with major 1, but alone in major 2.
+    app.register_body("grp", body(two, "2")).await.assert_ok();
+    // Within major 2 the rule holds again.
+    app.register_body("grp", body(two_more.clone(), "2"))
+        .await
+        .assert_error(409, 409);
+    let check = app
+        .post(
+            "/compatibility/subjects/grp/versions?verbose=true",
+            body(two_more.clone(), "2"),
+        )
+        .await
+        .assert_ok();
+    assert_eq!(check["is_compatible"], false, "{check}");
+    let check = app
+        .post("/compatibility/subjects/grp/versions", body(two_more, "3"))
+        .await
+        .assert_ok();
+    assert_eq!(check["is_compatible"], true, "{check}");
+    // Without the group, the same history refuses the change.
+    app.put("/config/flat", json!({ "compatibility": "BACKWARD" }))
+        .await
+        .assert_ok();
+    app.register_body("flat", body(one, "1")).await.assert_ok();
+    app.register_body("flat", body(record("G", &[field("b", "string")]), "2"))
+        .await
+        .assert_error(409, 409);
 }
