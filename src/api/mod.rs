@@ -2,6 +2,7 @@
 //! (path normalisation, content negotiation, metrics). Handlers parse the request into
 //! domain values, call `registry`, and render; they hold no logic of their own.
 
+mod alias;
 mod body;
 mod compatibility;
 mod config;
@@ -122,7 +123,6 @@ pub fn router(state: AppState) -> Router {
         .merge(meta::router())
         .fallback(unknown_route)
         .method_not_allowed_fallback(method_not_allowed)
-        .layer(middleware::from_fn(retry::retry_after_lost_connection))
         .layer(middleware::from_fn(record_metrics))
         .layer(middleware::from_fn(negotiate::negotiate))
         .with_state(state)
@@ -131,8 +131,13 @@ pub fn router(state: AppState) -> Router {
 /// Serve the API on a bound listener until the process is asked to stop.
 pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::io::Result<()> {
     use tower::Layer as _;
-    // Paths are rewritten before routing (trailing slashes, `/contexts/{ctx}/...` prefixes).
-    let service = tower::util::MapRequestLayer::new(rewrite::rewrite_request).layer(router(state));
+    // Before routing: paths are rewritten (trailing slashes, `/contexts/{ctx}/...` prefixes),
+    // then a subject alias is replaced by its target. A request that lost its database
+    // connection anywhere in there is run once more.
+    let app = router(state.clone());
+    let app = middleware::from_fn_with_state(state, alias::follow_aliases).layer(app);
+    let app = middleware::from_fn(retry::retry_after_lost_connection).layer(app);
+    let service = tower::util::MapRequestLayer::new(rewrite::rewrite_request).layer(app);
     axum::serve(
         listener,
         axum::ServiceExt::<Request>::into_make_service(service),

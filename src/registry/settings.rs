@@ -64,6 +64,29 @@ impl Registry {
         self.settings_cache.config(scope, load).await
     }
 
+    /// The subject `subject` is an alias of (its own config's `alias`, not inherited), with
+    /// an unqualified alias taken in `subject`'s context.
+    pub async fn alias_of(&self, subject: &QualifiedSubject) -> Result<Option<QualifiedSubject>> {
+        if subject.is_context_only() {
+            return Ok(None);
+        }
+        let Some(config) = self.config_at(&subject.scope()).await? else {
+            return Ok(None);
+        };
+        Ok(config
+            .alias
+            .filter(|alias| !alias.is_empty())
+            .map(|alias| {
+                let target = QualifiedSubject::parse(&alias);
+                if alias.starts_with(":.") {
+                    target
+                } else {
+                    QualifiedSubject::in_context(&subject.context, &target.name)
+                }
+            })
+            .filter(|target| target != subject))
+    }
+
     /// `GET /config`: the global config, or the server default.
     pub async fn global_config(&self) -> Result<Config> {
         let mut config = self.config_at("").await?.unwrap_or_default();

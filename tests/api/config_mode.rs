@@ -8,7 +8,8 @@ on_both_backends!(
     global_and_subject_config,
     mode_rules,
     import_mode_purges_soft_deleted_versions,
-    mode_can_be_cleared_with_null_or_recursively
+    mode_can_be_cleared_with_null_or_recursively,
+    an_alias_serves_its_target_subject
 );
 
 async fn global_and_subject_config(app: &TestApp) {
@@ -276,4 +277,69 @@ async fn mode_can_be_cleared_with_null_or_recursively(app: &TestApp) {
             "{kept}"
         );
     }
+}
+
+/// A subject whose config names an `alias` is served as that subject (§10), except for
+/// deletes and its own config.
+async fn an_alias_serves_its_target_subject(app: &TestApp) {
+    let v1 = record("Al", &[field("a", "int")]);
+    let v2 = record(
+        "Al",
+        &[field("a", "int"), field_with_default("b", "int", json!(0))],
+    );
+    let id = app.register("orders-value", &v1).await;
+    app.put("/config/orders", json!({ "alias": "orders-value" }))
+        .await
+        .assert_ok();
+    assert_eq!(
+        app.get("/config/orders").await.assert_ok()["alias"],
+        "orders-value"
+    );
+    assert_eq!(
+        app.get("/subjects/orders/versions").await.assert_ok(),
+        json!([1])
+    );
+    let latest = app
+        .get("/subjects/orders/versions/latest")
+        .await
+        .assert_ok();
+    assert_eq!(
+        (latest["subject"].clone(), latest["id"].clone()),
+        (json!("orders-value"), json!(id))
+    );
+    let found = app
+        .post("/subjects/orders", json!({ "schema": v1.to_string() }))
+        .await
+        .assert_ok();
+    assert_eq!(found["version"], 1);
+    let check = app
+        .post(
+            "/compatibility/subjects/orders/versions/latest",
+            json!({ "schema": v2.to_string() }),
+        )
+        .await
+        .assert_ok();
+    assert_eq!(check["is_compatible"], true);
+    // Registering through the alias adds a version to the target.
+    app.register("orders", &v2).await;
+    assert_eq!(
+        app.get("/subjects/orders-value/versions").await.assert_ok(),
+        json!([1, 2])
+    );
+    app.get(&format!("/schemas/ids/{id}?subject=orders"))
+        .await
+        .assert_ok();
+    // The alias itself has no versions to delete; the target keeps its own.
+    app.delete("/subjects/orders")
+        .await
+        .assert_error(404, 40401);
+    assert_eq!(
+        app.get("/subjects").await.assert_ok(),
+        json!(["orders-value"])
+    );
+    // Removing the alias's config ends the redirection.
+    app.delete("/config/orders").await.assert_ok();
+    app.get("/subjects/orders/versions")
+        .await
+        .assert_error(404, 40401);
 }
