@@ -59,7 +59,10 @@ impl SchemaBody {
                     axum::http::StatusCode::UNPROCESSABLE_ENTITY,
                     42201,
                     format!(
-                        "Invalid reference: name={name:?}, subject={subject:?}, version={version:?}; all three are required"
+                        "Invalid reference {{name={}, subject={}, version={}}}: name, subject and version are required",
+                        shown(name.as_deref()),
+                        shown(subject.as_deref()),
+                        version.map_or_else(|| "missing".to_string(), |v| v.to_string())
                     ),
                 )),
             })
@@ -74,4 +77,9 @@ impl SchemaBody {
             version: self.version,
         })
     }
+}
+
+/// A reference field in an error message: quoted, or `missing`.
+fn shown(value: Option<&str>) -> String {
+    value.map_or_else(|| "missing".to_string(), |v| format!("\"{v}\""))
 }

@@ -1,6 +1,5 @@
 //! The compatibility endpoints (`POST /compatibility/...`): check without writing.
 
-use super::register::contract_with_config;
 use super::register::SchemaRequest;
 use super::settings::EffectiveConfig;
 use super::{Registry, RegistryError, Result};
@@ -99,7 +98,7 @@ impl Registry {
             Err(e) => return Err(e),
         };
         let live: Vec<&VersionRecord> = versions.iter().filter(|v| !v.deleted).rev().collect();
-        let (metadata, _) = contract_with_config(&config, request.metadata.clone(), None);
+        let (metadata, _) = super::contract::with_config(&config, request.metadata.clone(), None);
         let live = self
             .in_compatibility_group(&config, metadata.as_ref(), live)
             .await?;

@@ -2,6 +2,7 @@
 //! No HTTP types and no SQL here: `api` calls in with parsed domain values, `store` persists.
 
 mod compatibility;
+mod contract;
 mod delete;
 mod error;
 mod id_lookup;

@@ -39,7 +39,8 @@ impl Registry {
         for reference in references {
             if reference.name.is_empty() || reference.subject.is_empty() {
                 return Err(RegistryError::InvalidSchema(format!(
-                    "Invalid reference {reference:?}: name, subject and version are required"
+                    "Invalid reference {{name=\"{}\", subject=\"{}\", version={}}}: name, subject and version are required",
+                    reference.name, reference.subject, reference.version
                 )));
             }
             let target = reference_subject(context, &reference.subject);

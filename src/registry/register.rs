@@ -156,7 +156,7 @@ impl Registry {
         }
         let own_contract = (request.metadata.clone(), request.rule_set.clone());
         (request.metadata, request.rule_set) =
-            contract_with_config(&config, request.metadata, request.rule_set);
+            super::contract::with_config(&config, request.metadata, request.rule_set);
         super::settings::validate_rule_set(request.rule_set.as_ref())?;
         let parse_options = ParseOptions {
             validate,
@@ -604,7 +604,7 @@ impl Registry {
         let (latest_metadata, latest_rule_set) = latest
             .map(|l| (l.record.metadata.clone(), l.record.rule_set.clone()))
             .unwrap_or_default();
-        let inherited = contract_with_config(
+        let inherited = super::contract::with_config(
             config,
             own_metadata.or(latest_metadata),
             own_rule_set.or(latest_rule_set),
@@ -715,26 +715,6 @@ fn invalid_schema(schema_type: SchemaType, reason: &str) -> RegistryError {
         .or_else(|| reason.strip_prefix("Invalid JSON Schema: "))
         .unwrap_or(reason);
     RegistryError::InvalidSchema(format!("Invalid {schema_type} schema: {reason}"))
-}
-
-/// Data-contract precedence (§2.5): config override > the request's value > config default.
-pub(super) fn contract_with_config(
-    config: &super::settings::EffectiveConfig,
-    metadata: Option<Value>,
-    rule_set: Option<Value>,
-) -> (Option<Value>, Option<Value>) {
-    (
-        config
-            .override_metadata
-            .clone()
-            .or(metadata)
-            .or_else(|| config.default_metadata.clone()),
-        config
-            .override_rule_set
-            .clone()
-            .or(rule_set)
-            .or_else(|| config.default_rule_set.clone()),
-    )
 }
 
 /// The live version in `history` that already holds this exact schema, if the request does
