@@ -137,6 +137,7 @@ pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::i
     let app = router(state.clone());
     let app = middleware::from_fn_with_state(state, alias::follow_aliases).layer(app);
     let app = middleware::from_fn(retry::retry_after_lost_connection).layer(app);
+    let app = middleware::from_fn(rewrite::reject_invalid_contexts).layer(app);
     let service = tower::util::MapRequestLayer::new(rewrite::rewrite_request).layer(app);
     axum::serve(
         listener,

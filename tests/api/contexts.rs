@@ -142,6 +142,9 @@ async fn context_urls_qualify_subject_parameters(app: &TestApp) {
     app.get("/schemas/ids/1?subject=:.c2:orders-value")
         .await
         .assert_error(404, 40403);
+    app.get("/contexts/bad:ctx/subjects")
+        .await
+        .assert_error(400, 400);
     let everything = app.get("/schemas?subjectPrefix=:*:").await.assert_ok();
     let subjects: Vec<&str> = everything
         .as_array()
