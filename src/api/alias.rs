@@ -6,12 +6,9 @@
 //! which nobody asking to drop an alias means. Config and mode always address the alias
 //! itself (that is how an alias is set, changed or removed).
 
-use super::AppState;
 use crate::domain::QualifiedSubject;
-use axum::extract::{Request, State};
+use crate::registry::{Registry, Result};
 use axum::http::{Method, Uri};
-use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
 use percent_encoding::{percent_decode_str, utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 
 /// Characters written as they are in a rewritten subject segment or query value.
@@ -22,29 +19,22 @@ const SUBJECT_ENCODE: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b':')
     .remove(b'~');
 
-pub async fn follow_aliases(
-    State(state): State<AppState>,
-    mut request: Request,
-    next: Next,
-) -> Response {
-    if request.method() != Method::DELETE {
-        match aliased_uri(&state, request.uri()).await {
-            Ok(Some(uri)) => *request.uri_mut() = uri,
-            Ok(None) => {}
-            Err(e) => return super::error::ApiError::from(e).into_response(),
-        }
+/// The request's URI with an alias replaced by its target, or `None` if nothing changes.
+pub async fn resolve(registry: &Registry, method: &Method, uri: &Uri) -> Result<Option<Uri>> {
+    if method == Method::DELETE {
+        return Ok(None);
     }
-    next.run(request).await
+    aliased_uri(registry, uri).await
 }
 
-async fn aliased_uri(state: &AppState, uri: &Uri) -> crate::registry::Result<Option<Uri>> {
+async fn aliased_uri(registry: &Registry, uri: &Uri) -> Result<Option<Uri>> {
     let path = uri.path();
     let (head, rest) = if let Some(rest) = path.strip_prefix("/subjects/") {
         ("/subjects/", rest)
     } else if let Some(rest) = path.strip_prefix("/compatibility/subjects/") {
         ("/compatibility/subjects/", rest)
     } else if path.starts_with("/schemas/ids/") {
-        return aliased_subject_parameter(state, uri).await;
+        return aliased_subject_parameter(registry, uri).await;
     } else {
         return Ok(None);
     };
@@ -53,7 +43,7 @@ async fn aliased_uri(state: &AppState, uri: &Uri) -> crate::registry::Result<Opt
         None => (rest, None),
     };
     let subject = QualifiedSubject::parse(&percent_decode_str(raw_subject).decode_utf8_lossy());
-    let Some(target) = state.registry.alias_of(&subject).await? else {
+    let Some(target) = registry.alias_of(&subject).await? else {
         return Ok(None);
     };
     let encoded = utf8_percent_encode(&target.qualified(), SUBJECT_ENCODE).to_string();
@@ -70,10 +60,7 @@ async fn aliased_uri(state: &AppState, uri: &Uri) -> crate::registry::Result<Opt
 }
 
 /// `/schemas/ids/{id}...?subject=<alias>` → `subject=<target>`.
-async fn aliased_subject_parameter(
-    state: &AppState,
-    uri: &Uri,
-) -> crate::registry::Result<Option<Uri>> {
+async fn aliased_subject_parameter(registry: &Registry, uri: &Uri) -> Result<Option<Uri>> {
     let Some(query) = uri.query().filter(|q| q.contains("subject=")) else {
         return Ok(None);
     };
@@ -82,7 +69,7 @@ async fn aliased_subject_parameter(
     for pair in query.split('&') {
         if let Some(raw) = pair.strip_prefix("subject=") {
             let subject = QualifiedSubject::parse(&percent_decode_str(raw).decode_utf8_lossy());
-            if let Some(target) = state.registry.alias_of(&subject).await? {
+            if let Some(target) = registry.alias_of(&subject).await? {
                 let qualified = target.qualified();
                 let encoded = utf8_percent_encode(&qualified, SUBJECT_ENCODE);
                 pairs.push(format!("subject={encoded}"));

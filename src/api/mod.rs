@@ -9,6 +9,7 @@ mod config;
 mod contexts;
 pub mod error;
 pub mod extract;
+mod front;
 mod meta;
 mod mode;
 mod negotiate;
@@ -132,12 +133,9 @@ pub fn router(state: AppState) -> Router {
 pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::io::Result<()> {
     use tower::Layer as _;
     // Before routing: paths are rewritten (trailing slashes, `/contexts/{ctx}/...` prefixes),
-    // then a subject alias is replaced by its target. A request that lost its database
-    // connection anywhere in there is run once more.
-    let app = router(state.clone());
-    let app = middleware::from_fn_with_state(state, alias::follow_aliases).layer(app);
-    let app = middleware::from_fn(retry::retry_after_lost_connection).layer(app);
-    let app = middleware::from_fn(rewrite::reject_invalid_contexts).layer(app);
+    // then `front` refuses impossible contexts, follows aliases and retries lost connections.
+    let registry = state.registry.clone();
+    let app = front::Front::new(router(state), registry);
     let service = tower::util::MapRequestLayer::new(rewrite::rewrite_request).layer(app);
     axum::serve(
         listener,

@@ -8,38 +8,57 @@
 //! whose commit reached the database just before the connection died answers as if the
 //! version were already gone.
 
-use super::error::ConnectionLost;
+use super::error::{ApiError, ConnectionLost};
 use super::extract::read_body;
 use axum::body::Body;
 use axum::extract::Request;
-use axum::http::header;
-use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
+use axum::http::{header, HeaderMap, Method, Uri, Version};
+use axum::response::Response;
 use bytes::Bytes;
 
-pub async fn retry_after_lost_connection(request: Request, next: Next) -> Response {
-    let (parts, body) = request.into_parts();
-    // The body is kept to send it again; a body over the limit is answered here with 413.
-    let body = if carries_body(&parts.headers) {
-        match read_body(&parts.headers, body).await {
-            Ok(bytes) => bytes,
-            Err(e) => return e.into_response(),
-        }
-    } else {
-        Bytes::new()
-    };
-    let first = next
-        .clone()
-        .run(Request::from_parts(parts.clone(), Body::from(body.clone())))
-        .await;
-    if first.extensions().get::<ConnectionLost>().is_none() {
-        return first;
-    }
-    tracing::warn!(uri = %parts.uri, "database connection lost; running the request again");
-    next.run(Request::from_parts(parts, Body::from(body))).await
+/// What it takes to send a request again: its head and its (buffered) body.
+pub struct Replayable {
+    method: Method,
+    uri: Uri,
+    version: Version,
+    headers: HeaderMap,
+    body: Bytes,
 }
 
-fn carries_body(headers: &axum::http::HeaderMap) -> bool {
+impl Replayable {
+    /// Keep a copy of `request` and return the request to run first. A body over the limit
+    /// is answered here with 413.
+    pub async fn keep(request: Request) -> Result<(Replayable, Request), ApiError> {
+        let (parts, body) = request.into_parts();
+        let body = if carries_body(&parts.headers) {
+            read_body(&parts.headers, body).await?
+        } else {
+            Bytes::new()
+        };
+        let kept = Replayable {
+            method: parts.method.clone(),
+            uri: parts.uri.clone(),
+            version: parts.version,
+            headers: parts.headers.clone(),
+            body: body.clone(),
+        };
+        Ok((kept, Request::from_parts(parts, Body::from(body))))
+    }
+
+    /// The request again, if `first` failed on a lost database connection.
+    pub fn again_after(self, first: &Response) -> Option<Request> {
+        first.extensions().get::<ConnectionLost>()?;
+        tracing::warn!(uri = %self.uri, "database connection lost; running the request again");
+        let mut request = Request::new(Body::from(self.body));
+        *request.method_mut() = self.method;
+        *request.uri_mut() = self.uri;
+        *request.version_mut() = self.version;
+        *request.headers_mut() = self.headers;
+        Some(request)
+    }
+}
+
+fn carries_body(headers: &HeaderMap) -> bool {
     headers.contains_key(header::TRANSFER_ENCODING)
         || headers
             .get(header::CONTENT_LENGTH)

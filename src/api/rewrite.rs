@@ -20,25 +20,15 @@ pub fn rewrite_request(mut req: Request) -> Request {
 }
 
 /// `/contexts/{ctx}/...` with a context name that cannot be one (it contains `:`): CSR answers
-/// 400 rather than an unknown path (§2.7). Runs after [`rewrite_request`], which leaves such
-/// paths as they are.
-pub async fn reject_invalid_contexts(
-    request: Request,
-    next: axum::middleware::Next,
-) -> axum::response::Response {
-    use axum::response::IntoResponse;
-    if let Some(rest) = request.uri().path().strip_prefix("/contexts/") {
-        if let Some((raw_context, _)) = rest.split_once('/') {
-            let context = percent_encoding::percent_decode_str(raw_context).decode_utf8_lossy();
-            if context.contains(':') {
-                return super::error::ApiError::bad_request(format!(
-                    "Invalid context name '{context}': it may not contain ':'"
-                ))
-                .into_response();
-            }
-        }
-    }
-    next.run(request).await
+/// 400 rather than an unknown path (§2.7). [`rewrite_request`] leaves such paths as they are.
+pub fn invalid_context(path: &str) -> Option<super::error::ApiError> {
+    let (raw_context, _) = path.strip_prefix("/contexts/")?.split_once('/')?;
+    let context = percent_encoding::percent_decode_str(raw_context).decode_utf8_lossy();
+    context.contains(':').then(|| {
+        super::error::ApiError::bad_request(format!(
+            "Invalid context name '{context}': it may not contain ':'"
+        ))
+    })
 }
 
 /// The rewritten `path?query`, or `None` when the path is routed as it is.

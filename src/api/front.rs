@@ -1,0 +1,89 @@
+//! What happens to a request between the connection and the router, in one service (one
+//! allocation per request, which matters on the `GET /schemas/ids/{id}` hot path): a context
+//! URL with an impossible name is refused, a subject alias is replaced by its target, and a
+//! request that lost its database connection is run once more.
+
+use super::error::ApiError;
+use super::retry::Replayable;
+use super::{alias, rewrite};
+use crate::registry::Registry;
+use axum::extract::Request;
+use axum::response::{IntoResponse, Response};
+use std::convert::Infallible;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use tower::{Service, ServiceExt};
+
+#[derive(Clone)]
+pub struct Front<S> {
+    router: S,
+    registry: Arc<Registry>,
+}
+
+impl<S> Front<S> {
+    pub fn new(router: S, registry: Arc<Registry>) -> Self {
+        Front { router, registry }
+    }
+}
+
+impl<S> Service<Request> for Front<S>
+where
+    S: Service<Request, Response = Response, Error = Infallible> + Clone + Send + 'static,
+    S::Future: Send + 'static,
+{
+    type Response = Response;
+    type Error = Infallible;
+    type Future = Pin<Box<dyn Future<Output = Result<Response, Infallible>> + Send>>;
+
+    fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, request: Request) -> Self::Future {
+        let (router, registry) = (self.router.clone(), self.registry.clone());
+        Box::pin(async move { Ok(handle(router, &registry, request).await) })
+    }
+}
+
+async fn handle<S>(router: S, registry: &Registry, request: Request) -> Response
+where
+    S: Service<Request, Response = Response, Error = Infallible> + Clone,
+{
+    if let Some(refused) = rewrite::invalid_context(request.uri().path()) {
+        return refused.into_response();
+    }
+    let (kept, request) = match Replayable::keep(request).await {
+        Ok(kept) => kept,
+        Err(refused) => return refused.into_response(),
+    };
+    let first = attempt(router.clone(), registry, request).await;
+    match kept.again_after(&first) {
+        Some(again) => attempt(router, registry, again).await,
+        None => first,
+    }
+}
+
+/// Follow an alias, then route. Both may use the database, so both are retried.
+async fn attempt<S>(router: S, registry: &Registry, mut request: Request) -> Response
+where
+    S: Service<Request, Response = Response, Error = Infallible>,
+{
+    match alias::resolve(registry, request.method(), request.uri()).await {
+        Ok(Some(uri)) => *request.uri_mut() = uri,
+        Ok(None) => {}
+        Err(e) => return ApiError::from(e).into_response(),
+    }
+    run(router, request).await
+}
+
+async fn run<S>(router: S, request: Request) -> Response
+where
+    S: Service<Request, Response = Response, Error = Infallible>,
+{
+    match router.oneshot(request).await {
+        Ok(response) => response,
+        Err(never) => match never {},
+    }
+}
