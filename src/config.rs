@@ -179,4 +179,11 @@ pub struct ServeArgs {
     /// Schemas kept in the in-memory id cache.
     #[arg(long, env = "SCHEMATA_CACHE_CAPACITY", default_value_t = 100_000)]
     pub cache_capacity: u64,
+    /// Require HTTP basic authentication; users from this file, one a line:
+    /// `user: password[,role...]` (password in clear or as `SHA256:<hex>`).
+    #[arg(long, env = "SCHEMATA_BASIC_AUTH_FILE", value_name = "FILE")]
+    pub basic_auth_file: Option<PathBuf>,
+    /// Roles let in when basic authentication is on: comma-separated, or `*` for any user.
+    #[arg(long, env = "SCHEMATA_BASIC_AUTH_ROLES", default_value = "*")]
+    pub basic_auth_roles: String,
 }

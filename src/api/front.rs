@@ -1,8 +1,10 @@
 //! What happens to a request between the connection and the router, in one service (one
-//! allocation per request, which matters on the `GET /schemas/ids/{id}` hot path): a context
-//! URL with an impossible name is refused, a subject alias is replaced by its target, and a
-//! request that lost its database connection is run once more.
+//! allocation per request, which matters on the `GET /schemas/ids/{id}` hot path): its
+//! credentials are checked (when basic authentication is on), a context URL with an
+//! impossible name is refused, a subject alias is replaced by its target, and a request that
+//! lost its database connection is run once more.
 
+use super::auth::BasicAuth;
 use super::error::ApiError;
 use super::retry::Replayable;
 use super::{alias, rewrite};
@@ -20,11 +22,16 @@ use tower::{Service, ServiceExt};
 pub struct Front<S> {
     router: S,
     registry: Arc<Registry>,
+    auth: Option<Arc<BasicAuth>>,
 }
 
 impl<S> Front<S> {
-    pub fn new(router: S, registry: Arc<Registry>) -> Self {
-        Front { router, registry }
+    pub fn new(router: S, registry: Arc<Registry>, auth: Option<Arc<BasicAuth>>) -> Self {
+        Front {
+            router,
+            registry,
+            auth,
+        }
     }
 }
 
@@ -42,6 +49,11 @@ where
     }
 
     fn call(&mut self, request: Request) -> Self::Future {
+        if let Some(auth) = &self.auth {
+            if let Some(refused) = auth.refusal(request.uri().path(), request.headers()) {
+                return Box::pin(async move { Ok(refused) });
+            }
+        }
         let (router, registry) = (self.router.clone(), self.registry.clone());
         Box::pin(async move { Ok(handle(router, &registry, request).await) })
     }

@@ -3,6 +3,7 @@
 //! domain values, call `registry`, and render; they hold no logic of their own.
 
 mod alias;
+pub mod auth;
 mod body;
 mod compatibility;
 mod config;
@@ -87,6 +88,8 @@ pub struct AppState {
     pub registry: Arc<Registry>,
     pub metrics: PrometheusHandle,
     pub cluster_id: String,
+    /// Basic authentication, when configured (`auth`).
+    pub auth: Option<Arc<auth::BasicAuth>>,
 }
 
 impl AppState {
@@ -95,6 +98,7 @@ impl AppState {
             registry,
             metrics: metrics_handle(),
             cluster_id: "schemata".into(),
+            auth: None,
         }
     }
 }
@@ -133,9 +137,10 @@ pub fn router(state: AppState) -> Router {
 pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::io::Result<()> {
     use tower::Layer as _;
     // Before routing: paths are rewritten (trailing slashes, `/contexts/{ctx}/...` prefixes),
-    // then `front` refuses impossible contexts, follows aliases and retries lost connections.
-    let registry = state.registry.clone();
-    let app = front::Front::new(router(state), registry);
+    // then `front` checks credentials, refuses impossible contexts, follows aliases and
+    // retries lost connections.
+    let (registry, auth) = (state.registry.clone(), state.auth.clone());
+    let app = front::Front::new(router(state), registry, auth);
     let service = tower::util::MapRequestLayer::new(rewrite::rewrite_request).layer(app);
     axum::serve(
         listener,

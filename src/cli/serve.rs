@@ -19,13 +19,25 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         max_schema_bytes: args.max_schema_bytes,
         cache_capacity: args.cache_capacity,
     };
-    let state = crate::build_state(
+    let auth = match &args.basic_auth_file {
+        Some(path) => {
+            let users = std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read {}", path.display()))?;
+            let auth = crate::api::auth::BasicAuth::parse(&users, &args.basic_auth_roles)
+                .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+            tracing::info!(roles = %args.basic_auth_roles, "basic authentication required");
+            Some(std::sync::Arc::new(auth))
+        }
+        None => None,
+    };
+    let mut state = crate::build_state(
         &args.database.database_url,
         settings,
         args.database.db_max_connections,
     )
     .await
     .context("cannot open the database")?;
+    state.auth = auth;
     let listener = tokio::net::TcpListener::bind(&args.listen)
         .await
         .with_context(|| format!("cannot listen on {}", args.listen))?;

@@ -3,6 +3,7 @@
 
 mod common;
 
+mod authentication;
 mod bad_input;
 mod caching;
 mod compatibility;
