@@ -7,6 +7,7 @@ REPO_DIR="$(cd "$BENCH_DIR/.." && pwd)"
 TARGET_DIR="${CARGO_TARGET_DIR:-$REPO_DIR/target}"
 SCHEMATA_BIN="${SCHEMATA_BIN:-$TARGET_DIR/release/schemata}"
 BARE_AXUM_BIN="${BARE_AXUM_BIN:-$TARGET_DIR/release/examples/bare_axum}"
+REGISTER_LOAD_BIN="${REGISTER_LOAD_BIN:-$TARGET_DIR/release/examples/register_load}"
 
 log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
@@ -47,10 +48,11 @@ build_release() {
     if [[ "${SKIP_BUILD:-0}" != 1 ]]; then
         log "cargo build --release (target dir $TARGET_DIR)"
         (cd "$REPO_DIR" && CARGO_TARGET_DIR="$TARGET_DIR" cargo build --release --quiet \
-            --bin schemata --example bare_axum) || die "release build failed"
+            --bin schemata --example bare_axum --example register_load) || die "release build failed"
     fi
     [[ -x "$SCHEMATA_BIN" ]] || die "missing $SCHEMATA_BIN"
     [[ -x "$BARE_AXUM_BIN" ]] || die "missing $BARE_AXUM_BIN"
+    [[ -x "$REGISTER_LOAD_BIN" ]] || die "missing $REGISTER_LOAD_BIN"
 }
 
 # A free TCP port on 127.0.0.1.
@@ -115,6 +117,9 @@ median() { sort -g | awk '{a[NR]=$1} END {if (NR==0) exit 1; if (NR%2) print a[(
 
 # ratio A B → A/B with 3 decimals
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f\n", a / b }'; }
+
+# cpu_ticks PID → user + system CPU of a running process, in clock ticks (1/100 s)
+cpu_ticks() { awk '{ sub(/.*\) /, ""); print $12 + $13 }' "/proc/$1/stat"; }
 
 # wrk_rps FILE → the Requests/sec figure of a wrk report
 wrk_rps() { awk '/^Requests\/sec:/ {print $2}' "$1"; }

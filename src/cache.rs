@@ -205,8 +205,22 @@ impl SettingsCache {
 pub type HistoryEntry = Arc<(VersionRecord, String)>;
 
 /// A subject's versions (all, soft-deleted included, ascending), as last read or written by
-/// this process.
-pub type History = Arc<Vec<HistoryEntry>>;
+/// this process, with the generation of its context's histories when they were read (see
+/// `store::queries::versions_with_hashes`). Derefs to the versions.
+pub type History = Arc<SubjectHistory>;
+
+pub struct SubjectHistory {
+    pub generation: i64,
+    pub versions: Vec<HistoryEntry>,
+}
+
+impl std::ops::Deref for SubjectHistory {
+    type Target = [HistoryEntry];
+
+    fn deref(&self) -> &[HistoryEntry] {
+        &self.versions
+    }
+}
 
 /// Subject histories for the registration path, so registering the next version of a subject
 /// does not read its history again. An entry may be stale (another process changed the

@@ -4,7 +4,7 @@
 use super::identity::Identity;
 use super::references::ResolvedReferences;
 use super::{Registry, RegistryError, Result};
-use crate::cache::{CachedSchema, History, HistoryEntry};
+use crate::cache::{CachedSchema, History, HistoryEntry, SubjectHistory};
 use crate::domain::{QualifiedSubject, SchemaReference};
 use crate::store::queries::{self, NewSchema};
 use crate::store::{SchemaRecord, SeenHistory, VersionRecord};
@@ -400,7 +400,7 @@ impl Registry {
         subject: &QualifiedSubject,
         config: &super::settings::EffectiveConfig,
         candidate: &Candidate,
-        history: &[HistoryEntry],
+        history: &SubjectHistory,
         force: bool,
     ) -> Result<Option<Registered>> {
         if !self.store.registers_in_one_statement() {
@@ -417,7 +417,7 @@ impl Registry {
             self.ensure_compatible(subject, config, candidate, &live)
                 .await?;
         }
-        let seen = SeenHistory::of(versions.iter().copied());
+        let seen = SeenHistory::of(versions.iter().copied(), history.generation);
         let written = self
             .store
             .register_in_one_statement(
@@ -452,6 +452,10 @@ impl Registry {
             },
             candidate.hash.clone(),
         )));
+        let next = SubjectHistory {
+            generation: history.generation,
+            versions: next,
+        };
         self.histories
             .insert(&subject.context, &subject.name, Arc::new(next))
             .await;
@@ -624,13 +628,13 @@ impl Registry {
 
     /// The subject's history as stored now; remembered for the next registration.
     async fn read_history(&self, subject: &QualifiedSubject) -> Result<History> {
-        let history: History = Arc::new(
+        let (versions, generation) =
             queries::versions_with_hashes(self.store.pool(), &subject.context, &subject.name)
-                .await?
-                .into_iter()
-                .map(Arc::new)
-                .collect(),
-        );
+                .await?;
+        let history: History = Arc::new(SubjectHistory {
+            generation,
+            versions: versions.into_iter().map(Arc::new).collect(),
+        });
         self.histories
             .insert(&subject.context, &subject.name, history.clone())
             .await;

@@ -161,24 +161,38 @@ pub async fn versions<'e, E: Executor<'e, Database = Any>>(
 }
 
 /// All versions of a subject with their schemas' identity hashes, ascending: one read that
-/// answers both "is this schema already here?" and "what is the history?".
+/// answers both "is this schema already here?" and "what is the history?". Also the
+/// context's history generation, read in the same statement (one snapshot): it changes
+/// whenever a version is deleted or inserted below the top (migration 0004), so a write
+/// checked against this history can verify nothing of that kind happened since.
 pub async fn versions_with_hashes<'e, E: Executor<'e, Database = Any>>(
     e: E,
     context: &str,
     subject: &str,
-) -> Result<Vec<(VersionRecord, String)>> {
+) -> Result<(Vec<(VersionRecord, String)>, i64)> {
+    // From the context's row, so the generation comes back even without versions (and is 0
+    // for a context not created yet).
     let rows = sqlx::query(
-        "SELECT v.context, v.subject, v.version, v.schema_id, v.deleted, v.created_at, s.hash \
-         FROM subject_versions v JOIN schemas s ON s.context = v.context AND s.id = v.schema_id \
-         WHERE v.context = $1 AND v.subject = $2 ORDER BY v.version",
+        "SELECT v.context, v.subject, v.version, v.schema_id, v.deleted, v.created_at, s.hash, \
+                c.history_generation \
+         FROM contexts c \
+         LEFT JOIN subject_versions v ON v.context = c.name AND v.subject = $2 \
+         LEFT JOIN schemas s ON s.context = v.context AND s.id = v.schema_id \
+         WHERE c.name = $1 ORDER BY v.version",
     )
     .bind(context)
     .bind(subject)
     .fetch_all(e)
     .await?;
-    rows.iter()
-        .map(|r| Ok((version_from_row(r)?, r.try_get(6)?)))
-        .collect()
+    let mut generation = 0;
+    let mut versions = Vec::with_capacity(rows.len());
+    for row in &rows {
+        generation = row.try_get(7)?;
+        if row.try_get::<Option<i64>, _>(2)?.is_some() {
+            versions.push((version_from_row(row)?, row.try_get(6)?));
+        }
+    }
+    Ok((versions, generation))
 }
 
 /// The newest version of a subject whose schema has this identity hash.

@@ -3,7 +3,7 @@
 //! Each registration that the server has already checked (history read, compatibility
 //! passed) is queued here; a few writer tasks take whatever is queued — up to
 //! [`MAX_GROUP`] registrations of distinct subjects — and write the group with one call of
-//! `schemata_register_group()` (migration 0003): one round trip, two statements and one commit
+//! `schemata_register_group2()` (migrations 0003, 0004): one round trip, two statements and one commit
 //! for the whole group. The group travels as one array per column in PostgreSQL's binary
 //! format, so no schema text is escaped, lexed or parsed as JSON on either side. Under load,
 //! PostgreSQL's per-statement and per-commit work is shared by many registrations; with a
@@ -28,7 +28,6 @@ use crate::registry::Result;
 use sqlx::postgres::{PgPool, PgPoolOptions};
 use sqlx::Row;
 use std::collections::HashSet;
-use std::fmt::Write as _;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use tokio::sync::{mpsc, oneshot, Mutex, Notify};
@@ -52,36 +51,28 @@ const MIN_GROUP_WHILE_BUSY: usize = 16;
 const QUEUE: usize = 1024;
 
 /// What the server saw of a subject when it checked compatibility: its highest version
-/// (soft-deleted included: the next version is one more) and its live versions as
-/// `version:id` pairs. The database compares both exactly, so any change in between — a
-/// registration, a soft or hard delete, even one undone by a re-registration — is noticed.
+/// (soft-deleted included: the next version is one more) and the generation of its
+/// context's histories. A registration changes the highest version; a soft or hard delete,
+/// or a version inserted below the top (IMPORT), changes the generation (triggers, migration
+/// 0004). Comparing both under the subject lock notices any change in between, even one
+/// undone by a re-registration, without reading the subject's versions.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SeenHistory {
     pub max_version: i64,
-    pub live: String,
+    pub generation: i64,
 }
 
 impl SeenHistory {
-    /// From all versions of a subject (any order), as read from the database.
-    pub fn of<'a>(versions: impl IntoIterator<Item = &'a VersionRecord>) -> SeenHistory {
-        let mut max_version = 0;
-        let mut live: Vec<(i64, i64)> = Vec::new();
-        for v in versions {
-            max_version = max_version.max(v.version);
-            if !v.deleted {
-                live.push((v.version, v.schema_id));
-            }
-        }
-        live.sort_unstable();
-        let mut text = String::with_capacity(live.len() * 12);
-        for (index, (version, id)) in live.iter().enumerate() {
-            let separator = if index == 0 { "" } else { "," };
-            // Writing to a String cannot fail.
-            let _ = write!(text, "{separator}{version}:{id}");
-        }
+    /// From all versions of a subject (any order), as read from the database with the
+    /// context's history `generation`.
+    pub fn of<'a>(
+        versions: impl IntoIterator<Item = &'a VersionRecord>,
+        generation: i64,
+    ) -> SeenHistory {
+        let max_version = versions.into_iter().map(|v| v.version).max().unwrap_or(0);
         SeenHistory {
             max_version,
-            live: text,
+            generation,
         }
     }
 }
@@ -92,7 +83,7 @@ struct Item {
     context: String,
     subject: String,
     seen_max: i64,
-    seen_live: String,
+    seen_generation: i64,
     hash: String,
     schema_type: &'static str,
     schema_text: String,
@@ -152,7 +143,7 @@ impl RegistrationBatcher {
             context: context.to_string(),
             subject: subject.to_string(),
             seen_max: seen.max_version,
-            seen_live: seen.live,
+            seen_generation: seen.generation,
             hash: schema.hash.to_string(),
             schema_type: schema.schema_type.as_str(),
             schema_text: schema.schema.to_string(),
@@ -281,7 +272,7 @@ struct Columns<'a> {
     contexts: Vec<&'a str>,
     subjects: Vec<&'a str>,
     seen_max: Vec<i64>,
-    seen_live: Vec<&'a str>,
+    seen_generation: Vec<i64>,
     hashes: Vec<&'a str>,
     types: Vec<&'a str>,
     texts: Vec<&'a str>,
@@ -304,7 +295,7 @@ impl<'a> Columns<'a> {
             c.contexts.push(&item.context);
             c.subjects.push(&item.subject);
             c.seen_max.push(item.seen_max);
-            c.seen_live.push(&item.seen_live);
+            c.seen_generation.push(item.seen_generation);
             c.hashes.push(&item.hash);
             c.types.push(item.schema_type);
             c.texts.push(&item.schema_text);
@@ -326,14 +317,14 @@ impl<'a> Columns<'a> {
 async fn execute(pool: &PgPool, items: &[&Item]) -> Result<Vec<Outcome>> {
     let c = Columns::of(items);
     let rows = sqlx::query(
-        "SELECT item, out_id, out_version FROM schemata_register_group(\
+        "SELECT item, out_id, out_version FROM schemata_register_group2(\
          $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)",
     )
     .bind(&c.lock_keys)
     .bind(&c.contexts)
     .bind(&c.subjects)
     .bind(&c.seen_max)
-    .bind(&c.seen_live)
+    .bind(&c.seen_generation)
     .bind(&c.hashes)
     .bind(&c.types)
     .bind(&c.texts)

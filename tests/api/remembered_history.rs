@@ -3,8 +3,8 @@
 //! Each server remembers the history of the subjects it registered to, and another server
 //! can change that history behind its back. These scenarios make one server's memory stale
 //! on purpose and check every answer is still the one a fresh read would give: a write
-//! against a stale history is refused by the database (exact history comparison) and
-//! redone on the general path; a refusal or an "already registered" from memory is
+//! against a stale history is refused by the database (highest version and the context's
+//! history generation compared) and redone on the general path; a refusal or an "already registered" from memory is
 //! confirmed by a fresh read first.
 
 use crate::common::*;
@@ -146,6 +146,85 @@ async fn already_registered_from_memory_is_confirmed() {
         .await
         .assert_ok();
     assert_eq!(latest["version"], 3);
+    first.cleanup().await;
+}
+
+/// The first server remembers Y as version 2; the second soft-deletes it. The highest
+/// version is still 2, but the live latest is X now: a schema that only Y accepts must be
+/// refused (the delete bumped the context's history generation, so the write made against
+/// the remembered history is refused by the database).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_soft_deleted_latest_is_noticed() {
+    let (first, second) = two_servers().await;
+    register(&first, "soft-top", &x()).await.assert_ok();
+    register(&first, "soft-top", &y()).await.assert_ok();
+    second
+        .delete("/subjects/soft-top/versions/2")
+        .await
+        .assert_ok();
+    let only_after_y = record("Evolving", &[field("a", "int"), field("b", "string")]);
+    register(&first, "soft-top", &only_after_y)
+        .await
+        .assert_error(409, 409);
+    let versions = second
+        .get("/subjects/soft-top/versions?deleted=true")
+        .await
+        .assert_ok();
+    assert_eq!(versions, json!([1, 2]));
+    first.cleanup().await;
+}
+
+/// A version imported below the subject's top (IMPORT with an explicit version) leaves the
+/// highest version as it was; the first server, which does not know it, must still check a
+/// BACKWARD_TRANSITIVE registration against it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_version_imported_below_the_top_is_noticed() {
+    let (first, second) = two_servers().await;
+    first
+        .put(
+            "/config/imported",
+            json!({ "compatibility": "BACKWARD_TRANSITIVE" }),
+        )
+        .await
+        .assert_ok();
+    let set_mode = |mode: &'static str| {
+        let second = &second;
+        async move {
+            second
+                .put("/mode/imported?force=true", json!({ "mode": mode }))
+                .await
+                .assert_ok();
+        }
+    };
+    set_mode("IMPORT").await;
+    let import = |schema: Value, id: i64, version: i64| json!({ "schema": schema.to_string(), "id": id, "version": version });
+    second
+        .register_body("imported", import(x(), 100, 5))
+        .await
+        .assert_ok();
+    set_mode("READWRITE").await;
+    // The first server learns the history {5: X}, registering X again.
+    assert_eq!(
+        register(&first, "imported", &x()).await.assert_ok()["version"],
+        5
+    );
+    // b: int with a default, imported as version 3, below the top.
+    let b_int = record(
+        "Evolving",
+        &[field("a", "int"), field_with_default("b", "int", json!(0))],
+    );
+    set_mode("IMPORT").await;
+    second
+        .register_body("imported", import(b_int, 101, 3))
+        .await
+        .assert_ok();
+    set_mode("READWRITE").await;
+    // b: string with a default: BACKWARD compatible with X, not with version 3 (b: int).
+    register(&first, "imported", &y())
+        .await
+        .assert_error(409, 409);
+    let versions = second.get("/subjects/imported/versions").await.assert_ok();
+    assert_eq!(versions, json!([3, 5]));
     first.cleanup().await;
 }
 

@@ -1,0 +1,238 @@
+//! Load generator for `bench/register_pg.sh`: N keep-alive HTTP/1.1 connections, each
+//! registering new Avro schemas back to back, on one thread.
+//!
+//! Why not only wrk: with `register.lua`, wrk spends ~52 µs of CPU per request formatting
+//! bodies in Lua, on the same 2 cores as the server and PostgreSQL, while pgbench (the
+//! baseline) is a lean C client. This client builds each request with a few `write!`s into
+//! a reused buffer and parses only the status line and `Content-Length`, so the load
+//! generator's own cost stays small; it prints that cost (CPU µs per request) so the reader
+//! can check. The requests are the ones `register.lua` sends: the same body template, the
+//! same subject naming, every schema new and BACKWARD compatible with its subject's others.
+//!
+//! Usage: register_load HOST:PORT RUN_TAG SECONDS [CONNECTIONS=32] [SUBJECTS=2000]
+//! Prints `STATUS200 n`, `NON200 n`, `RPS x`, `P50_MS`, `P99_MS`, `CPU_US_PER_REQUEST` and,
+//! on an error, `FIRST_ERROR status body`.
+
+use std::io::Write as _;
+use std::time::{Duration, Instant};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+const BODY_HEAD: &str = r#"{"schema":"{\"type\":\"record\",\"name\":\"PageView\",\"namespace\":\"com.example.bench\",\"fields\":[{\"name\":\"id\",\"type\":\"long\"},{\"name\":\"ts\",\"type\":{\"type\":\"long\",\"logicalType\":\"timestamp-millis\"}},{\"name\":\"url\",\"type\":\"string\"},{\"name\":\"referrer\",\"type\":[\"null\",\"string\"],\"default\":null},{\"name\":\"f_"#;
+const BODY_TAIL: &str = r#"\",\"type\":\"string\",\"default\":\"\"}]}"}"#;
+
+#[derive(Default)]
+struct Tally {
+    ok: u64,
+    failed: u64,
+    first_error: Option<String>,
+    latencies_us: Vec<u32>,
+}
+
+struct Load {
+    addr: String,
+    run: String,
+    connection: usize,
+    subjects: usize,
+    until: Instant,
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.len() < 3 {
+        eprintln!("usage: register_load HOST:PORT RUN_TAG SECONDS [CONNECTIONS] [SUBJECTS]");
+        std::process::exit(2);
+    }
+    let seconds: f64 = args[2].parse().expect("SECONDS");
+    let connections: usize = args.get(3).map_or(32, |c| c.parse().expect("CONNECTIONS"));
+    let subjects: usize = args.get(4).map_or(2000, |s| s.parse().expect("SUBJECTS"));
+    let per_connection = (subjects / connections).max(1);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let cpu_before = process_cpu();
+    let started = Instant::now();
+    let until = started + Duration::from_secs_f64(seconds);
+    let tallies = runtime.block_on(async {
+        let tasks: Vec<_> = (0..connections)
+            .map(|connection| {
+                tokio::spawn(drive(Load {
+                    addr: args[0].clone(),
+                    run: args[1].clone(),
+                    connection,
+                    subjects: per_connection,
+                    until,
+                }))
+            })
+            .collect();
+        let mut tallies = Vec::new();
+        for task in tasks {
+            tallies.push(task.await.expect("connection task"));
+        }
+        tallies
+    });
+    let elapsed = started.elapsed().as_secs_f64();
+    let cpu = process_cpu() - cpu_before;
+    let mut total = Tally::default();
+    for tally in tallies {
+        total.ok += tally.ok;
+        total.failed += tally.failed;
+        total.first_error = total.first_error.or(tally.first_error);
+        total.latencies_us.extend(tally.latencies_us);
+    }
+    total.latencies_us.sort_unstable();
+    let percentile = |p: f64| {
+        let n = total.latencies_us.len();
+        if n == 0 {
+            return 0.0;
+        }
+        f64::from(total.latencies_us[((n - 1) as f64 * p) as usize]) / 1000.0
+    };
+    let requests = total.ok + total.failed;
+    println!("STATUS200 {}", total.ok);
+    println!("NON200 {}", total.failed);
+    println!("RPS {:.1}", requests as f64 / elapsed);
+    println!("P50_MS {:.2}", percentile(0.5));
+    println!("P99_MS {:.2}", percentile(0.99));
+    println!(
+        "CPU_US_PER_REQUEST {:.1}",
+        cpu.as_secs_f64() * 1e6 / requests.max(1) as f64
+    );
+    if let Some(error) = total.first_error {
+        println!("FIRST_ERROR {error}");
+    }
+}
+
+/// One connection: requests back to back until the deadline; reconnects if the server
+/// closes the connection (counted as a failure).
+async fn drive(load: Load) -> Tally {
+    let mut tally = Tally::default();
+    let mut request = Vec::with_capacity(1024);
+    let mut response = Vec::with_capacity(4096);
+    let mut counter: u64 = 0;
+    'connect: while Instant::now() < load.until {
+        let Ok(mut stream) = TcpStream::connect(&load.addr).await else {
+            tally.failed += 1;
+            tokio::time::sleep(Duration::from_millis(10)).await;
+            continue;
+        };
+        let _ = stream.set_nodelay(true);
+        while Instant::now() < load.until {
+            counter += 1;
+            build_request(&mut request, &load, counter);
+            let sent = Instant::now();
+            if stream.write_all(&request).await.is_err() {
+                tally.failed += 1;
+                continue 'connect;
+            }
+            match read_response(&mut stream, &mut response).await {
+                Some((200, _)) => tally.ok += 1,
+                Some((status, body)) => {
+                    tally.failed += 1;
+                    tally
+                        .first_error
+                        .get_or_insert_with(|| format!("{status} {body}"));
+                }
+                None => {
+                    tally.failed += 1;
+                    continue 'connect;
+                }
+            }
+            let micros = sent.elapsed().as_micros().min(u128::from(u32::MAX)) as u32;
+            tally.latencies_us.push(micros);
+        }
+    }
+    tally
+}
+
+fn build_request(out: &mut Vec<u8>, load: &Load, counter: u64) {
+    let connection = load.connection;
+    let body_len = BODY_HEAD.len()
+        + BODY_TAIL.len()
+        + load.run.len()
+        + 2
+        + decimal_len(connection as u64)
+        + decimal_len(counter);
+    out.clear();
+    // Writing to a Vec cannot fail.
+    let _ = write!(
+        out,
+        "POST /subjects/bench-{}-c{}-s{}/versions HTTP/1.1\r\nHost: {}\r\n\
+         Content-Type: application/vnd.schemaregistry.v1+json\r\nContent-Length: {}\r\n\r\n\
+         {BODY_HEAD}{}_{}_{}{BODY_TAIL}",
+        load.run,
+        connection,
+        counter % load.subjects as u64,
+        load.addr,
+        body_len,
+        load.run,
+        connection,
+        counter,
+    );
+}
+
+fn decimal_len(mut n: u64) -> usize {
+    let mut digits = 1;
+    while n >= 10 {
+        n /= 10;
+        digits += 1;
+    }
+    digits
+}
+
+/// Status and body of one response (`Content-Length` framing, as the server answers).
+async fn read_response(stream: &mut TcpStream, buffer: &mut Vec<u8>) -> Option<(u16, String)> {
+    buffer.clear();
+    let mut chunk = [0u8; 4096];
+    loop {
+        if let Some(end) = find(buffer, b"\r\n\r\n") {
+            let head = std::str::from_utf8(&buffer[..end]).ok()?;
+            let status: u16 = head.get(9..12)?.parse().ok()?;
+            let length: usize = head
+                .lines()
+                .find_map(|line| {
+                    let (name, value) = line.split_once(':')?;
+                    name.eq_ignore_ascii_case("content-length")
+                        .then(|| value.trim().parse().ok())?
+                })
+                .unwrap_or(0);
+            while buffer.len() < end + 4 + length {
+                let n = stream.read(&mut chunk).await.ok()?;
+                if n == 0 {
+                    return None;
+                }
+                buffer.extend_from_slice(&chunk[..n]);
+            }
+            // The body is only kept to report an error.
+            let body = if status == 200 {
+                String::new()
+            } else {
+                String::from_utf8_lossy(&buffer[end + 4..end + 4 + length]).into_owned()
+            };
+            return Some((status, body));
+        }
+        let n = stream.read(&mut chunk).await.ok()?;
+        if n == 0 {
+            return None;
+        }
+        buffer.extend_from_slice(&chunk[..n]);
+    }
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
+}
+
+/// User + system CPU time of this process so far (from `/proc/self/stat`, in clock ticks of
+/// 1/100 s, the kernel's `USER_HZ` on Linux).
+fn process_cpu() -> Duration {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // Fields after the parenthesised command name; utime and stime are fields 14 and 15.
+    let after_name = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
+    let fields: Vec<&str> = after_name.split_whitespace().collect();
+    let ticks: u64 = fields
+        .get(11..13)
+        .map_or(0, |f| f.iter().filter_map(|t| t.parse::<u64>().ok()).sum());
+    Duration::from_millis(ticks * 10)
+}
