@@ -119,7 +119,12 @@ async fn list_versions(
     let deleted_only = params.flag_any(&["deletedOnly", "deleted_only"]);
     let versions = state
         .registry
-        .versions(&subject, params.flag("deleted"), deleted_only)
+        .versions(
+            &subject,
+            params.flag("deleted"),
+            deleted_only,
+            params.flag("deletedAsNegative"),
+        )
         .await?;
     Ok(ok(&params.page(versions, None)?))
 }

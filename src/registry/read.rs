@@ -69,8 +69,12 @@ impl Registry {
         subject: &QualifiedSubject,
         deleted: bool,
         deleted_only: bool,
+        deleted_as_negative: bool,
     ) -> Result<Vec<i64>> {
         let (subject, versions) = self.locate(subject).await?;
+        // `deletedAsNegative` lists soft-deleted versions too, negated (§7.4); ascending by
+        // absolute value, as the versions are stored.
+        let deleted = deleted || deleted_as_negative;
         let out: Vec<i64> = versions
             .iter()
             .filter(|v| {
@@ -80,7 +84,13 @@ impl Registry {
                     deleted || !v.deleted
                 }
             })
-            .map(|v| v.version)
+            .map(|v| {
+                if v.deleted && deleted_as_negative {
+                    -v.version
+                } else {
+                    v.version
+                }
+            })
             .collect();
         if out.is_empty() {
             return Err(RegistryError::SubjectNotFound(subject.qualified()));

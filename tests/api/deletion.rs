@@ -81,6 +81,19 @@ async fn version_delete_rules_and_codes(app: &TestApp) {
         app.get("/subjects/vd/versions/latest").await.assert_ok()["version"],
         1
     );
+    // Soft-deleted versions listed as negative numbers, in version order.
+    assert_eq!(
+        app.get("/subjects/vd/versions?deletedAsNegative=true")
+            .await
+            .assert_ok(),
+        json!([1, -2])
+    );
+    assert_eq!(
+        app.get("/subjects/vd/versions?deletedOnly=true&deletedAsNegative=TRUE")
+            .await
+            .assert_ok(),
+        json!([-2])
+    );
     assert_eq!(
         app.delete("/subjects/vd/versions/2?permanent=true")
             .await
