@@ -16,8 +16,6 @@ use base64::Engine;
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 
-pub const REALM: &str = "schemata";
-
 pub struct BasicAuth {
     /// User name → (SHA-256 of the password, roles).
     users: HashMap<String, ([u8; 32], Vec<String>)>,
@@ -65,38 +63,31 @@ impl BasicAuth {
 
     /// `None` when the request may go on; otherwise the 401 or 403 to answer with.
     pub fn refusal(&self, path: &str, headers: &HeaderMap) -> Option<Response> {
-        self.check(path, headers).err().map(|refused| *refused)
-    }
-
-    fn check(&self, path: &str, headers: &HeaderMap) -> Result<(), Box<Response>> {
         if path == "/health" {
-            return Ok(());
+            return None;
         }
         let Some((user, password)) = credentials(headers) else {
-            return Err(Box::new(unauthorized()));
+            return Some(unauthorized());
         };
-        let Some((digest, roles)) = self.users.get(&user) else {
-            return Err(Box::new(unauthorized()));
+        let known = self.users.get(&user).filter(|(digest, _)| {
+            let given: [u8; 32] = Sha256::digest(password.as_bytes()).into();
+            same_digest(&given, digest)
+        });
+        let Some((_, roles)) = known else {
+            return Some(unauthorized());
         };
-        let given: [u8; 32] = Sha256::digest(password.as_bytes()).into();
-        if !same_digest(&given, digest) {
-            return Err(Box::new(unauthorized()));
-        }
         let allowed = match &self.allowed_roles {
             None => true,
             Some(allowed) => roles.iter().any(|r| allowed.contains(r)),
         };
-        if !allowed {
-            return Err(Box::new(
-                ApiError::new(
-                    StatusCode::FORBIDDEN,
-                    40301,
-                    format!("User {user} is not allowed to use this registry"),
-                )
-                .into_response(),
-            ));
-        }
-        Ok(())
+        (!allowed).then(|| {
+            ApiError::new(
+                StatusCode::FORBIDDEN,
+                40301,
+                format!("User {user} is not allowed to use this registry"),
+            )
+            .into_response()
+        })
     }
 }
 
@@ -133,12 +124,10 @@ fn parse_hex_digest(hex: &str) -> Option<[u8; 32]> {
 
 fn unauthorized() -> Response {
     let mut response = ApiError::http(StatusCode::UNAUTHORIZED).into_response();
-    let challenge = format!("Basic realm=\"{REALM}\"");
-    if let Ok(value) = HeaderValue::from_str(&challenge) {
-        response
-            .headers_mut()
-            .insert(header::WWW_AUTHENTICATE, value);
-    }
+    response.headers_mut().insert(
+        header::WWW_AUTHENTICATE,
+        HeaderValue::from_static("Basic realm=\"schemata\""),
+    );
     response
 }
 
