@@ -200,9 +200,60 @@ impl SettingsCache {
     }
 }
 
-/// One version of a subject with its schema's identity hash; shared, so extending a
-/// remembered history by one version copies pointers, not records.
-pub type HistoryEntry = Arc<(VersionRecord, String)>;
+/// One version in a remembered subject history: what the registration path needs, in 64
+/// bytes and no heap allocation. Context and subject are the cache key's, not repeated per
+/// version: at ~240 bytes a version (two strings, a hex hash, a shared pointer) the
+/// remembered histories of 2,000 subjects with ~100 versions each outgrew the cache and every
+/// registration read its whole history back from the database (measured: ~20% of the
+/// throughput of registering on PostgreSQL).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HistoryVersion {
+    pub version: i64,
+    pub schema_id: i64,
+    pub created_at: i64,
+    pub deleted: bool,
+    /// The schema's identity hash (hex SHA-256 in the database), `None` if it is not one.
+    pub hash: Option<[u8; 32]>,
+}
+
+impl HistoryVersion {
+    /// From a stored version and its schema's hex identity hash.
+    pub fn new(record: &VersionRecord, hash: &str) -> Self {
+        HistoryVersion {
+            version: record.version,
+            schema_id: record.schema_id,
+            created_at: record.created_at,
+            deleted: record.deleted,
+            hash: hash_bytes(hash),
+        }
+    }
+
+    /// The version as a record of `context`/`subject`.
+    pub fn record(&self, context: &str, subject: &str) -> VersionRecord {
+        VersionRecord {
+            context: context.to_string(),
+            subject: subject.to_string(),
+            version: self.version,
+            schema_id: self.schema_id,
+            deleted: self.deleted,
+            created_at: self.created_at,
+        }
+    }
+}
+
+/// The 32 bytes of a 64-digit hex hash (either case); `None` for anything else.
+pub fn hash_bytes(hex: &str) -> Option<[u8; 32]> {
+    let digits = hex.as_bytes();
+    if digits.len() != 64 {
+        return None;
+    }
+    let nibble = |d: u8| (d as char).to_digit(16).map(|n| n as u8);
+    let mut out = [0u8; 32];
+    for (byte, pair) in out.iter_mut().zip(digits.chunks_exact(2)) {
+        *byte = nibble(pair[0])? << 4 | nibble(pair[1])?;
+    }
+    Some(out)
+}
 
 /// A subject's versions (all, soft-deleted included, ascending), as last read or written by
 /// this process, with the generation of its context's histories when they were read (see
@@ -211,13 +262,13 @@ pub type History = Arc<SubjectHistory>;
 
 pub struct SubjectHistory {
     pub generation: i64,
-    pub versions: Vec<HistoryEntry>,
+    pub versions: Vec<HistoryVersion>,
 }
 
 impl std::ops::Deref for SubjectHistory {
-    type Target = [HistoryEntry];
+    type Target = [HistoryVersion];
 
-    fn deref(&self) -> &[HistoryEntry] {
+    fn deref(&self) -> &[HistoryVersion] {
         &self.versions
     }
 }
@@ -234,7 +285,7 @@ pub struct HistoryCache {
 }
 
 impl HistoryCache {
-    /// `capacity` counts versions, so long histories take their share.
+    /// `capacity` counts versions (64 bytes each), so long histories take their share.
     pub fn new(capacity: u64) -> Self {
         HistoryCache {
             // LRU: the subjects registered to recently are the ones registered to next.
@@ -274,6 +325,23 @@ impl HistoryCache {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn identity_hashes_are_kept_as_their_32_bytes() {
+        let hex = "00ff10Ab".repeat(8);
+        let bytes = hash_bytes(&hex).expect("64 hex digits");
+        assert_eq!(&bytes[..4], &[0x00, 0xff, 0x10, 0xab]);
+        assert_eq!(bytes, hash_bytes(&hex.to_lowercase()).unwrap());
+        // Anything that is not a 64-digit hex hash matches nothing.
+        assert_eq!(hash_bytes(&hex[..62]), None);
+        assert_eq!(hash_bytes(&format!("{}zz", &hex[..62])), None);
+        assert_eq!(hash_bytes(""), None);
+    }
+
+    #[test]
+    fn a_remembered_version_takes_64_bytes() {
+        assert_eq!(std::mem::size_of::<HistoryVersion>(), 64);
+    }
     use std::sync::atomic::AtomicUsize;
 
     /// A value loaded while a change cleared the cache was read before the change: it must

@@ -179,6 +179,14 @@ pub struct ServeArgs {
     /// Schemas kept in the in-memory id cache.
     #[arg(long, env = "SCHEMATA_CACHE_CAPACITY", default_value_t = 100_000)]
     pub cache_capacity: u64,
+    /// Subject versions remembered for registering the next version without reading the
+    /// subject's history (all subjects together; 64 bytes each).
+    #[arg(
+        long,
+        env = "SCHEMATA_HISTORY_CACHE_VERSIONS",
+        default_value_t = 1_000_000
+    )]
+    pub history_cache_versions: u64,
     /// Require HTTP basic authentication; users from this file, one a line:
     /// `user: password[,role...]` (password in clear or as `SHA256:<hex>`).
     #[arg(long, env = "SCHEMATA_BASIC_AUTH_FILE", value_name = "FILE")]

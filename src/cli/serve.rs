@@ -18,6 +18,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         default_compatibility,
         max_schema_bytes: args.max_schema_bytes,
         cache_capacity: args.cache_capacity,
+        history_capacity: args.history_cache_versions,
     };
     let auth = match &args.basic_auth_file {
         Some(path) => {

@@ -32,6 +32,9 @@ pub struct Settings {
     pub max_schema_bytes: usize,
     /// Schemas kept in the id cache.
     pub cache_capacity: u64,
+    /// Subject versions remembered for the registration path, all subjects together (64
+    /// bytes each).
+    pub history_capacity: u64,
 }
 
 impl Default for Settings {
@@ -40,6 +43,7 @@ impl Default for Settings {
             default_compatibility: CompatibilityLevel::Backward,
             max_schema_bytes: 1024 * 1024,
             cache_capacity: 100_000,
+            history_capacity: 1_000_000,
         }
     }
 }
@@ -61,7 +65,7 @@ impl Registry {
     pub fn new(store: Store, settings: Settings) -> Self {
         let cache = SchemaCache::new(settings.cache_capacity);
         let settings_cache = SettingsCache::new(settings.cache_capacity);
-        let histories = HistoryCache::new(settings.cache_capacity);
+        let histories = HistoryCache::new(settings.history_capacity);
         let (schemas, scopes, remembered) =
             (cache.clone(), settings_cache.clone(), histories.clone());
         store.follow_invalidations(move |event| {

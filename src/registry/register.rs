@@ -4,7 +4,7 @@
 use super::identity::Identity;
 use super::references::ResolvedReferences;
 use super::{Registry, RegistryError, Result};
-use crate::cache::{CachedSchema, History, HistoryEntry, SubjectHistory};
+use crate::cache::{hash_bytes, CachedSchema, History, HistoryVersion, SubjectHistory};
 use crate::domain::{QualifiedSubject, SchemaReference};
 use crate::store::queries::{self, NewSchema};
 use crate::store::{SchemaRecord, SeenHistory, VersionRecord};
@@ -182,8 +182,8 @@ impl Registry {
             let latest = history
                 .iter()
                 .rev()
-                .find(|entry| !entry.0.deleted)
-                .map(|entry| entry.0.schema_id);
+                .find(|v| !v.deleted)
+                .map(|v| v.schema_id);
             if let Some(inherited) = self
                 .inherit_contract(&subject.context, &config, own_contract, latest, &request)
                 .await?
@@ -406,18 +406,16 @@ impl Registry {
         if !self.store.registers_in_one_statement() {
             return Ok(None);
         }
-        let versions: Vec<&VersionRecord> = history.iter().map(|entry| &entry.0).collect();
-        let live: Vec<&VersionRecord> = versions
-            .iter()
-            .copied()
-            .filter(|v| !v.deleted)
-            .rev()
-            .collect();
         if !force {
+            let live = checked_versions(history, subject, config);
+            let live: Vec<&VersionRecord> = live.iter().collect();
             self.ensure_compatible(subject, config, candidate, &live)
                 .await?;
         }
-        let seen = SeenHistory::of(versions.iter().copied(), history.generation);
+        let seen = SeenHistory {
+            max_version: history.iter().map(|v| v.version).max().unwrap_or(0),
+            generation: history.generation,
+        };
         let written = self
             .store
             .register_in_one_statement(
@@ -441,17 +439,13 @@ impl Registry {
         // subject's history now.
         let mut next = Vec::with_capacity(history.len() + 1);
         next.extend_from_slice(history);
-        next.push(Arc::new((
-            VersionRecord {
-                context: subject.context.clone(),
-                subject: subject.name.clone(),
-                version,
-                schema_id: id,
-                deleted: false,
-                created_at: crate::store::now_millis(),
-            },
-            candidate.hash.clone(),
-        )));
+        next.push(HistoryVersion {
+            version,
+            schema_id: id,
+            created_at: crate::store::now_millis(),
+            deleted: false,
+            hash: hash_bytes(&candidate.hash),
+        });
         let next = SubjectHistory {
             generation: history.generation,
             versions: next,
@@ -633,7 +627,10 @@ impl Registry {
                 .await?;
         let history: History = Arc::new(SubjectHistory {
             generation,
-            versions: versions.into_iter().map(Arc::new).collect(),
+            versions: versions
+                .iter()
+                .map(|(record, hash)| HistoryVersion::new(record, hash))
+                .collect(),
         });
         self.histories
             .insert(&subject.context, &subject.name, history.clone())
@@ -724,25 +721,19 @@ fn invalid_schema(schema_type: SchemaType, reason: &str) -> RegistryError {
 /// The live version in `history` that already holds this exact schema, if the request does
 /// not ask for a different id or version.
 fn existing_version(
-    history: &[HistoryEntry],
+    history: &[HistoryVersion],
     candidate: &Candidate,
     request: &SchemaRequest,
 ) -> Option<Registered> {
+    let hash = hash_bytes(&candidate.hash)?;
     let found = history
         .iter()
-        .map(|entry| (&entry.0, &entry.1))
         .rev()
-        .find(|(v, hash)| !v.deleted && **hash == candidate.hash)
-        .map(|(v, _)| v)?;
+        .find(|v| !v.deleted && v.hash == Some(hash))?;
     let id_matches = request.id.is_none_or(|id| id == found.schema_id);
     let version_matches = request.version.is_none_or(|v| v <= 0 || v == found.version);
     // `version: -1` means "only if it is the latest".
-    let latest_live = history
-        .iter()
-        .map(|entry| &entry.0)
-        .rev()
-        .find(|v| !v.deleted)
-        .map(|v| v.version);
+    let latest_live = history.iter().rev().find(|v| !v.deleted).map(|v| v.version);
     if !id_matches
         || !version_matches
         || (request.version == Some(-1) && latest_live != Some(found.version))
@@ -750,6 +741,33 @@ fn existing_version(
         return None;
     }
     Some(registered(found.version, found.schema_id, candidate))
+}
+
+/// The live versions of a remembered history that a compatibility check under `config`
+/// looks at, newest first, as records: the latest alone unless the level is transitive or
+/// the config sets a compatibility group (which filters all of them first); none for NONE.
+/// Only those are turned into records, so a long history costs no allocation per version.
+fn checked_versions(
+    history: &SubjectHistory,
+    subject: &QualifiedSubject,
+    config: &super::settings::EffectiveConfig,
+) -> Vec<VersionRecord> {
+    let grouped = config
+        .compatibility_group
+        .as_deref()
+        .is_some_and(|g| !g.is_empty());
+    let wanted = match config.level {
+        CompatibilityLevel::None => 0,
+        level if level.is_transitive() || grouped => usize::MAX,
+        _ => 1,
+    };
+    history
+        .iter()
+        .rev()
+        .filter(|v| !v.deleted)
+        .take(wanted)
+        .map(|v| v.record(&subject.context, &subject.name))
+        .collect()
 }
 
 fn registered(version: i64, id: i64, candidate: &Candidate) -> Registered {

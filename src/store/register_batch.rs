@@ -23,7 +23,6 @@
 
 use super::postgres::lock_key;
 use super::queries::NewSchema;
-use super::queries::VersionRecord;
 use crate::registry::Result;
 use sqlx::postgres::{PgPool, PgPoolOptions};
 use sqlx::Row;
@@ -60,21 +59,6 @@ const QUEUE: usize = 1024;
 pub struct SeenHistory {
     pub max_version: i64,
     pub generation: i64,
-}
-
-impl SeenHistory {
-    /// From all versions of a subject (any order), as read from the database with the
-    /// context's history `generation`.
-    pub fn of<'a>(
-        versions: impl IntoIterator<Item = &'a VersionRecord>,
-        generation: i64,
-    ) -> SeenHistory {
-        let max_version = versions.into_iter().map(|v| v.version).max().unwrap_or(0);
-        SeenHistory {
-            max_version,
-            generation,
-        }
-    }
 }
 
 /// What one registration writes, owned so it can cross to a writer task.
