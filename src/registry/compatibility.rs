@@ -9,6 +9,7 @@ use schemata_compat::{
     check_compatibility, CompatibilityLevel, ParseOptions, DIFFERENT_SCHEMA_TYPE,
 };
 use serde_json::Value;
+use std::sync::Arc;
 
 /// CSR cuts the old schema in verbose messages after 10 KiB.
 const OLD_SCHEMA_MESSAGE_LIMIT: usize = 10 * 1024;
@@ -119,7 +120,7 @@ impl Registry {
         request: &SchemaRequest,
         normalize: Option<bool>,
         config: &EffectiveConfig,
-    ) -> Result<schemata_compat::ParsedSchema> {
+    ) -> Result<Arc<schemata_compat::ParsedSchema>> {
         let normalize = config.normalize_with(normalize);
         let candidate = self
             .candidate(

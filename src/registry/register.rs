@@ -47,7 +47,9 @@ pub struct Registered {
 
 /// A request turned into a parsed schema with its identity.
 pub(super) struct Candidate {
-    pub parsed: ParsedSchema,
+    /// Shared with the id cache once registered (a deep copy of the tree would cost more
+    /// than the rest of remembering it).
+    pub parsed: Arc<ParsedSchema>,
     pub schema_type: SchemaType,
     pub references: ResolvedReferences,
     pub metadata: Option<Value>,
@@ -109,7 +111,7 @@ impl Registry {
         };
         let (hash, guid) = (identity.hash(), identity.guid());
         Ok(Candidate {
-            parsed,
+            parsed: Arc::new(parsed),
             schema_type,
             references,
             metadata: request.metadata.clone(),
@@ -475,7 +477,7 @@ impl Registry {
             created_at: crate::store::now_millis(),
         };
         let cached = CachedSchema::new(record);
-        cached.set_parsed(Arc::new(candidate.parsed.clone()));
+        cached.set_parsed(candidate.parsed.clone());
         self.cache.insert(Arc::new(cached)).await;
     }
 
