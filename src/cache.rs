@@ -133,19 +133,16 @@ pub struct SettingsCache {
 
 impl SettingsCache {
     pub fn new(capacity: u64) -> Self {
+        fn bounded<V: Clone + Send + Sync + 'static>(capacity: u64) -> Cache<String, V> {
+            MokaCache::builder()
+                .max_capacity(capacity)
+                .build_with_hasher(Default::default())
+        }
         SettingsCache {
-            configs: MokaCache::builder()
-                .max_capacity(capacity)
-                .build_with_hasher(Default::default()),
-            modes: MokaCache::builder()
-                .max_capacity(capacity)
-                .build_with_hasher(Default::default()),
-            effective_configs: MokaCache::builder()
-                .max_capacity(capacity)
-                .build_with_hasher(Default::default()),
-            effective_modes: MokaCache::builder()
-                .max_capacity(capacity)
-                .build_with_hasher(Default::default()),
+            configs: bounded(capacity),
+            modes: bounded(capacity),
+            effective_configs: bounded(capacity),
+            effective_modes: bounded(capacity),
             generation: Arc::new(AtomicU64::new(0)),
         }
     }
