@@ -8,17 +8,16 @@ use crate::store::{SchemaRecord, VersionRecord};
 use bytes::Bytes;
 use moka::future::Cache as MokaCache;
 use moka::policy::EvictionPolicy;
+use schemata_compat::ParsedSchema;
+use std::future::Future;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock};
 
 /// moka's maps with foldhash instead of the standard library's SipHash: keys are ids and
 /// short names from this process, not from an adversary who could aim at one bucket (a
 /// per-process random seed still varies the layout), and SipHash was ~1% of all CPU under
 /// the registration benchmark.
 pub type Cache<K, V> = MokaCache<K, V, foldhash::fast::RandomState>;
-
-use schemata_compat::ParsedSchema;
-use std::future::Future;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, OnceLock};
 
 /// A schema as the read path needs it.
 pub struct CachedSchema {
@@ -337,6 +336,7 @@ impl HistoryCache {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::sync::atomic::AtomicUsize;
 
     #[test]
     fn identity_hashes_are_kept_as_their_32_bytes() {
@@ -354,7 +354,6 @@ mod tests {
     fn a_remembered_version_takes_64_bytes() {
         assert_eq!(std::mem::size_of::<HistoryVersion>(), 64);
     }
-    use std::sync::atomic::AtomicUsize;
 
     /// A value loaded while a change cleared the cache was read before the change: it must
     /// not be served afterwards.

@@ -218,6 +218,24 @@ impl EffectiveConfig {
     pub fn normalize_with(&self, param: Option<bool>) -> bool {
         param == Some(true) || self.normalize == Some(true)
     }
+
+    /// The `compatibilityGroup` metadata property, when one is set: only versions whose
+    /// metadata has the same value for it are checked against.
+    pub fn group(&self) -> Option<&str> {
+        self.compatibility_group
+            .as_deref()
+            .filter(|g| !g.is_empty())
+    }
+
+    /// How many of the (group's) live versions, newest first, a registration is checked
+    /// against: the latest alone unless the level is transitive; none for NONE.
+    pub fn versions_checked(&self) -> usize {
+        match self.level {
+            schemata_compat::CompatibilityLevel::None => 0,
+            level if level.is_transitive() => usize::MAX,
+            _ => 1,
+        }
+    }
 }
 
 impl std::ops::Deref for EffectiveConfig {

@@ -190,11 +190,7 @@ impl Registry {
         new_metadata: Option<&Value>,
         live: Vec<&'v VersionRecord>,
     ) -> Result<Vec<&'v VersionRecord>> {
-        let Some(group) = config
-            .compatibility_group
-            .as_deref()
-            .filter(|g| !g.is_empty())
-        else {
+        let Some(group) = config.group() else {
             return Ok(live);
         };
         let wanted = group_value(new_metadata, group);

@@ -8,9 +8,7 @@ use crate::cache::{hash_bytes, CachedSchema, History, HistoryVersion, SubjectHis
 use crate::domain::{QualifiedSubject, SchemaReference};
 use crate::store::queries::{self, NewSchema};
 use crate::store::{SchemaRecord, SeenHistory, VersionRecord};
-use schemata_compat::{
-    check_compatibility, CompatibilityLevel, ParseOptions, ParsedSchema, SchemaType,
-};
+use schemata_compat::{check_compatibility, ParseOptions, ParsedSchema, SchemaType};
 use serde_json::Value;
 use std::sync::Arc;
 
@@ -680,13 +678,9 @@ impl Registry {
         let live = self
             .in_compatibility_group(config, candidate.metadata.as_ref(), live.to_vec())
             .await?;
-        // Only the versions the level looks at: the latest alone unless transitive (NONE:
-        // none), so a long history costs nothing on the registration path.
-        let considered = match config.level {
-            CompatibilityLevel::None => 0,
-            level if level.is_transitive() => live.len(),
-            _ => live.len().min(1),
-        };
+        // Only the versions the level looks at, so a long history costs nothing on the
+        // registration path.
+        let considered = live.len().min(config.versions_checked());
         let live = &live[..considered];
         let parsed = self.parsed_versions(live).await?;
         let previous: Vec<&ParsedSchema> = parsed.iter().map(|p| p.as_ref()).collect();
@@ -754,14 +748,10 @@ fn checked_versions(
     subject: &QualifiedSubject,
     config: &super::settings::EffectiveConfig,
 ) -> Vec<VersionRecord> {
-    let grouped = config
-        .compatibility_group
-        .as_deref()
-        .is_some_and(|g| !g.is_empty());
-    let wanted = match config.level {
-        CompatibilityLevel::None => 0,
-        level if level.is_transitive() || grouped => usize::MAX,
-        _ => 1,
+    // The group filter runs before the count is applied, so it needs every live version.
+    let wanted = match config.group() {
+        Some(_) if config.versions_checked() > 0 => usize::MAX,
+        _ => config.versions_checked(),
     };
     history
         .iter()

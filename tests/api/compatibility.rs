@@ -11,6 +11,7 @@ on_both_backends!(
     soft_deleted_versions_take_no_part,
     type_change_is_incompatible_unless_none,
     compatibility_group_partitions_the_history,
+    a_group_is_checked_against_its_own_latest_version,
 );
 
 fn v1() -> serde_json::Value {
@@ -272,4 +273,40 @@ async fn compatibility_group_partitions_the_history(app: &TestApp) {
     app.register_body("flat", body(record("G", &[field("b", "string")]), "2"))
         .await
         .assert_error(409, 409);
+}
+
+/// Non-transitive level with a group: the check is against the latest version *of the group*,
+/// even when a newer version of another group sits on top (the registration path must not
+/// look at the subject's latest version alone, then filter it away).
+async fn a_group_is_checked_against_its_own_latest_version(app: &TestApp) {
+    app.put(
+        "/config/grp-latest",
+        json!({ "compatibility": "BACKWARD", "compatibilityGroup": "major" }),
+    )
+    .await
+    .assert_ok();
+    let body = |schema: serde_json::Value, major: &str| json!({ "schema": schema.to_string(), "metadata": { "properties": { "major": major } } });
+    app.register_body("grp-latest", body(record("G", &[field("a", "int")]), "1"))
+        .await
+        .assert_ok();
+    app.register_body(
+        "grp-latest",
+        body(record("G", &[field("b", "string")]), "2"),
+    )
+    .await
+    .assert_ok();
+    // Breaks major 1's latest version (a new field without a default); major 2 is not asked.
+    let breaking = record("G", &[field("a", "int"), field("z", "int")]);
+    app.register_body("grp-latest", body(breaking, "1"))
+        .await
+        .assert_error(409, 409);
+    let compatible = record(
+        "G",
+        &[field("a", "int"), field_with_default("z", "int", json!(0))],
+    );
+    let registered = app
+        .register_body("grp-latest", body(compatible, "1"))
+        .await
+        .assert_ok();
+    assert!(registered["id"].as_i64().is_some(), "{registered}");
 }
