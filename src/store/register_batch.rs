@@ -24,7 +24,7 @@
 use super::postgres::lock_key;
 use super::queries::NewSchema;
 use crate::registry::Result;
-use sqlx::postgres::{PgPool, PgPoolOptions};
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::Row;
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -45,6 +45,10 @@ const WRITERS: usize = 2;
 /// again be paid per registration; waiting for the other group alone would leave the
 /// machine idle during each commit (measured: 73% busy with one writer).
 const MIN_GROUP_WHILE_BUSY: usize = 16;
+
+/// Session setting of the writers' connections that tells the insert trigger on
+/// `subject_versions` they only append (migration 0006).
+const APPENDS_ONLY_SETTING: &str = "schemata.appends_only";
 
 /// Queue length before submitters wait (backpressure instead of unbounded memory).
 const QUEUE: usize = 1024;
@@ -92,13 +96,18 @@ impl RegistrationBatcher {
     /// Start the writer tasks, with connections of their own to the database at `url`
     /// (opened on first use); they stop when the batcher is dropped.
     pub fn start(url: &str) -> anyhow::Result<RegistrationBatcher> {
+        // Every item a writer inserts is its subject's new top version (highest plus one,
+        // under the subject's lock), so the trigger that watches for versions inserted below
+        // the top has nothing to find on these connections; the setting skips it (migration
+        // 0006), which saves PostgreSQL ~6 µs of CPU per registration.
+        let connect = writer_connect_options(url)?;
         let pool = PgPoolOptions::new()
             .max_connections(WRITERS as u32)
             .acquire_timeout(std::time::Duration::from_secs(10))
             // As for the main pool: no ping per group, only for suspect connections.
             .test_before_acquire(false)
             .before_acquire(|conn, meta| Box::pin(super::liveness::ping_if_suspect(conn, meta)))
-            .connect_lazy(url)?;
+            .connect_lazy_with(connect);
         let (queue, receiver) = mpsc::channel(QUEUE);
         let receiver = Arc::new(Mutex::new(receiver));
         let in_flight = Arc::new(InFlight::default());
@@ -144,6 +153,13 @@ impl RegistrationBatcher {
         // A writer that went away without answering: the general path decides.
         Ok(answer.await.unwrap_or(None))
     }
+}
+
+/// The writers' connections: those of `url`, declaring [`APPENDS_ONLY_SETTING`].
+fn writer_connect_options(url: &str) -> anyhow::Result<PgConnectOptions> {
+    Ok(url
+        .parse::<PgConnectOptions>()?
+        .options([(APPENDS_ONLY_SETTING, "on")]))
 }
 
 /// Shared by the writer tasks: how many groups are executing, and a signal when one ends.
@@ -329,4 +345,23 @@ async fn execute(pool: &PgPool, items: &[&Item]) -> Result<Vec<Outcome>> {
             Ok((index as usize, (row.try_get(1)?, row.try_get(2)?)))
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn writer_connections_declare_they_only_append() {
+        let options =
+            writer_connect_options("postgres://u:p@127.0.0.1:5432/db?options=-c%20a.b%3D1")
+                .unwrap();
+        let declared = options.get_options().unwrap_or_default();
+        assert!(
+            declared.contains("-c schemata.appends_only=on"),
+            "{declared}"
+        );
+        // Options already in the URL are kept.
+        assert!(declared.contains("a.b=1"), "{declared}");
+    }
 }

@@ -386,3 +386,64 @@ async fn new_versions_are_written_by_the_grouped_statement() {
     assert_eq!(second["version"], 2);
     app.cleanup().await;
 }
+
+/// The insert trigger that notices versions below a subject's top (migration 0005) is
+/// skipped on connections that declare they only append (`schemata.appends_only`, set by
+/// the group writers' connections, migration 0006), and only there: the same insert below
+/// the top from any other connection still bumps the context's history generation.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn only_appending_connections_skip_the_below_the_top_trigger() {
+    let app = spawn_app(Backend::Postgres).await;
+    let id = register(&app, "trigger-scope", &x()).await.assert_ok()["id"]
+        .as_i64()
+        .unwrap();
+    register(&app, "trigger-scope", &y()).await.assert_ok();
+    let mut plain = sqlx::PgConnection::connect(&app.database_url)
+        .await
+        .unwrap();
+    let appending_options = app
+        .database_url
+        .parse::<sqlx::postgres::PgConnectOptions>()
+        .unwrap()
+        .options([("schemata.appends_only", "on")]);
+    let mut appending = sqlx::PgConnection::connect_with(&appending_options)
+        .await
+        .unwrap();
+    // Version 1 is taken out by hand (a bump of its own) and put back below version 2,
+    // first from the appending connection, then from an ordinary one.
+    for (conn, bumps) in [(&mut appending, 0), (&mut plain, 1)] {
+        sqlx::query("DELETE FROM subject_versions WHERE subject = 'trigger-scope' AND version = 1")
+            .execute(&mut *conn)
+            .await
+            .unwrap();
+        let before = generation(&mut *conn).await;
+        insert_below_top(&mut *conn, id, 1).await;
+        assert_eq!(
+            generation(&mut *conn).await,
+            before + bumps,
+            "inserted below the top with {} appends_only",
+            if bumps == 0 { "" } else { "no" }
+        );
+    }
+    app.cleanup().await;
+}
+
+async fn generation(conn: &mut sqlx::PgConnection) -> i64 {
+    sqlx::query("SELECT history_generation FROM contexts WHERE name = '.'")
+        .fetch_one(conn)
+        .await
+        .unwrap()
+        .get::<i64, _>(0)
+}
+
+async fn insert_below_top(conn: &mut sqlx::PgConnection, schema_id: i64, version: i64) {
+    sqlx::query(
+        "INSERT INTO subject_versions (context, subject, version, schema_id, deleted, created_at) \
+         VALUES ('.', 'trigger-scope', $1, $2, 0, 0)",
+    )
+    .bind(version)
+    .bind(schema_id)
+    .execute(conn)
+    .await
+    .unwrap();
+}
