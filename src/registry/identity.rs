@@ -17,51 +17,59 @@ pub struct Identity<'a> {
 
 impl Identity<'_> {
     /// One string that covers every part of the identity, unambiguously delimited: the JSON
-    /// array `[type?, canonical, references, metadata, ruleSet]` (absent parts are `null`).
-    /// Serialized straight from borrowed parts; the bytes are pinned by a test below because
-    /// stored rows carry hashes of them.
-    fn material(&self, with_type: bool) -> String {
-        let rest = (
+    /// array `[canonical, references, metadata, ruleSet]` (absent parts are `null`), the
+    /// guid's input. The hash's input is the same array with the type in front. Serialized
+    /// straight from borrowed parts; the bytes are pinned by a test below because stored rows
+    /// carry hashes of them.
+    fn material(&self) -> String {
+        let parts = (
             self.canonical,
             self.references,
             self.metadata,
             self.rule_set,
         );
-        let text = if with_type {
-            // CSR leaves the type out of its hash; we include it so identical text of two
-            // types can never share an id.
-            let (canonical, references, metadata, rule_set) = rest;
-            serde_json::to_string(&(
-                self.schema_type.as_str(),
-                canonical,
-                references,
-                metadata,
-                rule_set,
-            ))
-        } else {
-            serde_json::to_string(&rest)
-        };
         // Strings, plain structs and JSON values always serialize.
-        text.unwrap_or_default()
+        serde_json::to_string(&parts).unwrap_or_default()
     }
 
-    /// Hex SHA-256: the unique key of a schema within its context.
-    pub fn hash(&self) -> String {
-        let digest = Sha256::digest(self.material(true).as_bytes());
+    /// The hash (hex SHA-256: the unique key of a schema within its context) and CSR 8's
+    /// guid (a UUID made of the MD5 of the content), from one serialization of the content.
+    pub fn hash_and_guid(&self) -> (String, String) {
+        let material = self.material();
+        (self.hash_of(&material), guid_of(&material))
+    }
+
+    #[cfg(test)]
+    fn hash(&self) -> String {
+        self.hash_and_guid().0
+    }
+
+    #[cfg(test)]
+    fn guid(&self) -> String {
+        self.hash_and_guid().1
+    }
+
+    /// CSR leaves the type out of its hash; we include it so identical text of two types can
+    /// never share an id: `["TYPE",` followed by the material without its opening bracket.
+    fn hash_of(&self, material: &str) -> String {
+        let mut hasher = Sha256::new();
+        hasher.update(b"[\"");
+        hasher.update(self.schema_type.as_str().as_bytes());
+        hasher.update(b"\",");
+        hasher.update(&material.as_bytes()[1..]);
         let mut hex = String::with_capacity(64);
-        for byte in digest {
+        for byte in hasher.finalize() {
             // Writing to a String cannot fail.
             let _ = write!(hex, "{byte:02x}");
         }
         hex
     }
+}
 
-    /// CSR 8's guid: a UUID made of the MD5 of the schema content.
-    pub fn guid(&self) -> String {
-        let digest = Md5::digest(self.material(false).as_bytes());
-        let bytes: [u8; 16] = digest.into();
-        uuid::Uuid::from_bytes(bytes).to_string()
-    }
+fn guid_of(material: &str) -> String {
+    let digest = Md5::digest(material.as_bytes());
+    let bytes: [u8; 16] = digest.into();
+    uuid::Uuid::from_bytes(bytes).to_string()
 }
 
 #[cfg(test)]

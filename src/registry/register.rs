@@ -107,7 +107,7 @@ impl Registry {
             metadata: request.metadata.as_ref(),
             rule_set: request.rule_set.as_ref(),
         };
-        let (hash, guid) = (identity.hash(), identity.guid());
+        let (hash, guid) = identity.hash_and_guid();
         Ok(Candidate {
             parsed: Arc::new(parsed),
             schema_type,
