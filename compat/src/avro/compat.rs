@@ -23,6 +23,11 @@ use std::collections::HashMap;
 
 /// Deepest recursion of the checker before it gives up (Java would overflow its stack).
 const MAX_CHECK_DEPTH: usize = 400;
+/// Deepest recursion on the caller's stack (a 2 MiB thread, unoptimised frames of ~5 KiB a
+/// level in debug builds); a check that goes deeper is redone on a thread of its own with
+/// [`DEEP_STACK_BYTES`], up to [`MAX_CHECK_DEPTH`]. Real schemas stay far below either.
+const CALLER_STACK_DEPTH: usize = 100;
+const DEEP_STACK_BYTES: usize = 64 << 20;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Kind {
@@ -114,14 +119,34 @@ impl Node {
 /// Every incompatibility of `reader` reading `writer`, or the text of the exception Java
 /// would throw (CSR turns that into a single "Unexpected exception" message).
 pub(crate) fn check(reader: &Parsed, writer: &Parsed) -> Result<Vec<Incompatibility>, String> {
+    let (found, hit_cap) = check_within(reader, writer, CALLER_STACK_DEPTH);
+    if !hit_cap {
+        return found;
+    }
+    std::thread::scope(|scope| {
+        std::thread::Builder::new()
+            .name("avro-compat-deep".into())
+            .stack_size(DEEP_STACK_BYTES)
+            .spawn_scoped(scope, || check_within(reader, writer, MAX_CHECK_DEPTH).0)
+            .ok()
+            .and_then(|handle| handle.join().ok())
+    })
+    .unwrap_or(found)
+}
+
+/// The check with recursion capped at `max_depth`; also says whether the cap was reached.
+fn check_within(reader: &Parsed, writer: &Parsed, max_depth: usize) -> (Found, bool) {
     let mut checker = Checker {
         r: reader,
         w: writer,
         memo: HashMap::new(),
         location: vec![String::new()],
         depth: 0,
+        max_depth,
+        hit_cap: false,
     };
-    checker.get(&reader.root, &writer.root)
+    let found = checker.get(&reader.root, &writer.root);
+    (found, checker.hit_cap)
 }
 
 /// CSR's message list for one reader/writer pair.
@@ -140,6 +165,8 @@ struct Checker<'a> {
     memo: HashMap<(Node, Node), Memo>,
     location: Vec<String>,
     depth: usize,
+    max_depth: usize,
+    hit_cap: bool,
 }
 
 type Found = Result<Vec<Incompatibility>, String>;
@@ -177,30 +204,41 @@ impl Checker<'_> {
 
     fn get(&mut self, r: &Schema, w: &Schema) -> Found {
         self.depth += 1;
-        if self.depth > MAX_CHECK_DEPTH {
+        if self.depth > self.max_depth {
             self.depth -= 1;
+            self.hit_cap = true;
             return Err("schemas nested too deeply to compare".to_string());
         }
-        let key = (Node::of(r), Node::of(w));
-        let result = match self.memo.get(&key) {
-            Some(Memo::InProgress) => Ok(Vec::new()),
-            Some(Memo::Done(found)) => Ok(found.clone()),
-            None => {
-                self.memo.insert(key, Memo::InProgress);
-                let found = self.calculate(r, w);
-                match &found {
-                    Ok(list) => {
-                        self.memo.insert(key, Memo::Done(list.clone()));
-                    }
-                    Err(_) => {
-                        self.memo.remove(&key);
-                    }
-                }
-                found
+        // Only pairs with a named side are remembered: everything else is a tree, reached
+        // once, and remembering it would cost a map insert per node. Recursion runs through
+        // named types, so every cycle still meets a remembered pair.
+        let key = (matches!(r, Schema::Named(_)) || matches!(w, Schema::Named(_)))
+            .then(|| (Node::of(r), Node::of(w)));
+        if let Some(key) = key {
+            let remembered = match self.memo.get(&key) {
+                Some(Memo::InProgress) => Some(Vec::new()),
+                Some(Memo::Done(found)) => Some(found.clone()),
+                None => None,
+            };
+            if let Some(found) = remembered {
+                self.depth -= 1;
+                return Ok(found);
             }
-        };
+            self.memo.insert(key, Memo::InProgress);
+        }
+        let found = self.calculate(r, w);
+        if let Some(key) = key {
+            match &found {
+                Ok(list) => {
+                    self.memo.insert(key, Memo::Done(list.clone()));
+                }
+                Err(_) => {
+                    self.memo.remove(&key);
+                }
+            }
+        }
         self.depth -= 1;
-        result
+        found
     }
 
     fn type_mismatch(&self, rt: Tag, wt: Tag) -> Vec<Incompatibility> {
