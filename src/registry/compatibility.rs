@@ -70,7 +70,7 @@ impl Registry {
             }
             Err(e) => return Err(e),
         };
-        let old = self.parsed_versions(&[target]).await?;
+        let old = self.parsed_versions(&[target], None).await?;
         let messages = config.level.check_pair(&new, &old[0]);
         self.report(messages, target, &config, verbose).await
     }
@@ -103,7 +103,7 @@ impl Registry {
         let live = self
             .in_compatibility_group(&config, metadata.as_ref(), live)
             .await?;
-        let parsed = self.parsed_versions(&live).await?;
+        let parsed = self.parsed_versions(&live, None).await?;
         let previous: Vec<_> = parsed.iter().map(|p| p.as_ref()).collect();
         match check_compatibility(config.level, &new, &previous) {
             Ok(()) => Ok(CompatibilityReport::compatible()),

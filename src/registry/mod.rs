@@ -122,6 +122,22 @@ impl Registry {
         Ok(Some(cached))
     }
 
+    /// As [`Registry::schema`], answered by `known` when that is the schema with this id in
+    /// `context` (a subject's remembered latest schema, see `SubjectHistory`).
+    pub(crate) async fn schema_or_known(
+        &self,
+        known: Option<&Arc<CachedSchema>>,
+        context: &str,
+        id: i64,
+    ) -> Result<Option<Arc<CachedSchema>>> {
+        match known {
+            Some(schema) if schema.record.id == id && schema.record.context == context => {
+                Ok(Some(schema.clone()))
+            }
+            _ => self.schema(context, id).await,
+        }
+    }
+
     /// The parsed form of a stored schema (references resolved), parsed once and cached.
     pub async fn parsed(&self, schema: &CachedSchema) -> Result<Arc<ParsedSchema>> {
         if let Some(parsed) = schema.parsed() {

@@ -185,7 +185,14 @@ impl Registry {
                 .find(|v| !v.deleted)
                 .map(|v| v.schema_id);
             if let Some(inherited) = self
-                .inherit_contract(&subject.context, &config, own_contract, latest, &request)
+                .inherit_contract(
+                    &subject.context,
+                    &config,
+                    own_contract,
+                    latest,
+                    history.latest_schema.as_ref(),
+                    &request,
+                )
                 .await?
             {
                 (request.metadata, request.rule_set) = inherited;
@@ -282,7 +289,7 @@ impl Registry {
 
         if !import && !options.force {
             let live: Vec<&VersionRecord> = versions.iter().filter(|v| !v.deleted).rev().collect();
-            self.ensure_compatible(subject, &config, &candidate, &live)
+            self.ensure_compatible(subject, &config, &candidate, &live, None)
                 .await?;
         }
 
@@ -409,8 +416,14 @@ impl Registry {
         if !force {
             let live = checked_versions(history, subject, config);
             let live: Vec<&VersionRecord> = live.iter().collect();
-            self.ensure_compatible(subject, config, candidate, &live)
-                .await?;
+            self.ensure_compatible(
+                subject,
+                config,
+                candidate,
+                &live,
+                history.latest_schema.as_ref(),
+            )
+            .await?;
         }
         let seen = SeenHistory {
             max_version: history.iter().map(|v| v.version).max().unwrap_or(0),
@@ -449,11 +462,15 @@ impl Registry {
         let next = SubjectHistory {
             generation: history.generation,
             versions: next,
+            latest_schema: Some(Arc::new(self.registered_schema(
+                &subject.context,
+                id,
+                candidate,
+            ))),
         };
         self.histories
             .insert(&subject.context, &subject.name, Arc::new(next))
             .await;
-        self.remember(&subject.context, id, candidate).await;
         count_registration("one_statement");
         Ok(Some(registered(version, id, candidate)))
     }
@@ -461,6 +478,12 @@ impl Registry {
     /// Put a just-registered schema in the id cache, parsed: the next registration in the
     /// subject checks compatibility against it without reading it back.
     async fn remember(&self, context: &str, id: i64, candidate: &Candidate) {
+        let cached = self.registered_schema(context, id, candidate);
+        self.cache.insert(Arc::new(cached)).await;
+    }
+
+    /// A just-registered schema as the read path keeps it, parsed.
+    fn registered_schema(&self, context: &str, id: i64, candidate: &Candidate) -> CachedSchema {
         self.contexts_seen.note_created(context);
         let record = SchemaRecord {
             context: context.to_string(),
@@ -476,7 +499,7 @@ impl Registry {
         };
         let cached = CachedSchema::new(record);
         cached.set_parsed(candidate.parsed.clone());
-        self.cache.insert(Arc::new(cached)).await;
+        cached
     }
 
     /// `POST /subjects/{s}`: which version of the subject holds this schema.
@@ -529,6 +552,7 @@ impl Registry {
                     &config,
                     own_contract,
                     latest.map(|v| v.schema_id),
+                    None,
                     request,
                 )
                 .await?
@@ -589,6 +613,7 @@ impl Registry {
         config: &super::settings::EffectiveConfig,
         (own_metadata, own_rule_set): (Option<Value>, Option<Value>),
         latest_schema_id: Option<i64>,
+        known: Option<&Arc<CachedSchema>>,
         request: &SchemaRequest,
     ) -> Result<Option<(Option<Value>, Option<Value>)>> {
         let Some(latest_schema_id) = latest_schema_id else {
@@ -597,7 +622,8 @@ impl Registry {
         let latest = if own_metadata.is_some() && own_rule_set.is_some() {
             None
         } else {
-            self.schema(context, latest_schema_id).await?
+            self.schema_or_known(known, context, latest_schema_id)
+                .await?
         };
         let (latest_metadata, latest_rule_set) = latest
             .map(|l| (l.record.metadata.clone(), l.record.rule_set.clone()))
@@ -631,6 +657,7 @@ impl Registry {
                 .iter()
                 .map(|(record, hash)| HistoryVersion::new(record, hash))
                 .collect(),
+            latest_schema: None,
         });
         self.histories
             .insert(&subject.context, &subject.name, history.clone())
@@ -653,11 +680,12 @@ impl Registry {
     pub(super) async fn parsed_versions(
         &self,
         versions: &[&VersionRecord],
+        known: Option<&Arc<CachedSchema>>,
     ) -> Result<Vec<Arc<ParsedSchema>>> {
         let mut out = Vec::with_capacity(versions.len());
         for v in versions {
             let schema = self
-                .schema(&v.context, v.schema_id)
+                .schema_or_known(known, &v.context, v.schema_id)
                 .await?
                 .ok_or(RegistryError::SchemaNotFound)?;
             out.push(self.parsed(&schema).await?);
@@ -673,6 +701,7 @@ impl Registry {
         config: &super::settings::EffectiveConfig,
         candidate: &Candidate,
         live: &[&VersionRecord],
+        known: Option<&Arc<CachedSchema>>,
     ) -> Result<()> {
         let new = &candidate.parsed;
         let live = self
@@ -682,7 +711,7 @@ impl Registry {
         // registration path.
         let considered = live.len().min(config.versions_checked());
         let live = &live[..considered];
-        let parsed = self.parsed_versions(live).await?;
+        let parsed = self.parsed_versions(live, known).await?;
         let previous: Vec<&ParsedSchema> = parsed.iter().map(|p| p.as_ref()).collect();
         if let Err(failure) = check_compatibility(config.level, new, &previous) {
             let old = live[failure.index];
