@@ -30,6 +30,8 @@ if [[ -n "${VARIANT_SQL:-}" ]]; then
 fi
 
 echo "SELECT bench_group(:client_id, $GROUP);" >"$WORK_DIR/group.sql"
+# As the server's group writers: their connections declare they only append (migration 0006).
+export PGOPTIONS="$PGOPTIONS -c schemata.appends_only=on"
 pgbench -n -c 2 -j 2 -T "$WARMUP" -f "$WORK_DIR/group.sql" "$DB" >/dev/null 2>&1
 machine_ticks() { awk '/^cpu / {print $2 + $3 + $4 + $7 + $8}' /proc/stat; }
 before="$(machine_ticks)"

@@ -12,6 +12,7 @@ on_both_backends!(
     normalize_makes_key_order_irrelevant,
     schema_by_id_and_its_listings,
     subject_listing_filters_and_pages,
+    subjects_are_listed_in_byte_order,
     metadata_and_rule_set_are_stored_and_returned,
     schemas_listing_and_guids,
     schema_types_and_server_metadata,
@@ -258,6 +259,18 @@ async fn subject_listing_filters_and_pages(app: &TestApp) {
         json!(["a-value", "b-value"])
     );
     app.get("/subjects?limit=abc").await.assert_error(404, 404);
+}
+
+/// Byte order, as CSR (UTF-16 code units) and whatever the database's locale: upper case
+/// before `_` before lower case before non-ASCII, no case folding, no ignored punctuation.
+async fn subjects_are_listed_in_byte_order(app: &TestApp) {
+    for s in ["b", "a-z", "_x", "B", "é", "az", "a_z"] {
+        app.register(s, &record("S", &[field("a", "int")])).await;
+    }
+    assert_eq!(
+        app.get("/subjects").await.assert_ok(),
+        json!(["B", "_x", "a-z", "a_z", "az", "b", "é"])
+    );
 }
 
 async fn metadata_and_rule_set_are_stored_and_returned(app: &TestApp) {
