@@ -180,7 +180,8 @@ pub struct ServeArgs {
     #[arg(long, env = "SCHEMATA_CACHE_CAPACITY", default_value_t = 100_000)]
     pub cache_capacity: u64,
     /// Subject versions remembered for registering the next version without reading the
-    /// subject's history (all subjects together; 64 bytes each).
+    /// subject's history (all subjects together; 64 bytes each; each subject's newest schema,
+    /// kept with its history, counts as ten times its text in 64-byte units).
     #[arg(
         long,
         env = "SCHEMATA_HISTORY_CACHE_VERSIONS",
