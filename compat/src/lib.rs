@@ -9,6 +9,7 @@
 //! type, so the registry and the API never match on the format themselves.
 
 pub mod avro;
+mod deep_stack;
 pub mod json;
 mod level;
 pub mod protobuf;

@@ -45,8 +45,8 @@ pub struct Registered {
 
 /// A request turned into a parsed schema with its identity.
 pub(super) struct Candidate {
-    /// Shared with the id cache once registered (a deep copy of the tree would cost more
-    /// than the rest of remembering it).
+    /// Shared with the remembered history (or, on the general path, the id cache) once
+    /// registered: a deep copy of the tree would cost more than the rest of remembering it.
     pub parsed: Arc<ParsedSchema>,
     pub schema_type: SchemaType,
     pub references: ResolvedReferences,
@@ -475,8 +475,9 @@ impl Registry {
         Ok(Some(registered(version, id, candidate)))
     }
 
-    /// Put a just-registered schema in the id cache, parsed: the next registration in the
-    /// subject checks compatibility against it without reading it back.
+    /// Put a schema registered on the general path in the id cache, parsed: the next
+    /// registration in the subject checks compatibility against it without reading it back.
+    /// (The one-statement path keeps it with the subject's history instead.)
     async fn remember(&self, context: &str, id: i64, candidate: &Candidate) {
         let cached = self.registered_schema(context, id, candidate);
         self.cache.insert(Arc::new(cached)).await;

@@ -230,6 +230,11 @@ async fn type_change_is_incompatible_unless_none(app: &TestApp) {
     );
 }
 
+/// A registration body whose metadata puts `schema` in compatibility group `major`.
+fn in_major(schema: serde_json::Value, major: &str) -> serde_json::Value {
+    json!({ "schema": schema.to_string(), "metadata": { "properties": { "major": major } } })
+}
+
 /// `compatibilityGroup` (compatibility.md §1.2): only versions whose metadata property of that
 /// name equals the new schema's take part, so a new major version may break the old one.
 async fn compatibility_group_partitions_the_history(app: &TestApp) {
@@ -239,29 +244,33 @@ async fn compatibility_group_partitions_the_history(app: &TestApp) {
     )
     .await
     .assert_ok();
-    let body = |schema: serde_json::Value, major: &str| json!({ "schema": schema.to_string(), "metadata": { "properties": { "major": major } } });
     let one = record("G", &[field("a", "int")]);
     let two = record("G", &[field("b", "string")]);
     let two_more = record("G", &[field("b", "string"), field("c", "int")]);
-    app.register_body("grp", body(one.clone(), "1"))
+    app.register_body("grp", in_major(one.clone(), "1"))
         .await
         .assert_ok();
     // Incompatible with major 1, but alone in major 2.
-    app.register_body("grp", body(two, "2")).await.assert_ok();
+    app.register_body("grp", in_major(two, "2"))
+        .await
+        .assert_ok();
     // Within major 2 the rule holds again.
-    app.register_body("grp", body(two_more.clone(), "2"))
+    app.register_body("grp", in_major(two_more.clone(), "2"))
         .await
         .assert_error(409, 409);
     let check = app
         .post(
             "/compatibility/subjects/grp/versions?verbose=true",
-            body(two_more.clone(), "2"),
+            in_major(two_more.clone(), "2"),
         )
         .await
         .assert_ok();
     assert_eq!(check["is_compatible"], false, "{check}");
     let check = app
-        .post("/compatibility/subjects/grp/versions", body(two_more, "3"))
+        .post(
+            "/compatibility/subjects/grp/versions",
+            in_major(two_more, "3"),
+        )
         .await
         .assert_ok();
     assert_eq!(check["is_compatible"], true, "{check}");
@@ -269,8 +278,10 @@ async fn compatibility_group_partitions_the_history(app: &TestApp) {
     app.put("/config/flat", json!({ "compatibility": "BACKWARD" }))
         .await
         .assert_ok();
-    app.register_body("flat", body(one, "1")).await.assert_ok();
-    app.register_body("flat", body(record("G", &[field("b", "string")]), "2"))
+    app.register_body("flat", in_major(one, "1"))
+        .await
+        .assert_ok();
+    app.register_body("flat", in_major(record("G", &[field("b", "string")]), "2"))
         .await
         .assert_error(409, 409);
 }
@@ -285,19 +296,21 @@ async fn a_group_is_checked_against_its_own_latest_version(app: &TestApp) {
     )
     .await
     .assert_ok();
-    let body = |schema: serde_json::Value, major: &str| json!({ "schema": schema.to_string(), "metadata": { "properties": { "major": major } } });
-    app.register_body("grp-latest", body(record("G", &[field("a", "int")]), "1"))
-        .await
-        .assert_ok();
     app.register_body(
         "grp-latest",
-        body(record("G", &[field("b", "string")]), "2"),
+        in_major(record("G", &[field("a", "int")]), "1"),
+    )
+    .await
+    .assert_ok();
+    app.register_body(
+        "grp-latest",
+        in_major(record("G", &[field("b", "string")]), "2"),
     )
     .await
     .assert_ok();
     // Breaks major 1's latest version (a new field without a default); major 2 is not asked.
     let breaking = record("G", &[field("a", "int"), field("z", "int")]);
-    app.register_body("grp-latest", body(breaking, "1"))
+    app.register_body("grp-latest", in_major(breaking, "1"))
         .await
         .assert_error(409, 409);
     let compatible = record(
@@ -305,7 +318,7 @@ async fn a_group_is_checked_against_its_own_latest_version(app: &TestApp) {
         &[field("a", "int"), field_with_default("z", "int", json!(0))],
     );
     let registered = app
-        .register_body("grp-latest", body(compatible, "1"))
+        .register_body("grp-latest", in_major(compatible, "1"))
         .await
         .assert_ok();
     assert!(registered["id"].as_i64().is_some(), "{registered}");

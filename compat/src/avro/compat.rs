@@ -123,13 +123,8 @@ pub(crate) fn check(reader: &Parsed, writer: &Parsed) -> Result<Vec<Incompatibil
     if !hit_cap {
         return found;
     }
-    std::thread::scope(|scope| {
-        std::thread::Builder::new()
-            .name("avro-compat-deep".into())
-            .stack_size(DEEP_STACK_BYTES)
-            .spawn_scoped(scope, || check_within(reader, writer, MAX_CHECK_DEPTH).0)
-            .ok()
-            .and_then(|handle| handle.join().ok())
+    crate::deep_stack::on_deep_stack("avro-compat-deep", DEEP_STACK_BYTES, || {
+        check_within(reader, writer, MAX_CHECK_DEPTH).0
     })
     .unwrap_or(found)
 }

@@ -51,13 +51,8 @@ const MAX_PASSES: usize = 16;
 pub(super) fn diff(original: &Model, update: &Model) -> Vec<Difference> {
     let (mut result, hit_cap) = run(original, update, MAX_DIFF_DEPTH);
     if hit_cap {
-        let deep = std::thread::scope(|scope| {
-            std::thread::Builder::new()
-                .name("json-schema-diff".into())
-                .stack_size(DEEP_STACK_BYTES)
-                .spawn_scoped(scope, || run(original, update, DEEP_DIFF_DEPTH).0)
-                .ok()
-                .and_then(|handle| handle.join().ok())
+        let deep = crate::deep_stack::on_deep_stack("json-schema-diff", DEEP_STACK_BYTES, || {
+            run(original, update, DEEP_DIFF_DEPTH).0
         });
         if let Some(deep) = deep {
             result = deep;
