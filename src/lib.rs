@@ -4,9 +4,7 @@
 //! integration tests drive the real application in-process.
 
 pub mod api;
-pub mod cache;
 pub mod cli;
-pub mod config;
 pub mod domain;
 pub mod registry;
 pub mod store;
@@ -16,10 +14,10 @@ use std::sync::Arc;
 /// Connect to the database, migrate, and build the shared application state.
 pub async fn build_state(
     database_url: &str,
-    settings: registry::Settings,
+    options: registry::RegistryOptions,
     max_connections: u32,
 ) -> anyhow::Result<api::AppState> {
     let store = store::Store::connect(database_url, max_connections).await?;
-    let registry = Arc::new(registry::Registry::new(store, settings));
+    let registry = Arc::new(registry::Registry::new(store, options));
     Ok(api::AppState::new(registry))
 }

@@ -1,4 +1,4 @@
-//! Subject aliases (`alias` in a subject's own config, `spec/rest-api.md` §10): requests for
+//! Subject aliases (`alias` in a subject's own config, `docs/rest-api.md` §5.7): requests for
 //! an alias are served as requests for the subject it names, under `/subjects/{s}/...`,
 //! `/compatibility/subjects/{s}/...` and in `?subject=` of `/schemas/ids/{id}...`.
 //!

@@ -1,5 +1,5 @@
 //! HTTP basic authentication, as CSR offers it (`authentication.method=BASIC`,
-//! `spec/rest-api.md` §14.1): users, passwords and roles come from a file, and every request
+//! `docs/rest-api.md` §10): users, passwords and roles come from a file, and every request
 //! except `GET /health` (for load balancers and probes) must carry the credentials of a user
 //! with one of the allowed roles. Missing or wrong credentials: 401 with `WWW-Authenticate`;
 //! a known user without an allowed role: 403.

@@ -6,7 +6,7 @@ use super::extract::{JsonBody, Params, PathParams};
 use super::render::ok;
 use super::AppState;
 use crate::domain::{QualifiedSubject, VersionId};
-use crate::registry::CompatibilityReport;
+use crate::registry::{CheckOptions, CompatibilityReport};
 use axum::extract::State;
 use axum::routing::post;
 use axum::Router;
@@ -39,18 +39,17 @@ async fn check_version(
     JsonBody(body): JsonBody<SchemaBody>,
 ) -> ApiResult {
     let version = VersionId::parse(&version)?;
-    let verbose = params.flag("verbose");
+    let options = check_options(&params);
     let report = state
         .registry
         .check_against_version(
             &QualifiedSubject::parse(&subject),
             version,
             &body.into_request()?,
-            params.optional_flag("normalize"),
-            verbose,
+            options,
         )
         .await?;
-    Ok(render(report, verbose))
+    Ok(render(report, options.verbose))
 }
 
 async fn check_all(
@@ -59,15 +58,21 @@ async fn check_all(
     params: Params,
     JsonBody(body): JsonBody<SchemaBody>,
 ) -> ApiResult {
-    let verbose = params.flag("verbose");
+    let options = check_options(&params);
     let report = state
         .registry
         .check_against_all(
             &QualifiedSubject::parse(&subject),
             &body.into_request()?,
-            params.optional_flag("normalize"),
-            verbose,
+            options,
         )
         .await?;
-    Ok(render(report, verbose))
+    Ok(render(report, options.verbose))
+}
+
+fn check_options(params: &Params) -> CheckOptions {
+    CheckOptions {
+        normalize: params.optional_flag("normalize"),
+        verbose: params.flag("verbose"),
+    }
 }

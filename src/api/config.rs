@@ -106,7 +106,7 @@ async fn get_subject(
                 config.compatibility_level = Some(
                     state
                         .registry
-                        .settings()
+                        .options()
                         .default_compatibility
                         .as_str()
                         .into(),

@@ -1,6 +1,7 @@
 //! The one error envelope, `{"error_code": int, "message": str}`, and the single mapping from
 //! domain errors to CSR's status codes and error codes.
 
+use crate::domain::DomainError;
 use crate::registry::RegistryError;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -67,26 +68,32 @@ impl From<RegistryError> for ApiError {
             // CSR 7.x and Karapace use 409; every client keys on the HTTP status.
             Incompatible { .. } => (StatusCode::CONFLICT, 409),
             InvalidSchema(_) => (StatusCode::UNPROCESSABLE_ENTITY, 42201),
-            InvalidVersion(_) => (StatusCode::UNPROCESSABLE_ENTITY, 42202),
+            Invalid(DomainError::InvalidVersion(_)) => (StatusCode::UNPROCESSABLE_ENTITY, 42202),
             InvalidCompatibilityLevel => (StatusCode::UNPROCESSABLE_ENTITY, 42203),
             InvalidMode(_) => (StatusCode::UNPROCESSABLE_ENTITY, 42204),
             OperationNotPermitted(_) => (StatusCode::UNPROCESSABLE_ENTITY, 42205),
             ReferenceExists(..) => (StatusCode::UNPROCESSABLE_ENTITY, 42206),
             IdDoesNotMatch(..) => (StatusCode::UNPROCESSABLE_ENTITY, 42207),
-            InvalidSubject(_) => (StatusCode::UNPROCESSABLE_ENTITY, 42208),
+            Invalid(DomainError::InvalidSubject(_)) => (StatusCode::UNPROCESSABLE_ENTITY, 42208),
             SchemaTooLarge => (StatusCode::UNPROCESSABLE_ENTITY, 42209),
-            InvalidRuleSet(_) => (StatusCode::UNPROCESSABLE_ENTITY, 42210),
+            Invalid(DomainError::InvalidRuleSet(_)) => (StatusCode::UNPROCESSABLE_ENTITY, 42210),
             ContextNotEmpty(_) => (StatusCode::UNPROCESSABLE_ENTITY, 42211),
             Store(e) => {
                 tracing::error!(error = %e, "store error");
                 (StatusCode::INTERNAL_SERVER_ERROR, 50001)
             }
         };
-        let connection_lost = matches!(&err, Store(e) if crate::store::connection_lost(e));
+        let connection_lost = matches!(&err, Store(e) if e.is_connection_lost());
         ApiError {
             connection_lost,
             ..ApiError::new(status, code, err.to_string())
         }
+    }
+}
+
+impl From<DomainError> for ApiError {
+    fn from(err: DomainError) -> Self {
+        ApiError::from(RegistryError::from(err))
     }
 }
 

@@ -60,10 +60,7 @@ async fn deployment() -> Response {
 
 /// Ready when the database answers; 503 otherwise, so a load balancer takes us out.
 async fn health(State(state): State<AppState>) -> ApiResult {
-    match sqlx::query("SELECT 1")
-        .execute(state.registry.store().pool())
-        .await
-    {
+    match state.registry.check_database().await {
         Ok(_) => Ok(ok(&json!({ "status": "UP" }))),
         Err(e) => Ok(super::render::json_response(
             StatusCode::SERVICE_UNAVAILABLE,

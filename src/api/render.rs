@@ -1,9 +1,9 @@
 //! JSON shapes of responses (CSR 7.x field names, plus the cheap 8.x additions `guid`/`ts`).
 //! Empty lists and absent values are omitted, as Jackson's NON_EMPTY does.
 
-use crate::cache::CachedSchema;
+use crate::domain::SchemaRecord;
+use crate::registry::CachedSchema;
 use crate::registry::{Registry, SubjectVersion};
-use crate::store::SchemaRecord;
 use axum::body::Body;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::Response;

@@ -6,7 +6,9 @@ use super::extract::{JsonBody, Params, PathParams};
 use super::render::{ok, schema_text, subject_version_value};
 use super::AppState;
 use crate::domain::{QualifiedSubject, VersionId};
-use crate::registry::{RegisterOptions, SubjectFilter, SubjectVersion};
+use crate::registry::{
+    Deletion, LookupOptions, RegisterOptions, SubjectFilter, SubjectVersion, VersionFilter,
+};
 use axum::extract::State;
 use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Response};
@@ -69,8 +71,10 @@ async fn lookup(
         .lookup(
             &subject,
             &request,
-            params.optional_flag("normalize"),
-            params.flag("deleted"),
+            LookupOptions {
+                normalize: params.optional_flag("normalize"),
+                include_deleted: params.flag("deleted"),
+            },
         )
         .await?;
     let text = schema_text(&state.registry, &found.schema, params.get("format")).await?;
@@ -105,7 +109,7 @@ async fn delete_subject(
     let subject = QualifiedSubject::parse(&subject);
     let versions = state
         .registry
-        .delete_subject(&subject, params.flag("permanent"))
+        .delete_subject(&subject, deletion(&params))
         .await?;
     Ok(ok(&versions))
 }
@@ -116,16 +120,12 @@ async fn list_versions(
     params: Params,
 ) -> ApiResult {
     let subject = QualifiedSubject::parse(&subject);
-    let deleted_only = params.flag_any(&["deletedOnly", "deleted_only"]);
-    let versions = state
-        .registry
-        .versions(
-            &subject,
-            params.flag("deleted"),
-            deleted_only,
-            params.flag("deletedAsNegative"),
-        )
-        .await?;
+    let filter = VersionFilter {
+        deleted: params.flag("deleted"),
+        deleted_only: params.flag_any(&["deletedOnly", "deleted_only"]),
+        deleted_as_negative: params.flag("deletedAsNegative"),
+    };
+    let versions = state.registry.versions(&subject, filter).await?;
     Ok(ok(&params.page(versions, None)?))
 }
 
@@ -189,10 +189,19 @@ async fn delete_version(
         .delete_version(
             &QualifiedSubject::parse(&subject),
             version,
-            params.flag("permanent"),
+            deletion(&params),
         )
         .await?;
     Ok(ok(&deleted))
+}
+
+/// `?permanent=true` or not.
+fn deletion(params: &Params) -> Deletion {
+    if params.flag("permanent") {
+        Deletion::Permanent
+    } else {
+        Deletion::Soft
+    }
 }
 
 async fn referenced_by(

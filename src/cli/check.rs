@@ -2,8 +2,8 @@
 //! a registry subject (the compatibility endpoint, at the subject's configured level).
 //! Exit 0 compatible, 1 incompatible (every reason printed), 2 invalid input.
 
+use super::options::CheckArgs;
 use super::{read_file, registry_client, registry_references};
-use crate::config::CheckArgs;
 use anyhow::{anyhow, Context};
 use schemata_client::{Schema, SchemaType, VersionSelector};
 use schemata_compat::{CompatibilityLevel, ParseOptions, ParsedSchema, ResolvedReference};

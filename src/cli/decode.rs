@@ -1,8 +1,8 @@
 //! `schemata decode`: one Confluent wire-format message on stdin → JSON on stdout, with the
 //! writer schema fetched from the registry by the id in the message.
 
+use super::options::DecodeArgs;
 use super::registry_client;
-use crate::config::DecodeArgs;
 use anyhow::Context;
 use schemata_client::avro::{avro_to_json, AvroDeserializer};
 use schemata_client::json::JsonDeserializer;

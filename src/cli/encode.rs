@@ -1,8 +1,8 @@
 //! `schemata encode`: one JSON value on stdin → one Confluent wire-format message on stdout,
 //! registering (or looking up) the schema as a serializer would.
 
+use super::options::EncodeArgs;
 use super::{read_file, registry_client, registry_references};
-use crate::config::EncodeArgs;
 use anyhow::{anyhow, Context};
 use schemata_client::avro::AvroSerializer;
 use schemata_client::json::JsonSerializer;

@@ -3,12 +3,13 @@
 mod check;
 mod decode;
 mod encode;
+mod options;
 mod register;
 mod serve;
 
-use crate::config::{Cli, Command, RegistryArgs};
 use anyhow::Context;
 use clap::Parser;
+use options::{Cli, Command, RegistryArgs};
 use schemata_client::{ClientConfig, SchemaReference, SchemaRegistryClient};
 use std::process::ExitCode;
 use std::time::Duration;

@@ -1,8 +1,8 @@
 //! `schemata register`: register a schema file under a subject; prints
 //! `{"subject":..,"id":..,"version":..}`.
 
+use super::options::RegisterArgs;
 use super::{read_file, registry_client, registry_references};
-use crate::config::RegisterArgs;
 use anyhow::anyhow;
 use schemata_client::{Schema, SchemaType};
 use std::process::ExitCode;

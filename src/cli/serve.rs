@@ -1,7 +1,7 @@
 //! `schemata serve` and `schemata migrate`.
 
-use crate::config::{DatabaseArgs, ServeArgs};
-use crate::registry::Settings;
+use super::options::{DatabaseArgs, ServeArgs};
+use crate::registry::RegistryOptions;
 use anyhow::Context;
 use schemata_compat::CompatibilityLevel;
 use std::str::FromStr;
@@ -14,7 +14,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
                 args.default_compatibility
             )
         })?;
-    let settings = Settings {
+    let options = RegistryOptions {
         default_compatibility,
         max_schema_bytes: args.max_schema_bytes,
         cache_capacity: args.cache_capacity,
@@ -33,7 +33,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     };
     let mut state = crate::build_state(
         &args.database.database_url,
-        settings,
+        options,
         args.database.db_max_connections,
     )
     .await

@@ -1,12 +1,14 @@
 //! The compatibility endpoints (`POST /compatibility/...`): check without writing.
 
-use super::register::SchemaRequest;
-use super::settings::EffectiveConfig;
+use super::references::ReferenceUse;
+use super::register::{Candidate, SchemaRequest};
+use super::CachedSchema;
 use super::{Registry, RegistryError, Result};
+use crate::domain::EffectiveConfig;
+use crate::domain::VersionRecord;
 use crate::domain::{QualifiedSubject, VersionId};
-use crate::store::VersionRecord;
 use schemata_compat::{
-    check_compatibility, CompatibilityLevel, ParseOptions, DIFFERENT_SCHEMA_TYPE,
+    check_compatibility, CompatibilityLevel, ParseOptions, ParsedSchema, DIFFERENT_SCHEMA_TYPE,
 };
 use serde_json::Value;
 use std::sync::Arc;
@@ -27,6 +29,23 @@ impl CompatibilityReport {
             messages: Vec::new(),
         }
     }
+
+    /// A schema that does not parse, reported (verbose) as incompatible with the reason.
+    fn invalid(message: String) -> Self {
+        CompatibilityReport {
+            is_compatible: false,
+            messages: vec![message],
+        }
+    }
+}
+
+/// How a compatibility check request is answered.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct CheckOptions {
+    /// `?normalize=`; combined with the config's `normalize`.
+    pub normalize: Option<bool>,
+    /// `?verbose=true`: say why, and report an invalid schema as incompatible.
+    pub verbose: bool,
 }
 
 impl Registry {
@@ -36,8 +55,7 @@ impl Registry {
         subject: &QualifiedSubject,
         version: VersionId,
         request: &SchemaRequest,
-        normalize: Option<bool>,
-        verbose: bool,
+        options: CheckOptions,
     ) -> Result<CompatibilityReport> {
         let (subject, versions) = self.locate(subject).await?;
         let target = match version {
@@ -54,25 +72,23 @@ impl Registry {
         let Some(target) = target else {
             // Nothing to compare with, but the schema must still be valid.
             return self
-                .parse_or_report(&subject, request, normalize, &config, verbose)
+                .parse_or_report(&subject, request, options, &config)
                 .await;
         };
         let new = match self
-            .checked_candidate(&subject, request, normalize, &config)
+            .checked_candidate(&subject, request, options.normalize, &config)
             .await
         {
             Ok(new) => new,
-            Err(RegistryError::InvalidSchema(message)) if verbose => {
-                return Ok(CompatibilityReport {
-                    is_compatible: false,
-                    messages: vec![message],
-                })
+            Err(RegistryError::InvalidSchema(message)) if options.verbose => {
+                return Ok(CompatibilityReport::invalid(message))
             }
             Err(e) => return Err(e),
         };
         let old = self.parsed_versions(&[target], None).await?;
         let messages = config.level.check_pair(&new, &old[0]);
-        self.report(messages, target, &config, verbose).await
+        self.report(messages, target, &config, options.verbose)
+            .await
     }
 
     /// Check against the versions the level names (latest, or all live ones if transitive).
@@ -80,21 +96,17 @@ impl Registry {
         &self,
         subject: &QualifiedSubject,
         request: &SchemaRequest,
-        normalize: Option<bool>,
-        verbose: bool,
+        options: CheckOptions,
     ) -> Result<CompatibilityReport> {
         let (subject, versions) = self.locate(subject).await?;
         let config = self.effective_config(&subject).await?;
         let new = match self
-            .checked_candidate(&subject, request, normalize, &config)
+            .checked_candidate(&subject, request, options.normalize, &config)
             .await
         {
             Ok(new) => new,
-            Err(RegistryError::InvalidSchema(message)) if verbose => {
-                return Ok(CompatibilityReport {
-                    is_compatible: false,
-                    messages: vec![message],
-                })
+            Err(RegistryError::InvalidSchema(message)) if options.verbose => {
+                return Ok(CompatibilityReport::invalid(message))
             }
             Err(e) => return Err(e),
         };
@@ -108,8 +120,13 @@ impl Registry {
         match check_compatibility(config.level, &new, &previous) {
             Ok(()) => Ok(CompatibilityReport::compatible()),
             Err(failure) => {
-                self.report(failure.messages, live[failure.index], &config, verbose)
-                    .await
+                self.report(
+                    failure.messages,
+                    live[failure.index],
+                    &config,
+                    options.verbose,
+                )
+                .await
             }
         }
     }
@@ -120,7 +137,7 @@ impl Registry {
         request: &SchemaRequest,
         normalize: Option<bool>,
         config: &EffectiveConfig,
-    ) -> Result<Arc<schemata_compat::ParsedSchema>> {
+    ) -> Result<Arc<ParsedSchema>> {
         let normalize = config.normalize_with(normalize);
         let candidate = self
             .candidate(
@@ -130,7 +147,7 @@ impl Registry {
                     validate: true,
                     normalize,
                 },
-                false,
+                ReferenceUse::Stored,
             )
             .await?;
         Ok(candidate.parsed)
@@ -140,19 +157,17 @@ impl Registry {
         &self,
         subject: &QualifiedSubject,
         request: &SchemaRequest,
-        normalize: Option<bool>,
+        options: CheckOptions,
         config: &EffectiveConfig,
-        verbose: bool,
     ) -> Result<CompatibilityReport> {
         match self
-            .checked_candidate(subject, request, normalize, config)
+            .checked_candidate(subject, request, options.normalize, config)
             .await
         {
             Ok(_) => Ok(CompatibilityReport::compatible()),
-            Err(RegistryError::InvalidSchema(message)) if verbose => Ok(CompatibilityReport {
-                is_compatible: false,
-                messages: vec![message],
-            }),
+            Err(RegistryError::InvalidSchema(message)) if options.verbose => {
+                Ok(CompatibilityReport::invalid(message))
+            }
             Err(e) => Err(e),
         }
     }
@@ -181,7 +196,58 @@ impl Registry {
         })
     }
 
-    /// `compatibilityGroup` (`spec/compatibility.md` §1.2): of `live`, the versions whose
+    /// Parsed schemas of the given versions, in the same order (`known`: a schema already
+    /// at hand, see [`Registry::schema_or_known`]).
+    pub(super) async fn parsed_versions(
+        &self,
+        versions: &[&VersionRecord],
+        known: Option<&Arc<CachedSchema>>,
+    ) -> Result<Vec<Arc<ParsedSchema>>> {
+        let mut out = Vec::with_capacity(versions.len());
+        for v in versions {
+            let schema = self
+                .schema_or_known(known, &v.context, v.schema_id)
+                .await?
+                .ok_or(RegistryError::SchemaNotFound)?;
+            out.push(self.parsed(&schema).await?);
+        }
+        Ok(out)
+    }
+
+    /// Fail with 409 unless the candidate passes the subject's level against its live
+    /// history (`live` newest first).
+    pub(super) async fn ensure_compatible(
+        &self,
+        subject: &QualifiedSubject,
+        config: &EffectiveConfig,
+        candidate: &Candidate,
+        live: &[&VersionRecord],
+        known: Option<&Arc<CachedSchema>>,
+    ) -> Result<()> {
+        let new = &candidate.parsed;
+        let live = self
+            .in_compatibility_group(config, candidate.metadata.as_ref(), live.to_vec())
+            .await?;
+        // Only the versions the level looks at, so a long history costs nothing on the
+        // registration path.
+        let considered = live.len().min(config.versions_checked());
+        let live = &live[..considered];
+        let parsed = self.parsed_versions(live, known).await?;
+        let previous: Vec<&ParsedSchema> = parsed.iter().map(|p| p.as_ref()).collect();
+        if let Err(failure) = check_compatibility(config.level, new, &previous) {
+            let old = live[failure.index];
+            let mut messages = failure.messages;
+            let context = self.failure_context(&messages, old, config).await?;
+            messages.extend(context);
+            return Err(RegistryError::Incompatible {
+                subject: subject.qualified(),
+                messages,
+            });
+        }
+        Ok(())
+    }
+
+    /// `compatibilityGroup` (`docs/compatibility.md` §1.2): of `live`, the versions whose
     /// metadata property named by the group has the new schema's value (absent matches
     /// absent). Without a group, all of them.
     pub(super) async fn in_compatibility_group<'v>(
@@ -208,7 +274,7 @@ impl Registry {
     /// The trailing entries CSR appends to a list of incompatibilities (`messages`, not
     /// empty): `{oldSchemaVersion}` and `{oldSchema}` after format errors, then
     /// `{validateFields, compatibility}`. A previous schema of another type is reported by
-    /// its single error, with only the last entry (`spec/compatibility.md` §1.1).
+    /// its single error, with only the last entry (`docs/compatibility.md` §1.1).
     pub(super) async fn failure_context(
         &self,
         messages: &[String],

@@ -1,10 +1,10 @@
-//! Data contracts (`spec/rest-api.md` §2.5): how a registration's metadata and rule set are
+//! Data contracts (`docs/rest-api.md` §3.4): how a registration's metadata and rule set are
 //! put together from the config's default, the request (or the latest version), and the
 //! config's override. Each layer is merged over the one before: metadata `properties` and
 //! `tags` key by key, `sensitive` as a union, and rules by name within each rule list, so an
 //! override adds or replaces entries without dropping the others.
 
-use super::settings::EffectiveConfig;
+use crate::domain::EffectiveConfig;
 use serde_json::Value;
 
 /// (metadata, rule set) of a registration: default < `metadata`/`rule_set` < override.

@@ -1,23 +1,34 @@
 //! Soft and permanent deletion of subjects and versions, with reference protection
-//! (`spec/rest-api.md` §7.3, §7.7, §8.4). Checks run under the subject lock, so a reference
+//! (`docs/rest-api.md` §6.2–§6.4). Checks run under the subject lock, so a reference
 //! registered concurrently cannot slip past them.
 
 use super::{Registry, RegistryError, Result};
-use crate::domain::{QualifiedSubject, VersionId};
-use crate::store::{queries, SubjectSummary, VersionRecord, WriteTx};
+use crate::domain::{QualifiedSubject, SubjectSummary, VersionId, VersionRecord};
+use crate::store::WriteTx;
+
+/// How far a delete goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Deletion {
+    /// Mark versions deleted: they stay readable with `?deleted=true`, and their ids keep
+    /// resolving.
+    Soft,
+    /// Remove versions that were soft-deleted first (`?permanent=true`).
+    Permanent,
+}
 
 impl Registry {
     pub async fn delete_subject(
         &self,
         subject: &QualifiedSubject,
-        permanent: bool,
+        deletion: Deletion,
     ) -> Result<Vec<i64>> {
+        let permanent = deletion == Deletion::Permanent;
         let (subject, _) = self.locate(subject).await?;
         let mut tx = self
             .store
             .begin_subject_write(&subject.context, &subject.name)
             .await?;
-        let versions = queries::versions(&mut *tx.tx, &subject.context, &subject.name).await?;
+        let versions = tx.versions(&subject.context, &subject.name).await?;
         if versions.is_empty() {
             return Err(RegistryError::SubjectNotFound(subject.qualified()));
         }
@@ -37,17 +48,17 @@ impl Registry {
         }
         for v in &affected {
             if permanent {
-                queries::remove_version(&mut *tx.tx, &subject.context, &subject.name, v.version)
+                tx.remove_version(&subject.context, &subject.name, v.version)
                     .await?;
             } else {
-                queries::mark_deleted(&mut *tx.tx, &subject.context, &subject.name, v.version)
+                tx.mark_deleted(&subject.context, &subject.name, v.version)
                     .await?;
             }
         }
         if permanent {
             // Config and mode survive soft deletes (CSR 7.9.3+) and go with the last version.
-            queries::delete_config(&mut *tx.tx, &subject.scope()).await?;
-            queries::delete_mode(&mut *tx.tx, &subject.scope()).await?;
+            tx.delete_config(&subject.scope()).await?;
+            tx.delete_mode(&subject.scope()).await?;
             for v in &affected {
                 tx.announce_invalidation(&subject.context, v.schema_id)
                     .await?;
@@ -74,14 +85,15 @@ impl Registry {
         &self,
         subject: &QualifiedSubject,
         version: VersionId,
-        permanent: bool,
+        deletion: Deletion,
     ) -> Result<i64> {
+        let permanent = deletion == Deletion::Permanent;
         let (subject, _) = self.locate(subject).await?;
         let mut tx = self
             .store
             .begin_subject_write(&subject.context, &subject.name)
             .await?;
-        let versions = queries::versions(&mut *tx.tx, &subject.context, &subject.name).await?;
+        let versions = tx.versions(&subject.context, &subject.name).await?;
         let found = match version {
             VersionId::Latest => versions.iter().rev().find(|v| !v.deleted),
             VersionId::Number(n) => versions.iter().find(|v| v.version == n),
@@ -107,16 +119,16 @@ impl Registry {
             ));
         }
         if permanent {
-            queries::remove_version(&mut *tx.tx, &subject.context, &subject.name, found.version)
+            tx.remove_version(&subject.context, &subject.name, found.version)
                 .await?;
             tx.announce_invalidation(&subject.context, found.schema_id)
                 .await?;
             if versions.len() == 1 {
-                queries::delete_config(&mut *tx.tx, &subject.scope()).await?;
-                queries::delete_mode(&mut *tx.tx, &subject.scope()).await?;
+                tx.delete_config(&subject.scope()).await?;
+                tx.delete_mode(&subject.scope()).await?;
             }
         } else {
-            queries::mark_deleted(&mut *tx.tx, &subject.context, &subject.name, found.version)
+            tx.mark_deleted(&subject.context, &subject.name, found.version)
                 .await?;
         }
         if permanent && versions.len() == 1 {
@@ -148,7 +160,7 @@ impl Registry {
         let mut doomed = Vec::new();
         for s in subjects {
             let subject = QualifiedSubject::in_context(&s.context, &s.subject);
-            for v in queries::versions(&mut *tx.tx, &s.context, &s.subject).await? {
+            for v in tx.versions(&s.context, &s.subject).await? {
                 if v.deleted {
                     ensure_unreferenced(tx, &subject, v.version, true).await?;
                     doomed.push(v);
@@ -156,13 +168,13 @@ impl Registry {
             }
         }
         for v in &doomed {
-            queries::remove_version(&mut *tx.tx, &v.context, &v.subject, v.version).await?;
+            tx.remove_version(&v.context, &v.subject, v.version).await?;
             tx.announce_invalidation(&v.context, v.schema_id).await?;
         }
         for s in subjects {
             let scope = QualifiedSubject::in_context(&s.context, &s.subject).scope();
-            queries::delete_config(&mut *tx.tx, &scope).await?;
-            queries::delete_mode(&mut *tx.tx, &scope).await?;
+            tx.delete_config(&scope).await?;
+            tx.delete_mode(&scope).await?;
         }
         Ok(doomed)
     }
@@ -178,10 +190,10 @@ impl Registry {
     /// `DELETE /contexts/{ctx}`: only an empty context can go.
     pub async fn delete_context(&self, context: &str) -> Result<()> {
         let mut tx = self.store.begin_write().await?;
-        if queries::context_has_versions(&mut *tx.tx, context).await? {
+        if tx.context_has_versions(context).await? {
             return Err(RegistryError::ContextNotEmpty(context.to_string()));
         }
-        queries::delete_context(&mut *tx.tx, context).await?;
+        tx.hide_context(context).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -195,14 +207,9 @@ async fn ensure_unreferenced(
     version: i64,
     permanent: bool,
 ) -> Result<()> {
-    let referrers = queries::referrers(
-        &mut *tx.tx,
-        &subject.context,
-        &subject.name,
-        version,
-        permanent,
-    )
-    .await?;
+    let referrers = tx
+        .referrers(&subject.context, &subject.name, version, permanent)
+        .await?;
     if !referrers.is_empty() {
         return Err(RegistryError::ReferenceExists(subject.qualified(), version));
     }

@@ -1,5 +1,9 @@
-//! The one error type of the domain. Each variant is one of CSR's error codes; the HTTP
-//! mapping lives in `api/error.rs` and nowhere else.
+//! The one error type of the registry. Each variant is one of CSR's error codes; the HTTP
+//! mapping lives in `api/error.rs` and nowhere else. Domain validation errors and store
+//! errors are wrapped, not flattened, so each keeps its own classification.
+
+use crate::domain::DomainError;
+use crate::store::StoreError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum RegistryError {
@@ -30,8 +34,9 @@ pub enum RegistryError {
     },
     #[error("{0}")]
     InvalidSchema(String),
-    #[error("The specified version '{0}' is not a valid version id. Allowed values are between [1, 2^31-1] and the string \"latest\"")]
-    InvalidVersion(String),
+    /// A value that breaks a domain rule (subject name, version id, rule set).
+    #[error(transparent)]
+    Invalid(#[from] DomainError),
     #[error("Invalid compatibility level. Valid values are none, backward, forward, full, backward_transitive, forward_transitive, and full_transitive")]
     InvalidCompatibilityLevel,
     #[error("{0}")]
@@ -42,16 +47,12 @@ pub enum RegistryError {
     ReferenceExists(String, i64),
     #[error("Schema already registered with id {0} instead of input id {1}")]
     IdDoesNotMatch(i64, i64),
-    #[error("The specified subject '{0}' is not a valid.")]
-    InvalidSubject(String),
     #[error("Register operation failed because schema is too large")]
     SchemaTooLarge,
-    #[error("{0}")]
-    InvalidRuleSet(String),
     #[error("The specified context '{0}' is not empty.")]
     ContextNotEmpty(String),
     #[error("Error in the backend data store: {0}")]
-    Store(#[from] sqlx::Error),
+    Store(#[from] StoreError),
 }
 
 pub type Result<T, E = RegistryError> = std::result::Result<T, E>;

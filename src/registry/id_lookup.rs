@@ -1,4 +1,4 @@
-//! Which schema `GET /schemas/ids/{id}?subject=` answers with (`spec/rest-api.md` §6.3).
+//! Which schema `GET /schemas/ids/{id}?subject=` answers with (`docs/rest-api.md` §4.3).
 //!
 //! A qualified subject (`:.ctx:s`, or `:.ctx:` alone) selects its context's id space. An
 //! unqualified one prefers the context in which that subject holds the id: the default
@@ -8,10 +8,8 @@
 //! (a fact re-read at most every few seconds); after that, each (subject, id) is resolved
 //! once and remembered for a few seconds.
 
-use super::{Registry, RegistryError, Result};
-use crate::cache::CachedSchema;
+use super::{CachedSchema, Registry, RegistryError, Result};
 use crate::domain::DEFAULT_CONTEXT;
-use crate::store::queries;
 use moka::future::Cache;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
@@ -26,7 +24,7 @@ const RESOLVED_CAPACITY: u64 = 10_000;
 
 /// Whether contexts other than the default one exist, as last read, and the context each
 /// recently asked (subject, id) resolved to.
-pub struct ContextPresence {
+pub(super) struct ContextPresence {
     started: Instant,
     /// Milliseconds after `started` of the last read, plus one (0: never read).
     read_at: AtomicU64,
@@ -35,7 +33,7 @@ pub struct ContextPresence {
 }
 
 impl ContextPresence {
-    pub fn new() -> Self {
+    pub(super) fn new() -> Self {
         ContextPresence {
             started: Instant::now(),
             read_at: AtomicU64::new(0),
@@ -66,7 +64,7 @@ impl ContextPresence {
     }
 
     /// A context was just created by this process.
-    pub fn note_created(&self, context: &str) {
+    pub(super) fn note_created(&self, context: &str) {
         if context != DEFAULT_CONTEXT {
             self.remember(true);
         }
@@ -98,7 +96,9 @@ impl Registry {
         if let Some(known) = self.contexts_seen.fresh() {
             return Ok(known);
         }
-        let others = queries::contexts(self.store.pool())
+        let others = self
+            .store
+            .contexts()
             .await?
             .iter()
             .any(|c| c != DEFAULT_CONTEXT);
@@ -133,9 +133,9 @@ impl Registry {
     /// holds `id`; the default context when none does.
     async fn context_holding(&self, id: i64, name: &str) -> Result<String> {
         let mut contexts = vec![DEFAULT_CONTEXT.to_string()];
-        contexts.extend(queries::contexts_with_subject(self.store.pool(), name).await?);
+        contexts.extend(self.store.contexts_with_subject(name).await?);
         for context in contexts {
-            let versions = queries::versions_of_schema(self.store.pool(), &context, id).await?;
+            let versions = self.store.versions_of_schema(&context, id).await?;
             if versions.iter().any(|v| v.subject == name) {
                 return Ok(context);
             }

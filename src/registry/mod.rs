@@ -1,73 +1,57 @@
-//! The domain: registration, lookup, deletion, config and mode resolution, compatibility.
-//! No HTTP types and no SQL here: `api` calls in with parsed domain values, `store` persists.
+//! The registry: registration, lookup, deletion, config and mode resolution, compatibility,
+//! and the caches in front of the store. No HTTP types and no SQL here: `api` and `cli` call
+//! in with parsed domain values, `store` persists (ARCHITECTURE.md).
 
+mod cache;
 mod compatibility;
+mod config_mode;
 mod contract;
 mod delete;
 mod error;
 mod id_lookup;
 mod identity;
+mod lookup;
+mod options;
 mod read;
 mod references;
 mod register;
-mod settings;
 
-pub use compatibility::CompatibilityReport;
+pub use cache::CachedSchema;
+pub use compatibility::{CheckOptions, CompatibilityReport};
+pub use delete::Deletion;
 pub use error::{RegistryError, Result};
-pub use read::{SubjectFilter, SubjectVersion};
+pub use lookup::LookupOptions;
+pub use options::RegistryOptions;
+pub use read::{SubjectFilter, SubjectVersion, VersionFilter};
 pub use register::{RegisterOptions, Registered, SchemaRequest};
 
-use crate::cache::{CachedSchema, HistoryCache, SchemaCache, SettingsCache};
-use crate::domain::{QualifiedSubject, DEFAULT_CONTEXT};
-use crate::store::{queries, Invalidation, Store, VersionRecord};
-use schemata_compat::{CompatibilityLevel, ParseOptions, ParsedSchema};
+use crate::domain::{QualifiedSubject, VersionRecord, DEFAULT_CONTEXT};
+use crate::store::{Invalidation, Store};
+use cache::{ConfigModeCache, HistoryCache, SchemaCache};
+use references::ReferenceUse;
+use schemata_compat::{ParseOptions, ParsedSchema};
 use std::sync::Arc;
-
-/// Server-wide settings the domain needs.
-#[derive(Debug, Clone)]
-pub struct Settings {
-    /// Level used when no config along the chain sets one (CSR: BACKWARD).
-    pub default_compatibility: CompatibilityLevel,
-    /// Largest schema text accepted, in bytes (42209 above it).
-    pub max_schema_bytes: usize,
-    /// Schemas kept in the id cache.
-    pub cache_capacity: u64,
-    /// Subject versions remembered for the registration path, all subjects together (64
-    /// bytes each).
-    pub history_capacity: u64,
-}
-
-impl Default for Settings {
-    fn default() -> Self {
-        Settings {
-            default_compatibility: CompatibilityLevel::Backward,
-            max_schema_bytes: 1024 * 1024,
-            cache_capacity: 100_000,
-            history_capacity: 1_000_000,
-        }
-    }
-}
 
 pub struct Registry {
     store: Store,
     cache: SchemaCache,
-    settings_cache: SettingsCache,
+    config_mode_cache: ConfigModeCache,
     /// Subject histories remembered for the registration path (verified before use).
     histories: HistoryCache,
     /// Whether contexts besides the default one exist (`id_lookup`).
     contexts_seen: id_lookup::ContextPresence,
-    settings: Settings,
+    options: RegistryOptions,
 }
 
 impl Registry {
     /// Build the registry; with PostgreSQL it also starts following other processes' cache
     /// invalidations (so it must be called inside a tokio runtime).
-    pub fn new(store: Store, settings: Settings) -> Self {
-        let cache = SchemaCache::new(settings.cache_capacity);
-        let settings_cache = SettingsCache::new(settings.cache_capacity);
-        let histories = HistoryCache::new(settings.history_capacity);
+    pub fn new(store: Store, options: RegistryOptions) -> Self {
+        let cache = SchemaCache::new(options.cache_capacity);
+        let config_mode_cache = ConfigModeCache::new(options.cache_capacity);
+        let histories = HistoryCache::new(options.history_capacity);
         let (schemas, scopes, remembered) =
-            (cache.clone(), settings_cache.clone(), histories.clone());
+            (cache.clone(), config_mode_cache.clone(), histories.clone());
         store.follow_invalidations(move |event| {
             let (schemas, scopes) = (schemas.clone(), scopes.clone());
             if matches!(event, Invalidation::Everything) {
@@ -87,19 +71,20 @@ impl Registry {
         Registry {
             store,
             cache,
-            settings_cache,
+            config_mode_cache,
             histories,
             contexts_seen: id_lookup::ContextPresence::new(),
-            settings,
+            options,
         }
     }
 
-    pub fn store(&self) -> &Store {
-        &self.store
+    pub fn options(&self) -> &RegistryOptions {
+        &self.options
     }
 
-    pub fn settings(&self) -> &Settings {
-        &self.settings
+    /// Whether the database answers (`/health`).
+    pub async fn check_database(&self) -> Result<()> {
+        Ok(self.store.check_connection().await?)
     }
 
     /// The schema with this id in `context`, from memory after the first read. `None` when
@@ -108,13 +93,10 @@ impl Registry {
         if let Some(hit) = self.cache.get(context, id).await {
             return Ok(Some(hit));
         }
-        let Some(record) = queries::schema_by_id(self.store.pool(), context, id).await? else {
+        let Some(record) = self.store.schema_by_id(context, id).await? else {
             return Ok(None);
         };
-        if queries::versions_of_schema(self.store.pool(), context, id)
-            .await?
-            .is_empty()
-        {
+        if self.store.versions_of_schema(context, id).await?.is_empty() {
             return Ok(None);
         }
         let cached = Arc::new(CachedSchema::new(record));
@@ -124,7 +106,7 @@ impl Registry {
 
     /// As [`Registry::schema`], answered by `known` when that is the schema with this id in
     /// `context` (a subject's remembered latest schema, see `SubjectHistory`).
-    pub(crate) async fn schema_or_known(
+    async fn schema_or_known(
         &self,
         known: Option<&Arc<CachedSchema>>,
         context: &str,
@@ -145,7 +127,7 @@ impl Registry {
         }
         let record = &schema.record;
         let resolved = self
-            .resolve_references(&record.context, &record.references, false)
+            .resolve_references(&record.context, &record.references, ReferenceUse::Stored)
             .await?;
         // Stored text is already canonical: parse leniently and do not normalise again.
         let parsed = ParsedSchema::parse(
@@ -169,14 +151,13 @@ impl Registry {
         &self,
         subject: &QualifiedSubject,
     ) -> Result<(QualifiedSubject, Vec<VersionRecord>)> {
-        let versions =
-            queries::versions(self.store.pool(), &subject.context, &subject.name).await?;
+        let versions = self.store.versions(&subject.context, &subject.name).await?;
         if !versions.is_empty() || subject.context != DEFAULT_CONTEXT || subject.name.is_empty() {
             return Ok((subject.clone(), versions));
         }
-        for context in queries::contexts_with_subject(self.store.pool(), &subject.name).await? {
+        for context in self.store.contexts_with_subject(&subject.name).await? {
             let candidate = QualifiedSubject::in_context(&context, &subject.name);
-            let versions = queries::versions(self.store.pool(), &context, &subject.name).await?;
+            let versions = self.store.versions(&context, &subject.name).await?;
             if !versions.is_empty() {
                 return Ok((candidate, versions));
             }

@@ -1,9 +1,7 @@
 //! Reads: subjects, versions, schemas by id or guid, references, contexts.
 
-use super::{Registry, RegistryError, Result};
-use crate::cache::CachedSchema;
-use crate::domain::{QualifiedSubject, VersionId, DEFAULT_CONTEXT};
-use crate::store::{queries, VersionRecord};
+use super::{CachedSchema, Registry, RegistryError, Result};
+use crate::domain::{QualifiedSubject, VersionId, VersionRecord, DEFAULT_CONTEXT};
 use std::borrow::Cow;
 use std::sync::Arc;
 
@@ -27,6 +25,35 @@ pub struct SubjectFilter {
     pub deleted_only: bool,
 }
 
+/// Which versions `GET /subjects/{s}/versions` lists.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct VersionFilter {
+    /// Soft-deleted versions too.
+    pub deleted: bool,
+    /// Only soft-deleted versions.
+    pub deleted_only: bool,
+    /// Soft-deleted versions too, as negative numbers (`docs/rest-api.md` §4.2).
+    pub deleted_as_negative: bool,
+}
+
+impl VersionFilter {
+    fn shows(self, version: &VersionRecord) -> bool {
+        if self.deleted_only {
+            version.deleted
+        } else {
+            self.deleted || self.deleted_as_negative || !version.deleted
+        }
+    }
+
+    fn number(self, version: &VersionRecord) -> i64 {
+        if version.deleted && self.deleted_as_negative {
+            -version.version
+        } else {
+            version.version
+        }
+    }
+}
+
 /// Does a (context, subject) pair match a `subjectPrefix`? `:*:` or absent matches all; a
 /// context-qualified prefix matches inside that context; a bare prefix, the default context.
 fn matches_prefix(prefix: Option<&str>, qualified: &str, context: &str) -> bool {
@@ -41,7 +68,9 @@ fn matches_prefix(prefix: Option<&str>, qualified: &str, context: &str) -> bool 
 
 impl Registry {
     pub async fn subjects(&self, filter: &SubjectFilter) -> Result<Vec<String>> {
-        let mut out: Vec<String> = queries::subjects(self.store.pool())
+        let mut out: Vec<String> = self
+            .store
+            .subjects()
             .await?
             .into_iter()
             .filter(|s| {
@@ -64,33 +93,18 @@ impl Registry {
         Ok(out)
     }
 
+    /// The version numbers of a subject `filter` shows, ascending by absolute value (as
+    /// stored).
     pub async fn versions(
         &self,
         subject: &QualifiedSubject,
-        deleted: bool,
-        deleted_only: bool,
-        deleted_as_negative: bool,
+        filter: VersionFilter,
     ) -> Result<Vec<i64>> {
         let (subject, versions) = self.locate(subject).await?;
-        // `deletedAsNegative` lists soft-deleted versions too, negated (§7.4); ascending by
-        // absolute value, as the versions are stored.
-        let deleted = deleted || deleted_as_negative;
         let out: Vec<i64> = versions
             .iter()
-            .filter(|v| {
-                if deleted_only {
-                    v.deleted
-                } else {
-                    deleted || !v.deleted
-                }
-            })
-            .map(|v| {
-                if v.deleted && deleted_as_negative {
-                    -v.version
-                } else {
-                    v.version
-                }
-            })
+            .filter(|v| filter.shows(v))
+            .map(|v| filter.number(v))
             .collect();
         if out.is_empty() {
             return Err(RegistryError::SubjectNotFound(subject.qualified()));
@@ -155,7 +169,7 @@ impl Registry {
         deleted: bool,
     ) -> Result<Vec<(String, i64)>> {
         let context = Self::context_of(subject);
-        let versions = queries::versions_of_schema(self.store.pool(), &context, id).await?;
+        let versions = self.store.versions_of_schema(&context, id).await?;
         if versions.is_empty() {
             return Err(RegistryError::SchemaNotFound);
         }
@@ -172,11 +186,11 @@ impl Registry {
     }
 
     pub async fn max_schema_id(&self, context: &str) -> Result<i64> {
-        queries::max_schema_id(self.store.pool(), context).await
+        Ok(self.store.max_schema_id(context).await?)
     }
 
     pub async fn schema_by_guid(&self, guid: &str) -> Result<Arc<CachedSchema>> {
-        for record in queries::schemas_by_guid(self.store.pool(), guid).await? {
+        for record in self.store.schemas_by_guid(guid).await? {
             if let Some(found) = self.schema(&record.context, record.id).await? {
                 return Ok(found);
             }
@@ -187,7 +201,7 @@ impl Registry {
     /// (context, id) of every live schema with this guid.
     pub async fn ids_of_guid(&self, guid: &str) -> Result<Vec<(String, i64)>> {
         let mut out = Vec::new();
-        for record in queries::schemas_by_guid(self.store.pool(), guid).await? {
+        for record in self.store.schemas_by_guid(guid).await? {
             if self.schema(&record.context, record.id).await?.is_some() {
                 out.push((record.context, record.id));
             }
@@ -203,14 +217,15 @@ impl Registry {
         deleted: bool,
     ) -> Result<Vec<i64>> {
         let found = self.version(subject, version, true).await?;
-        queries::referrers(
-            self.store.pool(),
-            &found.subject.context,
-            &found.subject.name,
-            found.version,
-            deleted,
-        )
-        .await
+        Ok(self
+            .store
+            .referrers(
+                &found.subject.context,
+                &found.subject.name,
+                found.version,
+                deleted,
+            )
+            .await?)
     }
 
     /// `GET /subjects/{s}/metadata`: newest version whose metadata properties contain every pair.
@@ -242,7 +257,6 @@ impl Registry {
         Err(RegistryError::SchemaNotFound)
     }
 
-    /// `GET /schemas`: versions of matching subjects, by subject then version.
     /// `GET /schemas`: versions ordered by qualified subject, then version; `rule_type`
     /// keeps those whose rule set has a rule of that type, and `latest_only` then keeps the
     /// highest remaining version of each subject.
@@ -260,7 +274,7 @@ impl Registry {
         } else {
             Some(QualifiedSubject::parse(prefix).context)
         };
-        let all = queries::all_versions(self.store.pool(), context.as_deref()).await?;
+        let all = self.store.all_versions(context.as_deref()).await?;
         let mut selected: Vec<(String, &VersionRecord)> = all
             .iter()
             .filter(|v| deleted || !v.deleted)
@@ -296,7 +310,9 @@ impl Registry {
 
     /// Every context, the default first, the others sorted.
     pub async fn contexts(&self) -> Result<Vec<String>> {
-        let mut contexts: Vec<String> = queries::contexts(self.store.pool())
+        let mut contexts: Vec<String> = self
+            .store
+            .contexts()
             .await?
             .into_iter()
             .filter(|c| c != DEFAULT_CONTEXT)

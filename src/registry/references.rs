@@ -1,8 +1,7 @@
 //! Resolving a schema's `references` to concrete stored versions, transitively.
 
 use super::{Registry, RegistryError, Result};
-use crate::domain::{QualifiedSubject, SchemaReference, VersionId};
-use crate::store::queries;
+use crate::domain::{QualifiedSubject, ReferenceTarget, SchemaReference, VersionId};
 use schemata_compat::ResolvedReference;
 use std::collections::HashSet;
 
@@ -12,23 +11,31 @@ const MAX_REFERENCE_DEPTH: usize = 32;
 /// More references than this in one closure is refused rather than walked.
 pub const MAX_REFERENCES: usize = 1000;
 
+/// Which versions a reference may point at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReferenceUse {
+    /// A schema being registered: each reference must point at a live version.
+    New,
+    /// A stored schema (or one being imported): soft-deleted versions resolve too.
+    Stored,
+}
+
 pub struct ResolvedReferences {
     /// Transitive closure, dependencies before dependents, for the parser.
     pub schemas: Vec<ResolvedReference>,
     /// The direct references with concrete versions (what is stored with the schema).
     pub direct: Vec<SchemaReference>,
-    /// (context, subject, version) of each direct reference, for the referenced-by index.
-    pub targets: Vec<(String, String, i64)>,
+    /// The stored version of each direct reference, for the referenced-by index.
+    pub targets: Vec<ReferenceTarget>,
 }
 
 impl Registry {
-    /// Resolve `references` of a schema in `context`. For a new registration (`for_new`) each
-    /// must point at a live version; stored schemas resolve soft-deleted versions too.
-    pub async fn resolve_references(
+    /// Resolve `references` of a schema in `context` (see [`ReferenceUse`]).
+    pub(super) async fn resolve_references(
         &self,
         context: &str,
         references: &[SchemaReference],
-        for_new: bool,
+        usage: ReferenceUse,
     ) -> Result<ResolvedReferences> {
         let mut out = ResolvedReferences {
             schemas: Vec::new(),
@@ -45,7 +52,7 @@ impl Registry {
             }
             let target = reference_subject(context, &reference.subject);
             let version = self
-                .reference_version(&target, reference.version, for_new)
+                .reference_version(&target, reference.version, usage)
                 .await?;
             let record = self
                 .schema(&target.context, version.1)
@@ -71,8 +78,11 @@ impl Registry {
                 subject: reference.subject.clone(),
                 version: version.0,
             });
-            out.targets
-                .push((target.context.clone(), target.name.clone(), version.0));
+            out.targets.push(ReferenceTarget {
+                context: target.context.clone(),
+                subject: target.name.clone(),
+                version: version.0,
+            });
         }
         Ok(out)
     }
@@ -98,7 +108,7 @@ impl Registry {
                 }
                 let target = reference_subject(context, &reference.subject);
                 let (_, id) = self
-                    .reference_version(&target, reference.version, false)
+                    .reference_version(&target, reference.version, ReferenceUse::Stored)
                     .await?;
                 let Some(record) = self.schema(&target.context, id).await? else {
                     return Err(not_found(&reference.subject, reference.version));
@@ -128,9 +138,10 @@ impl Registry {
         &self,
         target: &QualifiedSubject,
         version: i64,
-        live_only: bool,
+        usage: ReferenceUse,
     ) -> Result<(i64, i64)> {
-        let versions = queries::versions(self.store.pool(), &target.context, &target.name).await?;
+        let live_only = usage == ReferenceUse::New;
+        let versions = self.store.versions(&target.context, &target.name).await?;
         let wanted = VersionId::parse(&version.to_string())
             .map_err(|_| not_found(&target.qualified(), version))?;
         let found = match wanted {

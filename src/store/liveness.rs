@@ -27,10 +27,9 @@ fn epoch() -> Instant {
 }
 
 /// Whether `error` means the connection failed rather than the statement (the server went
-/// away, restarted, or killed our backend); if so, remember when, so that older pooled
-/// connections get checked before they are used again.
-pub fn connection_lost(error: &sqlx::Error) -> bool {
-    let lost = match error {
+/// away, restarted, or killed our backend).
+pub(super) fn is_connection_failure(error: &sqlx::Error) -> bool {
+    match error {
         sqlx::Error::Io(_) => true,
         // SQLSTATE class 08: connection exception; 57P01–57P03: the server is shutting
         // down, crashed, or not yet accepting connections.
@@ -38,12 +37,14 @@ pub fn connection_lost(error: &sqlx::Error) -> bool {
             .code()
             .is_some_and(|code| code.starts_with("08") || code.starts_with("57P")),
         _ => false,
-    };
-    if lost {
-        let since_epoch = epoch().elapsed().as_nanos() as u64;
-        LAST_LOSS.store(since_epoch.saturating_add(1), Ordering::Relaxed);
     }
-    lost
+}
+
+/// Remember that a connection was lost now, so that connections opened before get checked
+/// before they are used again.
+pub(super) fn note_connection_lost() {
+    let since_epoch = epoch().elapsed().as_nanos() as u64;
+    LAST_LOSS.store(since_epoch.saturating_add(1), Ordering::Relaxed);
 }
 
 /// Whether a connection `age` old was opened before a connection loss seen recently.
@@ -59,7 +60,7 @@ fn predates_recent_loss(age: Duration) -> bool {
 
 /// `before_acquire` of every pool: ping a connection only if it sat idle or may have died
 /// with one that was lost.
-pub async fn ping_if_suspect<C: sqlx::Connection>(
+pub(super) async fn ping_if_suspect<C: sqlx::Connection>(
     conn: &mut C,
     meta: sqlx::pool::PoolConnectionMetadata,
 ) -> Result<bool, sqlx::Error> {
@@ -77,11 +78,12 @@ mod tests {
     // parallel would move it under this one's feet.
     #[test]
     fn connection_failures_make_older_connections_suspect() {
-        assert!(!connection_lost(&sqlx::Error::RowNotFound));
-        assert!(!connection_lost(&sqlx::Error::PoolTimedOut));
+        assert!(!is_connection_failure(&sqlx::Error::RowNotFound));
+        assert!(!is_connection_failure(&sqlx::Error::PoolTimedOut));
         assert!(!predates_recent_loss(Duration::from_secs(3600)));
         let io = sqlx::Error::Io(std::io::Error::from(std::io::ErrorKind::BrokenPipe));
-        assert!(connection_lost(&io));
+        assert!(is_connection_failure(&io));
+        note_connection_lost();
         assert!(predates_recent_loss(Duration::from_secs(60)));
         // Opened after the loss (younger than the time since it): trusted.
         std::thread::sleep(Duration::from_millis(20));

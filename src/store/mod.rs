@@ -5,28 +5,31 @@
 //! All integers are i64 and flags are 0/1 integers in both dialects, which is what lets one
 //! set of queries decode identically through `Any`.
 
+mod error;
 mod liveness;
 mod postgres;
-pub mod queries;
+mod queries;
+mod reads;
 mod register_batch;
 mod sqlite;
 pub mod statistics;
+mod write_tx;
 
-pub use liveness::connection_lost;
+pub use error::{Result, StoreError};
 pub use postgres::Invalidation;
-pub use queries::{SchemaRecord, SubjectSummary, VersionRecord};
-pub use register_batch::SeenHistory;
+pub use reads::HashedHistory;
+pub use write_tx::WriteTx;
 
-use crate::registry::Result;
+use crate::domain::{NewSchema, ReferenceTarget, SeenHistory};
 use register_batch::RegistrationBatcher;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
-use sqlx::{Any, AnyPool, Transaction};
+use sqlx::AnyPool;
 use std::str::FromStr;
 use std::time::Duration;
 use tokio::sync::{Semaphore, SemaphorePermit};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Dialect {
+enum Dialect {
     Postgres,
     Sqlite,
 }
@@ -48,20 +51,23 @@ pub struct Store {
 
 impl Store {
     /// Connect, create the SQLite file if needed, and apply the embedded migrations.
-    pub async fn connect(url: &str, max_connections: u32) -> anyhow::Result<Store> {
+    pub async fn connect(url: &str, max_connections: u32) -> Result<Store> {
         sqlx::any::install_default_drivers();
         let dialect = if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             Dialect::Postgres
         } else if url.starts_with("sqlite:") {
             Dialect::Sqlite
         } else {
-            anyhow::bail!("unsupported database URL (use postgres://... or sqlite://...): {url}");
+            // Not the URL itself: it may carry a password.
+            return Err(StoreError::Open(
+                "unsupported database URL (use postgres://... or sqlite://...)".into(),
+            ));
         };
         let url = match dialect {
             Dialect::Sqlite => sqlite::connection_url(url),
             Dialect::Postgres => url.to_string(),
         };
-        let options = AnyConnectOptions::from_str(&url)?;
+        let options = AnyConnectOptions::from_str(&url).map_err(StoreError::opening)?;
         let pool_options = AnyPoolOptions::new()
             .max_connections(max_connections)
             .acquire_timeout(Duration::from_secs(10))
@@ -73,10 +79,11 @@ impl Store {
             Dialect::Sqlite => {
                 sqlite::configure_pool(pool_options)
                     .connect_with(options)
-                    .await?
+                    .await
             }
-            Dialect::Postgres => pool_options.connect_with(options).await?,
-        };
+            Dialect::Postgres => pool_options.connect_with(options).await,
+        }
+        .map_err(StoreError::opening)?;
         match dialect {
             Dialect::Postgres => postgres::migrate(&pool).await?,
             Dialect::Sqlite => sqlite::migrate(&pool).await?,
@@ -102,14 +109,6 @@ impl Store {
         })
     }
 
-    pub fn dialect(&self) -> Dialect {
-        self.dialect
-    }
-
-    pub fn pool(&self) -> &AnyPool {
-        &self.pool
-    }
-
     /// Whether [`register_in_one_statement`](Self::register_in_one_statement) can succeed.
     pub fn registers_in_one_statement(&self) -> bool {
         self.dialect == Dialect::Postgres
@@ -124,8 +123,8 @@ impl Store {
         context: &str,
         subject: &str,
         seen: SeenHistory,
-        schema: &queries::NewSchema<'_>,
-        reference_targets: &[(String, String, i64)],
+        schema: &NewSchema<'_>,
+        reference_targets: &[ReferenceTarget],
     ) -> Result<Option<(i64, i64)>> {
         match &self.batcher {
             Some(batcher) => {
@@ -165,92 +164,14 @@ impl Store {
         if self.dialect == Dialect::Postgres {
             postgres::lock_subject(&mut tx, context, subject).await?;
         }
-        Ok(WriteTx {
-            tx,
-            dialect: self.dialect,
-            _slot: slot,
-        })
+        Ok(WriteTx::new(tx, self.dialect, slot))
     }
 
     /// A write transaction with no subject lock (config, mode, whole-context operations).
     pub async fn begin_write(&self) -> Result<WriteTx<'_>> {
         let slot = self.write_slot().await;
         let tx = self.pool.begin().await?;
-        Ok(WriteTx {
-            tx,
-            dialect: self.dialect,
-            _slot: slot,
-        })
-    }
-}
-
-/// An open write transaction; dropping it without `commit` rolls back, so an error anywhere
-/// in a registration leaves nothing half-written.
-pub struct WriteTx<'a> {
-    pub(crate) tx: Transaction<'static, Any>,
-    dialect: Dialect,
-    _slot: SemaphorePermit<'a>,
-}
-
-impl WriteTx<'_> {
-    pub async fn commit(self) -> Result<()> {
-        self.tx.commit().await?;
-        Ok(())
-    }
-
-    /// Make sure a context exists (recorded on its first registration) and is listed.
-    /// Reads first: the common case takes no row lock on the context.
-    pub async fn ensure_context(&mut self, context: &str) -> Result<()> {
-        match queries::context_listed(&mut *self.tx, context).await? {
-            Some(true) => return Ok(()),
-            Some(false) => return queries::relist_context(&mut *self.tx, context).await,
-            None => {}
-        }
-        match self.dialect {
-            Dialect::Postgres => postgres::ensure_context(&mut self.tx, context).await,
-            Dialect::Sqlite => sqlite::ensure_context(&mut self.tx, context).await,
-        }
-    }
-
-    /// A fresh schema id in `context`, never handed out before.
-    pub async fn allocate_schema_id(&mut self, context: &str) -> Result<i64> {
-        loop {
-            let id = match self.dialect {
-                Dialect::Postgres => postgres::next_schema_id(&mut self.tx, context).await?,
-                Dialect::Sqlite => sqlite::next_schema_id(&mut self.tx, context).await?,
-            };
-            // Imported schemas carry their own ids; skip any the counter would collide with.
-            if queries::schema_by_id(&mut *self.tx, context, id)
-                .await?
-                .is_none()
-            {
-                return Ok(id);
-            }
-        }
-    }
-
-    /// Tell other server processes to drop a schema from their caches (on commit).
-    pub async fn announce_invalidation(&mut self, context: &str, id: i64) -> Result<()> {
-        match self.dialect {
-            Dialect::Postgres => postgres::notify_invalidation(&mut self.tx, context, id).await,
-            Dialect::Sqlite => Ok(()),
-        }
-    }
-
-    /// Tell other server processes that a config or mode changed (on commit).
-    pub async fn announce_settings_changed(&mut self) -> Result<()> {
-        match self.dialect {
-            Dialect::Postgres => postgres::notify_settings_changed(&mut self.tx).await,
-            Dialect::Sqlite => Ok(()),
-        }
-    }
-
-    /// After an import with an explicit id, keep the counter above it.
-    pub async fn raise_schema_id_floor(&mut self, context: &str, id: i64) -> Result<()> {
-        match self.dialect {
-            Dialect::Postgres => postgres::raise_id_floor(&mut self.tx, context, id).await,
-            Dialect::Sqlite => sqlite::raise_id_floor(&mut self.tx, context, id).await,
-        }
+        Ok(WriteTx::new(tx, self.dialect, slot))
     }
 }
 

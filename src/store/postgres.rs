@@ -1,10 +1,10 @@
 //! PostgreSQL specifics: advisory locks per subject, one sequence per context.
 
-use crate::registry::Result;
+use super::error::Result;
 use sha2::{Digest, Sha256};
 use sqlx::{Any, AnyPool, AssertSqlSafe, Row, Transaction};
 
-pub async fn migrate(pool: &AnyPool) -> anyhow::Result<()> {
+pub async fn migrate(pool: &AnyPool) -> Result<()> {
     sqlx::migrate!("./migrations/postgres").run(pool).await?;
     Ok(())
 }
@@ -43,7 +43,7 @@ pub async fn ensure_context(tx: &mut Transaction<'static, Any>, context: &str) -
          VALUES ($1, 'schema_id_seq_' || nextval('context_seq'), $2) ON CONFLICT (name) DO NOTHING",
     )
     .bind(context)
-    .bind(crate::store::now_millis())
+    .bind(super::now_millis())
     .execute(&mut **tx)
     .await?;
     if inserted.rows_affected() > 0 {

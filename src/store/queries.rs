@@ -1,77 +1,49 @@
-//! The SQL, written once for both dialects. Read queries take any executor, so the same
-//! function serves the pool (plain reads) and an open transaction (reads under the lock).
+//! The SQL, written once for both dialects. Each query takes any executor, so the same
+//! function serves the pool (plain reads, `reads.rs`) and an open transaction (reads and
+//! writes under the lock, `write_tx.rs`).
 
-use crate::domain::{Config, SchemaReference};
-use crate::registry::Result;
+use super::error::{Result, StoreError};
+use crate::domain::{
+    Config, NewSchema, ReferenceTarget, SchemaRecord, SubjectSummary, VersionRecord,
+};
 use schemata_compat::SchemaType;
 use sqlx::any::AnyRow;
 use sqlx::{Any, AssertSqlSafe, Executor, Row};
-
-/// One distinct schema of a context.
-#[derive(Debug, Clone)]
-pub struct SchemaRecord {
-    pub context: String,
-    pub id: i64,
-    pub hash: String,
-    pub schema_type: SchemaType,
-    pub schema: String,
-    pub references: Vec<SchemaReference>,
-    pub metadata: Option<serde_json::Value>,
-    pub rule_set: Option<serde_json::Value>,
-    pub guid: String,
-    pub created_at: i64,
-}
-
-/// One version of a subject.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct VersionRecord {
-    pub context: String,
-    pub subject: String,
-    pub version: i64,
-    pub schema_id: i64,
-    pub deleted: bool,
-    pub created_at: i64,
-}
-
-#[derive(Debug, Clone)]
-pub struct SubjectSummary {
-    pub context: String,
-    pub subject: String,
-    pub all_deleted: bool,
-}
-
-/// Everything needed to insert a schema row.
-pub struct NewSchema<'a> {
-    pub hash: &'a str,
-    pub schema_type: SchemaType,
-    pub schema: &'a str,
-    pub references: &'a [SchemaReference],
-    pub metadata: Option<&'a serde_json::Value>,
-    pub rule_set: Option<&'a serde_json::Value>,
-    pub guid: &'a str,
-}
 
 const SCHEMA_COLUMNS: &str =
     "context, id, hash, schema_type, schema_text, refs, metadata, rule_set, guid, created_at";
 const VERSION_COLUMNS: &str = "context, subject, version, schema_id, deleted, created_at";
 
-fn json_column(row: &AnyRow, index: usize) -> Result<Option<serde_json::Value>> {
+/// A JSON text column of `table`; text that is not JSON is a corrupt row, not "no value".
+fn json_column<T: serde::de::DeserializeOwned>(
+    row: &AnyRow,
+    index: usize,
+    table: &'static str,
+) -> Result<Option<T>> {
     let text: Option<String> = row.try_get(index)?;
-    Ok(text.and_then(|t| serde_json::from_str(&t).ok()))
+    text.map(|t| serde_json::from_str(&t))
+        .transpose()
+        .map_err(|e| StoreError::corrupt(table, format!("column {index}: {e}")))
 }
 
+/// A schema row. An unknown type or unreadable references fail the read: a default would
+/// hand out a wrong answer (a Protobuf schema served as Avro, a schema without its
+/// references).
 fn schema_from_row(row: &AnyRow) -> Result<SchemaRecord> {
     let schema_type: String = row.try_get(3)?;
-    let refs: String = row.try_get(5)?;
+    let schema_type = SchemaType::from_wire(&schema_type).ok_or_else(|| {
+        StoreError::corrupt("schemas", format!("unknown schema type {schema_type:?}"))
+    })?;
     Ok(SchemaRecord {
         context: row.try_get(0)?,
         id: row.try_get(1)?,
         hash: row.try_get(2)?,
-        schema_type: SchemaType::from_wire(&schema_type).unwrap_or(SchemaType::Avro),
+        schema_type,
         schema: row.try_get(4)?,
-        references: serde_json::from_str(&refs).unwrap_or_default(),
-        metadata: json_column(row, 6)?,
-        rule_set: json_column(row, 7)?,
+        references: json_column(row, 5, "schemas")?
+            .ok_or_else(|| StoreError::corrupt("schemas", "references are NULL"))?,
+        metadata: json_column(row, 6, "schemas")?,
+        rule_set: json_column(row, 7, "schemas")?,
         guid: row.try_get(8)?,
         created_at: row.try_get(9)?,
     })
@@ -89,7 +61,7 @@ fn version_from_row(row: &AnyRow) -> Result<VersionRecord> {
     })
 }
 
-pub async fn schema_by_id<'e, E: Executor<'e, Database = Any>>(
+pub(super) async fn schema_by_id<'e, E: Executor<'e, Database = Any>>(
     e: E,
     context: &str,
     id: i64,
@@ -103,7 +75,7 @@ pub async fn schema_by_id<'e, E: Executor<'e, Database = Any>>(
     row.as_ref().map(schema_from_row).transpose()
 }
 
-pub async fn schema_id_by_hash<'e, E: Executor<'e, Database = Any>>(
+pub(super) async fn schema_id_by_hash<'e, E: Executor<'e, Database = Any>>(
     e: E,
     context: &str,
     hash: &str,
@@ -117,7 +89,7 @@ pub async fn schema_id_by_hash<'e, E: Executor<'e, Database = Any>>(
 }
 
 /// Schemas with this guid, the default context first.
-pub async fn schemas_by_guid<'e, E: Executor<'e, Database = Any>>(
+pub(super) async fn schemas_by_guid<'e, E: Executor<'e, Database = Any>>(
     e: E,
     guid: &str,
 ) -> Result<Vec<SchemaRecord>> {
@@ -132,7 +104,7 @@ pub async fn schemas_by_guid<'e, E: Executor<'e, Database = Any>>(
     rows.iter().map(schema_from_row).collect()
 }
 
-pub async fn max_schema_id<'e, E: Executor<'e, Database = Any>>(
+pub(super) async fn max_schema_id<'e, E: Executor<'e, Database = Any>>(
     e: E,
     context: &str,
 ) -> Result<i64> {
@@ -144,7 +116,7 @@ pub async fn max_schema_id<'e, E: Executor<'e, Database = Any>>(
 }
 
 /// All versions of a subject, soft-deleted included, ascending.
-pub async fn versions<'e, E: Executor<'e, Database = Any>>(
+pub(super) async fn versions<'e, E: Executor<'e, Database = Any>>(
     e: E,
     context: &str,
     subject: &str,
@@ -165,7 +137,7 @@ pub async fn versions<'e, E: Executor<'e, Database = Any>>(
 /// context's history generation, read in the same statement (one snapshot): it changes
 /// whenever a version is deleted or inserted below the top (migration 0004), so a write
 /// checked against this history can verify nothing of that kind happened since.
-pub async fn versions_with_hashes<'e, E: Executor<'e, Database = Any>>(
+pub(super) async fn versions_with_hashes<'e, E: Executor<'e, Database = Any>>(
     e: E,
     context: &str,
     subject: &str,
@@ -196,7 +168,7 @@ pub async fn versions_with_hashes<'e, E: Executor<'e, Database = Any>>(
 }
 
 /// The newest version of a subject whose schema has this identity hash.
-pub async fn version_with_hash<'e, E: Executor<'e, Database = Any>>(
+pub(super) async fn version_with_hash<'e, E: Executor<'e, Database = Any>>(
     e: E,
     context: &str,
     subject: &str,
@@ -219,7 +191,7 @@ pub async fn version_with_hash<'e, E: Executor<'e, Database = Any>>(
 }
 
 /// Every (subject, version) that carries a schema id, ascending.
-pub async fn versions_of_schema<'e, E: Executor<'e, Database = Any>>(
+pub(super) async fn versions_of_schema<'e, E: Executor<'e, Database = Any>>(
     e: E,
     context: &str,
     id: i64,
@@ -237,7 +209,7 @@ pub async fn versions_of_schema<'e, E: Executor<'e, Database = Any>>(
 }
 
 /// Every version of every subject (optionally of one context), with its schema.
-pub async fn all_versions<'e, E: Executor<'e, Database = Any>>(
+pub(super) async fn all_versions<'e, E: Executor<'e, Database = Any>>(
     e: E,
     context: Option<&str>,
 ) -> Result<Vec<VersionRecord>> {
@@ -252,7 +224,9 @@ pub async fn all_versions<'e, E: Executor<'e, Database = Any>>(
     rows.iter().map(version_from_row).collect()
 }
 
-pub async fn subjects<'e, E: Executor<'e, Database = Any>>(e: E) -> Result<Vec<SubjectSummary>> {
+pub(super) async fn subjects<'e, E: Executor<'e, Database = Any>>(
+    e: E,
+) -> Result<Vec<SubjectSummary>> {
     let rows = sqlx::query(
         "SELECT context, subject, MIN(deleted) FROM subject_versions GROUP BY context, subject",
     )
@@ -271,7 +245,7 @@ pub async fn subjects<'e, E: Executor<'e, Database = Any>>(e: E) -> Result<Vec<S
 }
 
 /// Contexts other than the default one in which a subject name has versions.
-pub async fn contexts_with_subject<'e, E: Executor<'e, Database = Any>>(
+pub(super) async fn contexts_with_subject<'e, E: Executor<'e, Database = Any>>(
     e: E,
     subject: &str,
 ) -> Result<Vec<String>> {
@@ -284,14 +258,14 @@ pub async fn contexts_with_subject<'e, E: Executor<'e, Database = Any>>(
     rows.iter().map(|r| Ok(r.try_get(0)?)).collect()
 }
 
-pub async fn contexts<'e, E: Executor<'e, Database = Any>>(e: E) -> Result<Vec<String>> {
+pub(super) async fn contexts<'e, E: Executor<'e, Database = Any>>(e: E) -> Result<Vec<String>> {
     let rows = sqlx::query("SELECT name FROM contexts WHERE listed = 1 ORDER BY name")
         .fetch_all(e)
         .await?;
     rows.iter().map(|r| Ok(r.try_get(0)?)).collect()
 }
 
-pub async fn context_has_versions<'e, E: Executor<'e, Database = Any>>(
+pub(super) async fn context_has_versions<'e, E: Executor<'e, Database = Any>>(
     e: E,
     context: &str,
 ) -> Result<bool> {
@@ -305,7 +279,7 @@ pub async fn context_has_versions<'e, E: Executor<'e, Database = Any>>(
 
 /// Ids of schemas that reference (context, subject, version) and are still used by a version
 /// (a live one unless `include_deleted`).
-pub async fn referrers<'e, E: Executor<'e, Database = Any>>(
+pub(super) async fn referrers<'e, E: Executor<'e, Database = Any>>(
     e: E,
     context: &str,
     subject: &str,
@@ -329,7 +303,7 @@ pub async fn referrers<'e, E: Executor<'e, Database = Any>>(
     rows.iter().map(|r| Ok(r.try_get(0)?)).collect()
 }
 
-pub async fn insert_schema_row<'e, E: Executor<'e, Database = Any>>(
+pub(super) async fn insert_schema_row<'e, E: Executor<'e, Database = Any>>(
     e: E,
     context: &str,
     id: i64,
@@ -349,13 +323,13 @@ pub async fn insert_schema_row<'e, E: Executor<'e, Database = Any>>(
     .bind(schema.metadata.map(|m| m.to_string()))
     .bind(schema.rule_set.map(|r| r.to_string()))
     .bind(schema.guid)
-    .bind(crate::store::now_millis())
+    .bind(super::now_millis())
     .execute(e)
     .await?;
     Ok(result.rows_affected() > 0)
 }
 
-pub async fn insert_version<'e, E: Executor<'e, Database = Any>>(
+pub(super) async fn insert_version<'e, E: Executor<'e, Database = Any>>(
     e: E,
     context: &str,
     subject: &str,
@@ -370,17 +344,17 @@ pub async fn insert_version<'e, E: Executor<'e, Database = Any>>(
     .bind(subject)
     .bind(version)
     .bind(schema_id)
-    .bind(crate::store::now_millis())
+    .bind(super::now_millis())
     .execute(e)
     .await?;
     Ok(())
 }
 
-pub async fn insert_reference<'e, E: Executor<'e, Database = Any>>(
+pub(super) async fn insert_reference<'e, E: Executor<'e, Database = Any>>(
     e: E,
     context: &str,
     schema_id: i64,
-    target: (&str, &str, i64),
+    target: &ReferenceTarget,
 ) -> Result<()> {
     sqlx::query(
         "INSERT INTO schema_references (context, schema_id, ref_context, ref_subject, ref_version) \
@@ -388,15 +362,15 @@ pub async fn insert_reference<'e, E: Executor<'e, Database = Any>>(
     )
     .bind(context)
     .bind(schema_id)
-    .bind(target.0)
-    .bind(target.1)
-    .bind(target.2)
+    .bind(&target.context)
+    .bind(&target.subject)
+    .bind(target.version)
     .execute(e)
     .await?;
     Ok(())
 }
 
-pub async fn mark_deleted<'e, E: Executor<'e, Database = Any>>(
+pub(super) async fn mark_deleted<'e, E: Executor<'e, Database = Any>>(
     e: E,
     context: &str,
     subject: &str,
@@ -411,7 +385,7 @@ pub async fn mark_deleted<'e, E: Executor<'e, Database = Any>>(
     Ok(())
 }
 
-pub async fn remove_version<'e, E: Executor<'e, Database = Any>>(
+pub(super) async fn remove_version<'e, E: Executor<'e, Database = Any>>(
     e: E,
     context: &str,
     subject: &str,
@@ -428,7 +402,7 @@ pub async fn remove_version<'e, E: Executor<'e, Database = Any>>(
     Ok(())
 }
 
-pub async fn get_config<'e, E: Executor<'e, Database = Any>>(
+pub(super) async fn get_config<'e, E: Executor<'e, Database = Any>>(
     e: E,
     scope: &str,
 ) -> Result<Option<Config>> {
@@ -436,13 +410,12 @@ pub async fn get_config<'e, E: Executor<'e, Database = Any>>(
         .bind(scope)
         .fetch_optional(e)
         .await?;
-    Ok(row
-        .map(|r| r.try_get::<String, _>(0))
-        .transpose()?
-        .and_then(|text| serde_json::from_str(&text).ok()))
+    row.map(|r| json_column(&r, 0, "configs"))
+        .transpose()
+        .map(Option::flatten)
 }
 
-pub async fn put_config<'e, E: Executor<'e, Database = Any>>(
+pub(super) async fn put_config<'e, E: Executor<'e, Database = Any>>(
     e: E,
     scope: &str,
     config: &Config,
@@ -456,7 +429,10 @@ pub async fn put_config<'e, E: Executor<'e, Database = Any>>(
     Ok(())
 }
 
-pub async fn delete_config<'e, E: Executor<'e, Database = Any>>(e: E, scope: &str) -> Result<()> {
+pub(super) async fn delete_config<'e, E: Executor<'e, Database = Any>>(
+    e: E,
+    scope: &str,
+) -> Result<()> {
     sqlx::query("DELETE FROM configs WHERE scope = $1")
         .bind(scope)
         .execute(e)
@@ -464,7 +440,7 @@ pub async fn delete_config<'e, E: Executor<'e, Database = Any>>(e: E, scope: &st
     Ok(())
 }
 
-pub async fn get_mode<'e, E: Executor<'e, Database = Any>>(
+pub(super) async fn get_mode<'e, E: Executor<'e, Database = Any>>(
     e: E,
     scope: &str,
 ) -> Result<Option<String>> {
@@ -475,7 +451,7 @@ pub async fn get_mode<'e, E: Executor<'e, Database = Any>>(
     Ok(row.map(|r| r.try_get(0)).transpose()?)
 }
 
-pub async fn put_mode<'e, E: Executor<'e, Database = Any>>(
+pub(super) async fn put_mode<'e, E: Executor<'e, Database = Any>>(
     e: E,
     scope: &str,
     mode: &str,
@@ -488,7 +464,10 @@ pub async fn put_mode<'e, E: Executor<'e, Database = Any>>(
     Ok(())
 }
 
-pub async fn delete_mode<'e, E: Executor<'e, Database = Any>>(e: E, scope: &str) -> Result<()> {
+pub(super) async fn delete_mode<'e, E: Executor<'e, Database = Any>>(
+    e: E,
+    scope: &str,
+) -> Result<()> {
     sqlx::query("DELETE FROM modes WHERE scope = $1")
         .bind(scope)
         .execute(e)
@@ -497,7 +476,7 @@ pub async fn delete_mode<'e, E: Executor<'e, Database = Any>>(e: E, scope: &str)
 }
 
 /// Scopes with a mode set inside a context (for `DELETE /mode?recursive=true`).
-pub async fn delete_modes_with_prefix<'e, E: Executor<'e, Database = Any>>(
+pub(super) async fn delete_modes_with_prefix<'e, E: Executor<'e, Database = Any>>(
     e: E,
     prefix: &str,
 ) -> Result<()> {
@@ -511,7 +490,7 @@ pub async fn delete_modes_with_prefix<'e, E: Executor<'e, Database = Any>>(
 
 /// Remove the modes of every subject of the default context (not the global one, nor any
 /// context's): their scopes are the bare subject names.
-pub async fn delete_default_context_subject_modes<'e, E: Executor<'e, Database = Any>>(
+pub(super) async fn delete_default_context_subject_modes<'e, E: Executor<'e, Database = Any>>(
     e: E,
 ) -> Result<()> {
     sqlx::query("DELETE FROM modes WHERE scope <> '' AND substr(scope, 1, 1) <> ':'")
@@ -522,7 +501,7 @@ pub async fn delete_default_context_subject_modes<'e, E: Executor<'e, Database =
 
 /// Hide an empty context from the listing; its row (and id counter) stays, so ids in it are
 /// never handed out twice.
-pub async fn delete_context<'e, E: Executor<'e, Database = Any>>(
+pub(super) async fn delete_context<'e, E: Executor<'e, Database = Any>>(
     e: E,
     context: &str,
 ) -> Result<()> {
@@ -534,7 +513,7 @@ pub async fn delete_context<'e, E: Executor<'e, Database = Any>>(
 }
 
 /// `Some(listed)` for a known context, `None` for an unknown one.
-pub async fn context_listed<'e, E: Executor<'e, Database = Any>>(
+pub(super) async fn context_listed<'e, E: Executor<'e, Database = Any>>(
     e: E,
     context: &str,
 ) -> Result<Option<bool>> {
@@ -548,7 +527,7 @@ pub async fn context_listed<'e, E: Executor<'e, Database = Any>>(
         .map(|l| l != 0))
 }
 
-pub async fn relist_context<'e, E: Executor<'e, Database = Any>>(
+pub(super) async fn relist_context<'e, E: Executor<'e, Database = Any>>(
     e: E,
     context: &str,
 ) -> Result<()> {

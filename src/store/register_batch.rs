@@ -21,9 +21,9 @@
 //! the registration benchmark), and the writers never wait behind the request handlers for a
 //! pooled connection.
 
+use super::error::{Result, StoreError};
 use super::postgres::lock_key;
-use super::queries::NewSchema;
-use crate::registry::Result;
+use crate::domain::{NewSchema, ReferenceTarget, SeenHistory};
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::Row;
 use std::collections::HashSet;
@@ -53,18 +53,6 @@ const APPENDS_ONLY_SETTING: &str = "schemata.appends_only";
 /// Queue length before submitters wait (backpressure instead of unbounded memory).
 const QUEUE: usize = 1024;
 
-/// What the server saw of a subject when it checked compatibility: its highest version
-/// (soft-deleted included: the next version is one more) and the generation of its
-/// context's histories. A registration changes the highest version; a soft or hard delete,
-/// or a version inserted below the top (IMPORT), changes the generation (triggers, migration
-/// 0004). Comparing both under the subject lock notices any change in between, even one
-/// undone by a re-registration, without reading the subject's versions.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SeenHistory {
-    pub max_version: i64,
-    pub generation: i64,
-}
-
 /// What one registration writes, owned so it can cross to a writer task.
 struct Item {
     lock_key: i64,
@@ -79,8 +67,8 @@ struct Item {
     metadata: Option<String>,
     rule_set: Option<String>,
     guid: String,
-    /// `[context, subject, version]` of every schema this one references.
-    targets: Vec<(String, String, i64)>,
+    /// Every stored version this schema references.
+    targets: Vec<ReferenceTarget>,
 }
 
 struct Pending {
@@ -95,7 +83,7 @@ pub struct RegistrationBatcher {
 impl RegistrationBatcher {
     /// Start the writer tasks, with connections of their own to the database at `url`
     /// (opened on first use); they stop when the batcher is dropped.
-    pub fn start(url: &str) -> anyhow::Result<RegistrationBatcher> {
+    pub fn start(url: &str) -> Result<RegistrationBatcher> {
         // Every item a writer inserts is its subject's new top version (highest plus one,
         // under the subject's lock), so the trigger that watches for versions inserted below
         // the top has nothing to find on these connections; the setting skips it (migration
@@ -129,7 +117,7 @@ impl RegistrationBatcher {
         subject: &str,
         seen: SeenHistory,
         schema: &NewSchema<'_>,
-        reference_targets: &[(String, String, i64)],
+        reference_targets: &[ReferenceTarget],
     ) -> Result<Option<(i64, i64)>> {
         let item = Item {
             lock_key: lock_key(context, subject),
@@ -156,9 +144,10 @@ impl RegistrationBatcher {
 }
 
 /// The writers' connections: those of `url`, declaring [`APPENDS_ONLY_SETTING`].
-fn writer_connect_options(url: &str) -> anyhow::Result<PgConnectOptions> {
+fn writer_connect_options(url: &str) -> Result<PgConnectOptions> {
     Ok(url
-        .parse::<PgConnectOptions>()?
+        .parse::<PgConnectOptions>()
+        .map_err(StoreError::opening)?
         .options([(APPENDS_ONLY_SETTING, "on")]))
 }
 
@@ -250,9 +239,6 @@ async fn write_group(pool: &PgPool, group: Vec<Pending>) {
             }
         }
         Err(error) => {
-            if let crate::registry::RegistryError::Store(e) = &error {
-                super::connection_lost(e);
-            }
             tracing::warn!(%error, size = members.len(), "group registration failed; members retry one by one");
         }
     }
@@ -303,11 +289,11 @@ impl<'a> Columns<'a> {
             c.metadata.push(item.metadata.as_deref());
             c.rule_sets.push(item.rule_set.as_deref());
             c.guids.push(&item.guid);
-            for (context, subject, version) in &item.targets {
+            for target in &item.targets {
                 c.target_items.push(index as i64 + 1);
-                c.target_contexts.push(context);
-                c.target_subjects.push(subject);
-                c.target_versions.push(*version);
+                c.target_contexts.push(&target.context);
+                c.target_subjects.push(&target.subject);
+                c.target_versions.push(target.version);
             }
         }
         c
@@ -336,7 +322,7 @@ async fn execute(pool: &PgPool, items: &[&Item]) -> Result<Vec<Outcome>> {
     .bind(&c.target_contexts)
     .bind(&c.target_subjects)
     .bind(&c.target_versions)
-    .bind(crate::store::now_millis())
+    .bind(super::now_millis())
     .fetch_all(pool)
     .await?;
     rows.iter()

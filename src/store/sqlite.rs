@@ -1,7 +1,7 @@
 //! SQLite specifics: file creation, WAL, and a per-context id counter row (SQLite has one
 //! writer at a time, so a counter row costs nothing there).
 
-use crate::registry::Result;
+use super::error::Result;
 use sqlx::any::AnyPoolOptions;
 use sqlx::{Any, AnyPool, Executor, Row, Transaction};
 
@@ -30,7 +30,7 @@ pub fn configure_pool(options: AnyPoolOptions) -> AnyPoolOptions {
     })
 }
 
-pub async fn migrate(pool: &AnyPool) -> anyhow::Result<()> {
+pub async fn migrate(pool: &AnyPool) -> Result<()> {
     sqlx::migrate!("./migrations/sqlite").run(pool).await?;
     Ok(())
 }
@@ -41,7 +41,7 @@ pub async fn ensure_context(tx: &mut Transaction<'static, Any>, context: &str) -
          ON CONFLICT (name) DO NOTHING",
     )
     .bind(context)
-    .bind(crate::store::now_millis())
+    .bind(super::now_millis())
     .execute(&mut **tx)
     .await?;
     Ok(())

@@ -63,7 +63,7 @@ async fn hard_delete_invalidates_the_cache_of_another_server() {
     let second = spawn_on(
         &first.database_url,
         Backend::Postgres,
-        schemata::registry::Settings::default(),
+        schemata::registry::RegistryOptions::default(),
     )
     .await;
     let id = first
@@ -99,7 +99,7 @@ async fn config_change_reaches_another_server() {
     let second = spawn_on(
         &first.database_url,
         Backend::Postgres,
-        schemata::registry::Settings::default(),
+        schemata::registry::RegistryOptions::default(),
     )
     .await;
     tokio::time::sleep(std::time::Duration::from_millis(1500)).await;

@@ -235,7 +235,7 @@ fn in_major(schema: serde_json::Value, major: &str) -> serde_json::Value {
     json!({ "schema": schema.to_string(), "metadata": { "properties": { "major": major } } })
 }
 
-/// `compatibilityGroup` (compatibility.md §1.2): only versions whose metadata property of that
+/// `compatibilityGroup` (`docs/compatibility.md` §1.2): only versions whose metadata property of that
 /// name equals the new schema's take part, so a new major version may break the old one.
 async fn compatibility_group_partitions_the_history(app: &TestApp) {
     app.put(

@@ -2,7 +2,7 @@
 //! PostgreSQL database, never produce duplicate ids or versions.
 
 use crate::common::*;
-use schemata::registry::Settings;
+use schemata::registry::RegistryOptions;
 use serde_json::json;
 use std::collections::{HashMap, HashSet};
 
@@ -116,7 +116,12 @@ async fn concurrent_registrations_on_sqlite() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn concurrent_registrations_from_two_servers_on_one_postgres() {
     let first = spawn_app(Backend::Postgres).await;
-    let second = spawn_on(&first.database_url, Backend::Postgres, Settings::default()).await;
+    let second = spawn_on(
+        &first.database_url,
+        Backend::Postgres,
+        RegistryOptions::default(),
+    )
+    .await;
     hammer(&[&first, &second]).await;
     first.cleanup().await;
 }

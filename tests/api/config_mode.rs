@@ -233,8 +233,8 @@ async fn import_mode_purges_soft_deleted_versions(app: &TestApp) {
     );
 }
 
-/// `{"mode": null}` clears a mode (§11.2); `DELETE /mode?recursive=true` also clears the
-/// default context's subject modes, and only those (§11.3).
+/// `{"mode": null}` clears a mode (`docs/rest-api.md` §5.5); `DELETE /mode?recursive=true` also clears the
+/// default context's subject modes, and only those (`docs/rest-api.md` §5.5).
 async fn mode_can_be_cleared_with_null_or_recursively(app: &TestApp) {
     app.put("/mode/s1", json!({ "mode": "READONLY" }))
         .await
@@ -279,7 +279,7 @@ async fn mode_can_be_cleared_with_null_or_recursively(app: &TestApp) {
     }
 }
 
-/// A subject whose config names an `alias` is served as that subject (§10), except for
+/// A subject whose config names an `alias` is served as that subject (`docs/rest-api.md` §5.7), except for
 /// deletes and its own config.
 async fn an_alias_serves_its_target_subject(app: &TestApp) {
     let v1 = record("Al", &[field("a", "int")]);

@@ -106,7 +106,7 @@ async fn contexts_have_their_own_id_space(app: &TestApp) {
         .assert_error(422, 42208);
 }
 
-/// `/contexts/{ctx}/...` qualifies the `subject`/`subjectPrefix` the caller sent (§2.7), and
+/// `/contexts/{ctx}/...` qualifies the `subject`/`subjectPrefix` the caller sent (`docs/rest-api.md` §2.3), and
 /// `GET /schemas` lists across contexts in qualified-subject order.
 async fn context_urls_qualify_subject_parameters(app: &TestApp) {
     app.register("zeta", &json!("int")).await;
@@ -129,7 +129,7 @@ async fn context_urls_qualify_subject_parameters(app: &TestApp) {
         .await
         .assert_ok();
     assert_eq!(by_id["schema"], "\"long\"");
-    // Unqualified `?subject=`: the context where that subject holds the id (§6.3), else the
+    // Unqualified `?subject=`: the context where that subject holds the id (`docs/rest-api.md` §4.3), else the
     // default context's id.
     let schema_of = |query: &'static str| async move {
         app.get(&format!("/schemas/ids/1{query}")).await.assert_ok()["schema"].clone()
@@ -155,7 +155,8 @@ async fn context_urls_qualify_subject_parameters(app: &TestApp) {
     assert_eq!(subjects, [":.c1:orders-value", ":.c1:other", "zeta"]);
 }
 
-/// `:.__GLOBAL:` takes config and mode (the last step of the resolution chain, §2.8) but
+/// `:.__GLOBAL:` takes config and mode (the last step of the resolution chain,
+/// `docs/rest-api.md` §5.2) but
 /// never subjects.
 async fn global_context_holds_settings_only(app: &TestApp) {
     app.put("/config/:.__GLOBAL:", json!({ "compatibility": "NONE" }))

@@ -1,4 +1,4 @@
-//! HTTP conventions real clients depend on (spec/clients.md §1.8).
+//! HTTP conventions real clients depend on (`docs/rest-api.md` §7).
 
 use crate::common::*;
 use crate::on_both_backends;

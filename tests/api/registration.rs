@@ -454,7 +454,7 @@ async fn import_mode_accepts_explicit_ids(app: &TestApp) {
     );
 }
 
-/// §2.5: a request without metadata or rules carries the latest live version's, so an
+/// `docs/rest-api.md` §3.4: a request without metadata or rules carries the latest live version's, so an
 /// auto-registering serializer neither duplicates versions nor strips a data contract.
 async fn requests_without_a_contract_inherit_the_latest_one(app: &TestApp) {
     let metadata = json!({ "properties": { "owner": "team-a" } });
@@ -547,7 +547,7 @@ async fn requests_without_a_contract_inherit_the_latest_one(app: &TestApp) {
     );
 }
 
-/// §2.3: normalization applies when the parameter OR the config asks for it; the explicit
+/// `docs/rest-api.md` §3.2: normalization applies when the parameter OR the config asks for it; the explicit
 /// `normalize=false` the Java client always sends does not turn the config off.
 async fn normalize_is_the_parameter_or_the_config(app: &TestApp) {
     app.put("/config/norm", json!({ "normalize": true }))

@@ -8,7 +8,7 @@
 //! confirmed by a fresh read first.
 
 use crate::common::*;
-use schemata::registry::Settings;
+use schemata::registry::RegistryOptions;
 use serde_json::{json, Value};
 use sqlx::{Connection, Row};
 use std::time::Duration;
@@ -30,7 +30,12 @@ fn y() -> Value {
 
 async fn two_servers() -> (TestApp, TestApp) {
     let first = spawn_app(Backend::Postgres).await;
-    let second = spawn_on(&first.database_url, Backend::Postgres, Settings::default()).await;
+    let second = spawn_on(
+        &first.database_url,
+        Backend::Postgres,
+        RegistryOptions::default(),
+    )
+    .await;
     (first, second)
 }
 

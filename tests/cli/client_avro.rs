@@ -1,3 +1,6 @@
+//! The Avro serializer and deserializer against the in-process registry: subject name
+//! strategies, auto-registration, latest-version writes and schema evolution on read.
+
 use crate::common::spawn_registry;
 use schemata_client::apache_avro::types::Value;
 use schemata_client::avro::{AvroDeserializer, AvroSchemas, AvroSerializer};

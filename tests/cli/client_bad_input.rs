@@ -1,3 +1,6 @@
+//! The client library against bad input and unreachable registries: typed errors, retries,
+//! failover to the next URL, and bad configuration refused.
+
 use crate::common::{dead_url, spawn_registry};
 use schemata_client::avro::{AvroDeserializer, AvroSerializer};
 use schemata_client::json::JsonDeserializer;

@@ -1,3 +1,6 @@
+//! The JSON Schema serializer and deserializer against the in-process registry, with
+//! validation on both sides.
+
 use crate::common::spawn_registry;
 use schemata_client::json::{JsonDeserializer, JsonSerializer};
 use schemata_client::{DeserializerConfig, Error, SerializationContext, SerializerConfig};

@@ -1,3 +1,6 @@
+//! The Protobuf serializer and deserializer against the in-process registry: message indexes,
+//! references, and round trips.
+
 use crate::common::spawn_registry;
 use prost::Message as _;
 use schemata_client::prost_reflect::{DynamicMessage, MessageDescriptor, ReflectMessage, Value};

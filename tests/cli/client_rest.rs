@@ -1,3 +1,5 @@
+//! The REST client: every endpoint it wraps, retries on 503, basic and bearer auth, timeouts.
+
 use crate::common::spawn_registry;
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::get;

@@ -3,7 +3,7 @@
 #![allow(dead_code)]
 
 use reqwest::{Client, Method, Response, StatusCode};
-use schemata::registry::Settings;
+use schemata::registry::RegistryOptions;
 use serde_json::{json, Value};
 use sqlx::Connection;
 use std::net::SocketAddr;
@@ -68,7 +68,7 @@ pub async fn fresh_database(backend: Backend) -> (String, Option<TempDir>) {
     }
 }
 
-pub async fn spawn_on(database_url: &str, backend: Backend, settings: Settings) -> TestApp {
+pub async fn spawn_on(database_url: &str, backend: Backend, settings: RegistryOptions) -> TestApp {
     let state = schemata::build_state(database_url, settings, 16)
         .await
         .expect("start registry");
@@ -85,10 +85,10 @@ pub async fn spawn_on(database_url: &str, backend: Backend, settings: Settings) 
 }
 
 pub async fn spawn_app(backend: Backend) -> TestApp {
-    spawn_app_with(backend, Settings::default()).await
+    spawn_app_with(backend, RegistryOptions::default()).await
 }
 
-pub async fn spawn_app_with(backend: Backend, settings: Settings) -> TestApp {
+pub async fn spawn_app_with(backend: Backend, settings: RegistryOptions) -> TestApp {
     let (url, dir) = fresh_database(backend).await;
     let mut app = spawn_on(&url, backend, settings).await;
     app._tempdir = dir;
@@ -213,15 +213,21 @@ impl TestApp {
 
     /// Drop a per-test Postgres database.
     pub async fn cleanup(self) {
-        if self.backend == Backend::Postgres {
-            let name = self.database_url.rsplit('/').next().unwrap().to_string();
-            if let Ok(mut conn) = sqlx::PgConnection::connect(&postgres_admin_url()).await {
-                let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
-                    "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
-                )))
-                .execute(&mut conn)
-                .await;
-            }
+        drop_database(self.backend, &self.database_url).await;
+    }
+}
+
+/// Drop a PostgreSQL database made by [`fresh_database`] (a SQLite file goes with its
+/// [`TempDir`]).
+pub async fn drop_database(backend: Backend, database_url: &str) {
+    if backend == Backend::Postgres {
+        let name = database_url.rsplit('/').next().unwrap().to_string();
+        if let Ok(mut conn) = sqlx::PgConnection::connect(&postgres_admin_url()).await {
+            let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
+                "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+            )))
+            .execute(&mut conn)
+            .await;
         }
     }
 }

@@ -2,12 +2,12 @@
 //! subject → context (global for the default context) → `:.__GLOBAL:` → server default.
 
 use super::{Registry, RegistryError, Result};
-pub use crate::domain::EffectiveConfig;
-use crate::domain::{context_scope, Config, Mode, QualifiedSubject, GLOBAL_CONTEXT};
-use crate::store::{queries, SubjectSummary, WriteTx};
+use crate::domain::{
+    context_scope, validate_rule_set, Config, EffectiveConfig, Mode, QualifiedSubject,
+    SubjectSummary, GLOBAL_CONTEXT,
+};
+use crate::store::WriteTx;
 use schemata_compat::CompatibilityLevel;
-use serde_json::Value;
-use std::collections::HashSet;
 use std::str::FromStr;
 use std::sync::Arc;
 
@@ -31,7 +31,7 @@ impl Registry {
         subject: &QualifiedSubject,
     ) -> Result<Arc<EffectiveConfig>> {
         let resolve = async { self.resolve_config(subject).await.map(Arc::new) };
-        self.settings_cache
+        self.config_mode_cache
             .effective_config(&subject.qualified(), resolve)
             .await
     }
@@ -50,7 +50,7 @@ impl Registry {
                 merged = merged.merged_with(&config);
             }
         }
-        let level = level.unwrap_or(self.settings.default_compatibility);
+        let level = level.unwrap_or(self.options.default_compatibility);
         merged.compatibility_level = Some(level.as_str().to_string());
         Ok(EffectiveConfig {
             level,
@@ -60,8 +60,8 @@ impl Registry {
 
     /// The config stored at exactly this scope (no fallback).
     pub async fn config_at(&self, scope: &str) -> Result<Option<Config>> {
-        let load = queries::get_config(self.store.pool(), scope);
-        self.settings_cache.config(scope, load).await
+        let load = async { Ok::<_, RegistryError>(self.store.config(scope).await?) };
+        self.config_mode_cache.config(scope, load).await
     }
 
     /// The subject `subject` is an alias of (its own config's `alias`, not inherited), with
@@ -91,7 +91,7 @@ impl Registry {
     pub async fn global_config(&self) -> Result<Config> {
         let mut config = self.config_at("").await?.unwrap_or_default();
         if config.compatibility_level.is_none() {
-            config.compatibility_level = Some(self.settings.default_compatibility.as_str().into());
+            config.compatibility_level = Some(self.options.default_compatibility.as_str().into());
         }
         Ok(config)
     }
@@ -113,16 +113,14 @@ impl Registry {
         self.ensure_writable(subject).await?;
         let scope = subject.scope();
         let mut tx = self.store.begin_write().await?;
-        let mut config = queries::get_config(&mut *tx.tx, &scope)
-            .await?
-            .unwrap_or_default();
+        let mut config = tx.config(&scope).await?.unwrap_or_default();
         config.apply(update);
         if let Some(level) = &config.compatibility_level {
             let level = CompatibilityLevel::from_str(level)
                 .map_err(|_| RegistryError::InvalidCompatibilityLevel)?;
             config.compatibility_level = Some(level.as_str().to_string());
         }
-        queries::put_config(&mut *tx.tx, &scope, &config).await?;
+        tx.put_config(&scope, &config).await?;
         self.commit_settings_change(tx).await?;
         Ok(config)
     }
@@ -132,8 +130,8 @@ impl Registry {
         self.ensure_writable(subject).await?;
         let scope = subject.scope();
         let mut tx = self.store.begin_write().await?;
-        let old = queries::get_config(&mut *tx.tx, &scope).await?;
-        queries::delete_config(&mut *tx.tx, &scope).await?;
+        let old = tx.config(&scope).await?;
+        tx.delete_config(&scope).await?;
         self.commit_settings_change(tx).await?;
         Ok(old)
     }
@@ -141,7 +139,7 @@ impl Registry {
     /// The mode that applies to `subject`, kept like [`Self::effective_config`].
     pub async fn effective_mode(&self, subject: &QualifiedSubject) -> Result<Mode> {
         let resolve = self.resolve_mode(subject);
-        self.settings_cache
+        self.config_mode_cache
             .effective_mode(&subject.qualified(), resolve)
             .await
     }
@@ -161,21 +159,15 @@ impl Registry {
     }
 
     pub async fn mode_at(&self, scope: &str) -> Result<Option<Mode>> {
-        let load = async {
-            Ok::<_, RegistryError>(
-                queries::get_mode(self.store.pool(), scope)
-                    .await?
-                    .and_then(|m| Mode::parse(&m)),
-            )
-        };
-        self.settings_cache.mode(scope, load).await
+        let load = async { Ok::<_, RegistryError>(self.store.mode(scope).await?) };
+        self.config_mode_cache.mode(scope, load).await
     }
 
     /// Commit a config or mode change and make every process forget the old settings.
     pub(super) async fn commit_settings_change(&self, mut tx: WriteTx<'_>) -> Result<()> {
         tx.announce_settings_changed().await?;
         tx.commit().await?;
-        self.settings_cache.clear();
+        self.config_mode_cache.clear();
         Ok(())
     }
 
@@ -200,14 +192,14 @@ impl Registry {
         };
         let mut tx = self.store.begin_write().await?;
         let purged = self.purge_soft_deleted(&mut tx, &to_purge).await?;
-        queries::put_mode(&mut *tx.tx, &scope, mode.as_str()).await?;
+        tx.put_mode(&scope, mode).await?;
         self.commit_settings_change(tx).await?;
         self.forget_purged(&purged).await;
         Ok(())
     }
 
     /// Switching a scope to IMPORT (unless forced or already importing) needs it free of live
-    /// subjects; its soft-deleted subjects are hard-deleted first (`spec/rest-api.md` §11.2).
+    /// subjects; its soft-deleted subjects are hard-deleted first (`docs/rest-api.md` §5.6).
     async fn subjects_to_purge_for_import(
         &self,
         subject: &QualifiedSubject,
@@ -233,12 +225,12 @@ impl Registry {
         let scope = subject.scope();
         let old = self.mode_at(&scope).await?;
         let mut tx = self.store.begin_write().await?;
-        queries::delete_mode(&mut *tx.tx, &scope).await?;
+        tx.delete_mode(&scope).await?;
         if recursive && subject.is_context_only() {
             if subject.is_default_context() {
-                queries::delete_default_context_subject_modes(&mut *tx.tx).await?;
+                tx.delete_default_context_subject_modes().await?;
             } else {
-                queries::delete_modes_with_prefix(&mut *tx.tx, &scope).await?;
+                tx.delete_modes_with_prefix(&scope).await?;
             }
         }
         self.commit_settings_change(tx).await?;
@@ -248,7 +240,7 @@ impl Registry {
     /// The subjects a mode change of `subject`'s scope covers: the one subject, one context,
     /// or (global scope) every context.
     async fn subjects_in_scope(&self, subject: &QualifiedSubject) -> Result<Vec<SubjectSummary>> {
-        let mut subjects = queries::subjects(self.store.pool()).await?;
+        let mut subjects = self.store.subjects().await?;
         subjects.retain(|s| {
             if subject.is_context_only() {
                 subject.scope().is_empty() || s.context == subject.context
@@ -269,56 +261,4 @@ impl Registry {
         }
         Ok(())
     }
-}
-
-/// CSR's rule-set checks (42210): rule names unique and present, kinds and modes valid for
-/// the rule's category.
-pub fn validate_rule_set(rule_set: Option<&Value>) -> Result<()> {
-    let Some(rule_set) = rule_set else {
-        return Ok(());
-    };
-    if rule_set.is_null() {
-        return Ok(());
-    }
-    let invalid = |msg: String| RegistryError::InvalidRuleSet(msg);
-    let object = rule_set
-        .as_object()
-        .ok_or_else(|| invalid("ruleSet must be an object".into()))?;
-    let mut names = HashSet::new();
-    for (category, modes) in [
-        ("migrationRules", &["UPGRADE", "DOWNGRADE", "UPDOWN"][..]),
-        ("domainRules", &["WRITE", "READ", "WRITEREAD"][..]),
-        ("encodingRules", &["WRITE", "READ", "WRITEREAD"][..]),
-    ] {
-        let Some(rules) = object.get(category) else {
-            continue;
-        };
-        if rules.is_null() {
-            continue;
-        }
-        let rules = rules
-            .as_array()
-            .ok_or_else(|| invalid(format!("{category} must be a list")))?;
-        for rule in rules {
-            let name = rule.get("name").and_then(Value::as_str).unwrap_or_default();
-            if name.is_empty() {
-                return Err(invalid("Rule name is missing".into()));
-            }
-            if !names.insert(name.to_string()) {
-                return Err(invalid(format!("Found rule with duplicate name '{name}'")));
-            }
-            if let Some(kind) = rule.get("kind").and_then(Value::as_str) {
-                if kind != "TRANSFORM" && kind != "CONDITION" {
-                    return Err(invalid(format!("Invalid kind '{kind}' for rule '{name}'")));
-                }
-            }
-            let mode = rule.get("mode").and_then(Value::as_str).unwrap_or_default();
-            if !modes.contains(&mode) {
-                return Err(invalid(format!(
-                    "Invalid mode '{mode}' for rule '{name}' in {category}"
-                )));
-            }
-        }
-    }
-    Ok(())
 }

@@ -1,5 +1,8 @@
-//! Command line and `SCHEMATA_*` environment, in one place (clap derive + env).
+//! The command line's options and their `SCHEMATA_*` environment variables, in one place
+//! (clap derive + env). The registry's defaults come from `RegistryOptions`, so each is
+//! written once.
 
+use crate::registry::RegistryOptions;
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 
@@ -170,14 +173,14 @@ pub struct ServeArgs {
     #[arg(
         long,
         env = "SCHEMATA_DEFAULT_COMPATIBILITY",
-        default_value = "BACKWARD"
+        default_value = RegistryOptions::DEFAULT_COMPATIBILITY.as_str()
     )]
     pub default_compatibility: String,
     /// Largest schema accepted, in bytes.
-    #[arg(long, env = "SCHEMATA_MAX_SCHEMA_BYTES", default_value_t = 1024 * 1024)]
+    #[arg(long, env = "SCHEMATA_MAX_SCHEMA_BYTES", default_value_t = RegistryOptions::DEFAULT_MAX_SCHEMA_BYTES)]
     pub max_schema_bytes: usize,
     /// Schemas kept in the in-memory id cache.
-    #[arg(long, env = "SCHEMATA_CACHE_CAPACITY", default_value_t = 100_000)]
+    #[arg(long, env = "SCHEMATA_CACHE_CAPACITY", default_value_t = RegistryOptions::DEFAULT_CACHE_CAPACITY)]
     pub cache_capacity: u64,
     /// Subject versions remembered for registering the next version without reading the
     /// subject's history (all subjects together; 64 bytes each; each subject's newest schema,
@@ -185,7 +188,7 @@ pub struct ServeArgs {
     #[arg(
         long,
         env = "SCHEMATA_HISTORY_CACHE_VERSIONS",
-        default_value_t = 1_000_000
+        default_value_t = RegistryOptions::DEFAULT_HISTORY_CAPACITY
     )]
     pub history_cache_versions: u64,
     /// Require HTTP basic authentication; users from this file, one a line:

@@ -1,0 +1,211 @@
+//! Config and mode per scope, and what they resolve to per subject.
+
+use crate::domain::{Config, EffectiveConfig, Mode};
+use std::collections::HashMap;
+use std::future::Future;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+/// Config and mode per scope (`""` global, `:.ctx:`, or a subject), including "not set", and
+/// what they resolve to for each subject (the registration path reads both every time).
+/// Every change clears the whole cache, here and (over NOTIFY) in other processes: changes
+/// are rare, reads happen on every registration.
+#[derive(Clone)]
+pub struct ConfigModeCache {
+    configs: Arc<SettledMap<Option<Config>>>,
+    modes: Arc<SettledMap<Option<Mode>>>,
+    /// Keyed by qualified subject.
+    effective_configs: Arc<SettledMap<Arc<EffectiveConfig>>>,
+    effective_modes: Arc<SettledMap<Mode>>,
+    /// Bumped by every clear, so a value loaded from settings read before a clear is not
+    /// kept after it.
+    generation: Arc<AtomicU64>,
+}
+
+impl ConfigModeCache {
+    pub fn new(capacity: u64) -> Self {
+        let capacity = usize::try_from(capacity).unwrap_or(usize::MAX).max(1);
+        ConfigModeCache {
+            configs: Arc::new(SettledMap::new(capacity)),
+            modes: Arc::new(SettledMap::new(capacity)),
+            effective_configs: Arc::new(SettledMap::new(capacity)),
+            effective_modes: Arc::new(SettledMap::new(capacity)),
+            generation: Arc::new(AtomicU64::new(0)),
+        }
+    }
+
+    pub async fn config<E>(
+        &self,
+        scope: &str,
+        load: impl Future<Output = Result<Option<Config>, E>>,
+    ) -> Result<Option<Config>, E> {
+        self.get_or_load(&self.configs, scope, load).await
+    }
+
+    pub async fn mode<E>(
+        &self,
+        scope: &str,
+        load: impl Future<Output = Result<Option<Mode>, E>>,
+    ) -> Result<Option<Mode>, E> {
+        self.get_or_load(&self.modes, scope, load).await
+    }
+
+    pub async fn effective_config<E>(
+        &self,
+        subject: &str,
+        resolve: impl Future<Output = Result<Arc<EffectiveConfig>, E>>,
+    ) -> Result<Arc<EffectiveConfig>, E> {
+        self.get_or_load(&self.effective_configs, subject, resolve)
+            .await
+    }
+
+    pub async fn effective_mode<E>(
+        &self,
+        subject: &str,
+        resolve: impl Future<Output = Result<Mode, E>>,
+    ) -> Result<Mode, E> {
+        self.get_or_load(&self.effective_modes, subject, resolve)
+            .await
+    }
+
+    async fn get_or_load<V: Clone, E>(
+        &self,
+        cache: &SettledMap<V>,
+        key: &str,
+        load: impl Future<Output = Result<V, E>>,
+    ) -> Result<V, E> {
+        if let Some(hit) = cache.get(key) {
+            return Ok(hit);
+        }
+        let generation = self.generation.load(Ordering::Acquire);
+        let loaded = load.await?;
+        cache.insert(key, loaded.clone());
+        // A clear that ran while this was loading may have come before the insert.
+        if self.generation.load(Ordering::Acquire) != generation {
+            cache.remove(key);
+        }
+        Ok(loaded)
+    }
+
+    pub fn clear(&self) {
+        self.generation.fetch_add(1, Ordering::AcqRel);
+        self.configs.clear();
+        self.modes.clear();
+        self.effective_configs.clear();
+        self.effective_modes.clear();
+    }
+}
+
+/// A map under a read-write lock that forgets half its entries when it reaches its capacity.
+/// Settings are read on every registration and change rarely, and their values are cheap
+/// to load again; a plain map read costs a fraction of a concurrent cache's (moka's
+/// bookkeeping of every read was ~7% of the server's CPU under the registration benchmark).
+struct SettledMap<V> {
+    entries: std::sync::RwLock<HashMap<String, V, foldhash::fast::RandomState>>,
+    capacity: usize,
+}
+
+impl<V: Clone> SettledMap<V> {
+    fn new(capacity: usize) -> Self {
+        SettledMap {
+            entries: Default::default(),
+            capacity,
+        }
+    }
+
+    fn get(&self, key: &str) -> Option<V> {
+        // No code panics while holding the lock, so a poisoned lock still holds a valid map.
+        let entries = self.entries.read().unwrap_or_else(|e| e.into_inner());
+        entries.get(key).cloned()
+    }
+
+    fn insert(&self, key: &str, value: V) {
+        let mut entries = self.entries.write().unwrap_or_else(|e| e.into_inner());
+        if entries.len() >= self.capacity && !entries.contains_key(key) {
+            // Forget every other entry (in the map's arbitrary order): amortised O(1) per
+            // insert, and the other half keeps serving, where a clear would send every
+            // subject back to the database at once.
+            let mut keep = false;
+            entries.retain(|_, _| {
+                keep = !keep;
+                keep
+            });
+        }
+        entries.insert(key.to_string(), value);
+    }
+
+    fn remove(&self, key: &str) {
+        let mut entries = self.entries.write().unwrap_or_else(|e| e.into_inner());
+        entries.remove(key);
+    }
+
+    fn clear(&self) {
+        self.entries
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .clear();
+    }
+
+    #[cfg(test)]
+    fn len(&self) -> usize {
+        self.entries.read().unwrap_or_else(|e| e.into_inner()).len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::AtomicUsize;
+
+    #[test]
+    fn a_full_settings_map_forgets_half_instead_of_growing() {
+        let map = SettledMap::new(4);
+        for key in ["a", "b", "c", "d"] {
+            map.insert(key, 1);
+        }
+        map.insert("a", 2);
+        assert_eq!(
+            (map.len(), map.get("a")),
+            (4, Some(2)),
+            "a known key replaces"
+        );
+        map.insert("e", 5);
+        assert_eq!(map.len(), 3, "two of four forgotten, then the new one");
+        assert_eq!(map.get("e"), Some(5));
+        let kept = ["a", "b", "c", "d"]
+            .iter()
+            .filter(|k| map.get(k).is_some())
+            .count();
+        assert_eq!(kept, 2);
+    }
+
+    /// A value loaded while a change cleared the cache was read before the change: it must
+    /// not be served afterwards.
+    #[tokio::test]
+    async fn a_value_loaded_across_a_clear_is_not_kept() {
+        let cache = ConfigModeCache::new(100);
+        let loads = AtomicUsize::new(0);
+        let load = |clear_meanwhile: bool| {
+            let (cache, loads) = (&cache, &loads);
+            async move {
+                loads.fetch_add(1, Ordering::SeqCst);
+                if clear_meanwhile {
+                    cache.clear();
+                }
+                Ok::<_, ()>(Mode::ReadOnly)
+            }
+        };
+        assert_eq!(
+            cache.effective_mode("s", load(true)).await,
+            Ok(Mode::ReadOnly)
+        );
+        assert_eq!(
+            cache.effective_mode("s", load(false)).await,
+            Ok(Mode::ReadOnly)
+        );
+        assert_eq!(loads.load(Ordering::SeqCst), 2, "the first value was kept");
+        // Loaded without a clear in between: kept.
+        cache.effective_mode("s", load(false)).await.unwrap();
+        assert_eq!(loads.load(Ordering::SeqCst), 2);
+    }
+}

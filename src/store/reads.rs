@@ -1,0 +1,117 @@
+//! Reads outside any transaction, through the pool: what the registry asks the store when
+//! it holds no lock.
+
+use super::error::{Result, StoreError};
+use super::{queries, Store};
+use crate::domain::{Config, Mode, SchemaRecord, SubjectSummary, VersionRecord};
+
+/// A subject's versions with their schemas' identity hashes (hex), ascending, and the
+/// generation of its context's histories read in the same snapshot
+/// (`Store::versions_with_hashes`).
+pub type HashedHistory = (Vec<(VersionRecord, String)>, i64);
+
+impl Store {
+    /// Whether the database answers a trivial query.
+    pub async fn check_connection(&self) -> Result<()> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
+    pub async fn schema_by_id(&self, context: &str, id: i64) -> Result<Option<SchemaRecord>> {
+        queries::schema_by_id(&self.pool, context, id).await
+    }
+
+    /// Schemas with this guid, the default context first.
+    pub async fn schemas_by_guid(&self, guid: &str) -> Result<Vec<SchemaRecord>> {
+        queries::schemas_by_guid(&self.pool, guid).await
+    }
+
+    pub async fn max_schema_id(&self, context: &str) -> Result<i64> {
+        queries::max_schema_id(&self.pool, context).await
+    }
+
+    /// All versions of a subject, soft-deleted included, ascending.
+    pub async fn versions(&self, context: &str, subject: &str) -> Result<Vec<VersionRecord>> {
+        queries::versions(&self.pool, context, subject).await
+    }
+
+    /// All versions of a subject with their schemas' identity hashes, and the context's
+    /// history generation from the same snapshot (migration 0004): one read that answers
+    /// both "is this schema already here?" and "what is the history?".
+    pub async fn versions_with_hashes(
+        &self,
+        context: &str,
+        subject: &str,
+    ) -> Result<HashedHistory> {
+        queries::versions_with_hashes(&self.pool, context, subject).await
+    }
+
+    /// The newest version of a subject whose schema has this identity hash (a live one
+    /// unless `include_deleted`).
+    pub async fn version_with_hash(
+        &self,
+        context: &str,
+        subject: &str,
+        hash: &str,
+        include_deleted: bool,
+    ) -> Result<Option<VersionRecord>> {
+        queries::version_with_hash(&self.pool, context, subject, hash, include_deleted).await
+    }
+
+    /// Every (subject, version) that carries a schema id, by subject then version.
+    pub async fn versions_of_schema(&self, context: &str, id: i64) -> Result<Vec<VersionRecord>> {
+        queries::versions_of_schema(&self.pool, context, id).await
+    }
+
+    /// Every version of every subject (of one context, if given), by context, subject and
+    /// version.
+    pub async fn all_versions(&self, context: Option<&str>) -> Result<Vec<VersionRecord>> {
+        queries::all_versions(&self.pool, context).await
+    }
+
+    pub async fn subjects(&self) -> Result<Vec<SubjectSummary>> {
+        queries::subjects(&self.pool).await
+    }
+
+    /// Contexts other than the default one in which a subject name has versions.
+    pub async fn contexts_with_subject(&self, subject: &str) -> Result<Vec<String>> {
+        queries::contexts_with_subject(&self.pool, subject).await
+    }
+
+    /// The listed contexts, by name.
+    pub async fn contexts(&self) -> Result<Vec<String>> {
+        queries::contexts(&self.pool).await
+    }
+
+    /// Ids of schemas that reference a version and are still used by a version (a live one
+    /// unless `include_deleted`).
+    pub async fn referrers(
+        &self,
+        context: &str,
+        subject: &str,
+        version: i64,
+        include_deleted: bool,
+    ) -> Result<Vec<i64>> {
+        queries::referrers(&self.pool, context, subject, version, include_deleted).await
+    }
+
+    /// The config stored at exactly this scope.
+    pub async fn config(&self, scope: &str) -> Result<Option<Config>> {
+        queries::get_config(&self.pool, scope).await
+    }
+
+    /// The mode stored at exactly this scope.
+    pub async fn mode(&self, scope: &str) -> Result<Option<Mode>> {
+        parse_mode(queries::get_mode(&self.pool, scope).await?)
+    }
+}
+
+/// A stored mode; a name no writer stores is a corrupt row, not "no mode".
+pub(super) fn parse_mode(stored: Option<String>) -> Result<Option<Mode>> {
+    stored
+        .map(|name| {
+            Mode::parse(&name)
+                .ok_or_else(|| StoreError::corrupt("modes", format!("unknown mode {name:?}")))
+        })
+        .transpose()
+}
