@@ -1,5 +1,5 @@
 //! Compatibility levels and how a level turns into reader/writer checks against the history
-//! of a subject (`spec/compatibility.md` §1.1).
+//! of a subject (`docs/compatibility.md` §1.1).
 
 use crate::{incompatibilities, ParsedSchema, Roles, DIFFERENT_SCHEMA_TYPE};
 use std::fmt;

@@ -163,7 +163,7 @@ impl ParsedSchema {
     }
 }
 
-/// CSR's one error when the previous schema is of another type (`spec/compatibility.md` §1.1).
+/// CSR's one error when the previous schema is of another type (`docs/compatibility.md` §1.1).
 pub const DIFFERENT_SCHEMA_TYPE: &str = "Incompatible because of different schema type";
 
 /// Every reason a consumer holding `reader` cannot read data written with `writer`; empty

@@ -1,5 +1,5 @@
 //! Reader/writer compatibility, as Apache Avro Java's `SchemaCompatibility` decides it and
-//! Confluent Schema Registry reports it (`spec/compatibility.md` §2.2).
+//! Confluent Schema Registry reports it (`docs/compatibility.md` §2.2).
 //!
 //! The walk is recursive over (reader, writer) pairs. A pair already under evaluation higher
 //! up is assumed compatible (that is how recursive types terminate), and finished pairs are

@@ -1,4 +1,4 @@
-//! The diff of `spec/compatibility.md` §4.2: `diff(original = writer, update = reader)`,
+//! The diff of `docs/compatibility.md` §4.2: `diff(original = writer, update = reader)`,
 //! dereferencing `$ref`s, memoising pairs, with a cycle guard and a fix-point pass so that
 //! the optimistic answer given for a pair met again while being compared cannot hide a real
 //! incompatibility. Per-class rules are in `rules.rs`.

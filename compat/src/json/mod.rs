@@ -1,6 +1,6 @@
 //! JSON Schema: parsing and metaschema validation (drafts 4, 6, 7, 2019-09 and 2020-12),
 //! references, canonical and normalised text, instance validation, and Confluent's
-//! compatibility diff (`spec/compatibility.md` §4).
+//! compatibility diff (`docs/compatibility.md` §4).
 //!
 //! Module map: `parse` reads text and indexes documents for `$ref`, `model` builds the
 //! node graph the diff compares, `diff` is the algorithm of §4.2 with the per-class rules

@@ -1,4 +1,4 @@
-//! The schema model the diff works on (`spec/compatibility.md` §4.1): each schema object
+//! The schema model the diff works on (`docs/compatibility.md` §4.1): each schema object
 //! becomes one node, or a synthetic `allOf` of several nodes when it mixes keyword families.
 //! Nodes live in an arena; `$ref`s are nodes pointing at their target, so recursive schemas
 //! are finite graphs.

@@ -1,4 +1,4 @@
-//! Per-class rules of `spec/compatibility.md` §4.3 (original = writer, update = reader).
+//! Per-class rules of `docs/compatibility.md` §4.3 (original = writer, update = reader).
 
 use super::diff::{nest, Diff, Differ, Nr};
 use super::model::{ArrayNode, Kind, NodeId, NumberNode, ObjectNode, StringNode};

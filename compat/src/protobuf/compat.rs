@@ -1,5 +1,5 @@
 //! Confluent's Protobuf compatibility: a diff of two linked files, `original` (the writer)
-//! against `update` (the reader), following `spec/compatibility.md` §3.3 with the "master"
+//! against `update` (the reader), following `docs/compatibility.md` §3.3 with the "master"
 //! oneof rules.
 //!
 //! Linked descriptors are brought back to what Confluent's AST sees: labels "as written"

@@ -6,7 +6,7 @@
 //!   `google/protobuf/*.proto`, `confluent/meta.proto` and `confluent/type/decimal.proto`
 //!   resolve without references ([`well_known`]).
 //! * [`printer`]: the canonical text and its normalised variant.
-//! * [`compat`]: the diff `diff(original = writer, update = reader)` of `spec/compatibility.md`
+//! * [`compat`]: the diff `diff(original = writer, update = reader)` of `docs/compatibility.md`
 //!   §3 (the "master" oneof rules).
 //! * [`wire`]: message-index arrays.
 //!

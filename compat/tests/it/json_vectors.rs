@@ -1,6 +1,6 @@
 //! Runs every case of Karapace's JSON Schema compatibility tests (309 pairs, Apache-2.0,
-//! see `vectors/NOTICE`). Karapace's verdicts differ from Confluent's on several rules
-//! (`spec/compatibility.md` §4.6); where they conflict with the spec, the spec wins and the
+//! see `compat/tests/vectors/NOTICE`). Karapace's verdicts differ from Confluent's on several rules
+//! (`docs/compatibility.md` §4.6); where they conflict with the documented rules, the rules win and the
 //! case is listed in `KNOWN_DIFFERENCES` with the rule that decides it. The runner fails if
 //! an unlisted case disagrees or a listed case stops disagreeing.
 
@@ -8,7 +8,7 @@ use schemata_compat::json::{incompatibilities, JsonSchema};
 use schemata_compat::{ParseOptions, Roles};
 use serde_json::Value;
 
-const VECTORS: &str = include_str!("vectors/json/karapace_test_jsonschema_compatibility.json");
+const VECTORS: &str = include_str!("../vectors/json/karapace_test_jsonschema_compatibility.json");
 
 /// (case name, the spec rule that decides it).
 const KNOWN_DIFFERENCES: &[(&str, &str)] = &[

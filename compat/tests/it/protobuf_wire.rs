@@ -112,6 +112,11 @@ fn extreme_indexes_round_trip() {
 }
 
 proptest! {
+    #![proptest_config(ProptestConfig {
+        failure_persistence: crate::regressions_beside_source(),
+        ..ProptestConfig::default()
+    })]
+
     #[test]
     fn round_trip(idx in prop::collection::vec(any::<i32>(), 1..20), tail in prop::collection::vec(any::<u8>(), 0..8)) {
         let mut buf = encode(&idx);

@@ -1,10 +1,8 @@
 //! Property tests over generated schemas: printer round trips, self-compatibility at every
 //! level, FULL = BACKWARD and FORWARD, and direction symmetry of the diff.
 
-mod protobuf_support;
-
+use crate::protobuf_support::*;
 use proptest::prelude::*;
-use protobuf_support::*;
 use schemata_compat::protobuf::ProtobufSchema;
 use schemata_compat::{CompatibilityLevel, ParseOptions};
 use std::collections::BTreeMap;
@@ -147,7 +145,11 @@ fn generated() -> impl Strategy<Value = (String, ProtobufSchema)> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig {
+        cases: 48,
+        failure_persistence: crate::regressions_beside_source(),
+        ..ProptestConfig::default()
+    })]
 
     #[test]
     fn printer_round_trips((_text, schema) in generated()) {

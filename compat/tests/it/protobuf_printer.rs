@@ -2,12 +2,10 @@
 //! json_name), normalisation, the `serialized` rendering, error messages, references and
 //! well-known imports.
 
-mod protobuf_support;
-
+use crate::protobuf_support::*;
 use base64::Engine;
 use prost::Message;
 use prost_types::{DescriptorProto, FileDescriptorProto};
-use protobuf_support::*;
 use schemata_compat::protobuf::printer::{print_file, PrintOptions};
 use schemata_compat::protobuf::ProtobufSchema;
 use schemata_compat::ParseOptions;
@@ -257,7 +255,7 @@ fn embedded_and_vector_files_round_trip() {
         assert!(!schema.canonical().is_empty(), "{name}");
     }
     let vectors: Value = serde_json::from_str(include_str!(
-        "vectors/protobuf/karapace_protobuf_compatibility_transcribed.json"
+        "../vectors/protobuf/karapace_protobuf_compatibility_transcribed.json"
     ))
     .unwrap();
     let mut count = 0;

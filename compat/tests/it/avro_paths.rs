@@ -1,5 +1,5 @@
 //! Exact locations of Avro incompatibilities around unions and memoised pairs
-//! (`spec/compatibility.md` §2.1–2.2: Java's checker, as CSR reports it).
+//! (`docs/compatibility.md` §2.1–2.2: Java's checker, as CSR reports it).
 //!
 //! Java checks the branches of a union through its public entry point, which starts a new
 //! location stack: a writer-union branch read by a non-union reader is located relative to

@@ -129,7 +129,11 @@ fn record_of(s: &Shape) -> Shape {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 128, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig {
+        cases: 128,
+        failure_persistence: crate::regressions_beside_source(),
+        ..ProptestConfig::default()
+    })]
 
     #[test]
     fn schema_is_compatible_with_itself_at_every_level(s in shape(), ns in any::<bool>()) {

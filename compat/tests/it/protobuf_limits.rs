@@ -1,18 +1,24 @@
 //! Hostile sizes and shapes: deep nesting and long type chains neither overflow a 2 MiB
 //! stack (the size of test and tokio worker threads) nor panic.
 
+use crate::protobuf_support::PanicCounter;
 use base64::Engine;
 use prost::Message;
 use prost_types::{DescriptorProto, FileDescriptorProto, MessageOptions};
 use schemata_compat::protobuf::ProtobufSchema;
 use schemata_compat::{ParseOptions, Roles};
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
 
-fn on_small_stack<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
+fn on_small_stack<T: Send + 'static>(
+    panics: &PanicCounter,
+    f: impl FnOnce() -> T + Send + 'static,
+) -> T {
+    let panics = panics.clone();
     std::thread::Builder::new()
         .stack_size(2 << 20)
-        .spawn(f)
+        .spawn(move || {
+            panics.watch();
+            f()
+        })
         .unwrap()
         .join()
         .unwrap()
@@ -62,15 +68,10 @@ fn nested_descriptor(depth: usize) -> String {
 
 #[test]
 fn hostile_shapes_fail_cleanly() {
-    let panics = Arc::new(AtomicUsize::new(0));
-    let counter = panics.clone();
-    let default_hook = std::panic::take_hook();
-    std::panic::set_hook(Box::new(move |info| {
-        counter.fetch_add(1, Ordering::SeqCst);
-        default_hook(info);
-    }));
+    let panics = PanicCounter::default();
+    panics.watch();
 
-    on_small_stack(|| {
+    on_small_stack(&panics, || {
         // Moderate aggregate options are fine, deep ones are refused before protox recurses.
         let ok = parse(&option_aggregate(20)).unwrap();
         assert!(ok.canonical().contains("option (ropt) = { r { r {"));
@@ -151,10 +152,5 @@ fn hostile_shapes_fail_cleanly() {
         assert!(ProtobufSchema::parse(&b64, &[], ParseOptions::default()).is_err());
     });
 
-    let _ = std::panic::take_hook();
-    assert_eq!(
-        panics.load(Ordering::SeqCst),
-        0,
-        "a panic occurred (caught or not)"
-    );
+    assert_eq!(panics.count(), 0, "a panic occurred (caught or not)");
 }

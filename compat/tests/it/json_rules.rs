@@ -1,4 +1,4 @@
-//! One test per rule of `spec/compatibility.md` §4.2–§4.4, in both directions.
+//! One test per rule of `docs/compatibility.md` §4.2–§4.4, in both directions.
 //!
 //! `rule!(name, old, new, backward: …, forward: …)` makes `name::backward` (the new schema
 //! reads data written with the old one: `diff(old, new)`) and `name::forward` (the old schema

@@ -2,13 +2,12 @@
 //! schemas, and random reference texts. A panic hook records panics even where the parser
 //! would catch them, so a caught panic still fails the test.
 
+use crate::protobuf_support::PanicCounter;
 use base64::Engine;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
 use schemata_compat::protobuf::ProtobufSchema;
 use schemata_compat::{ParseOptions, ResolvedReference, SchemaType};
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
 
 const SEED: &str = "syntax = \"proto2\";\npackage a.b;\nimport \"google/protobuf/timestamp.proto\";\nimport \"confluent/meta.proto\";\n\
 message M {\n  option (confluent.message_meta) = { doc: \"d\" params { key: \"k\" value: \"v\" } };\n  required int32 a = 1 [default = 5];\n  map<string, M> m = 4;\n  oneof c { int32 x = 5; string y = 6; }\n  \
@@ -38,13 +37,8 @@ fn exercise(text: &str, references: &[ResolvedReference]) {
 
 #[test]
 fn parsing_never_panics() {
-    let panics = Arc::new(AtomicUsize::new(0));
-    let counter = panics.clone();
-    let default_hook = std::panic::take_hook();
-    std::panic::set_hook(Box::new(move |info| {
-        counter.fetch_add(1, Ordering::SeqCst);
-        default_hook(info);
-    }));
+    let panics = PanicCounter::default();
+    panics.watch();
 
     let mut runner = TestRunner::new(Config {
         cases: 256,
@@ -134,10 +128,5 @@ fn parsing_never_panics() {
         )
         .unwrap();
 
-    let _ = std::panic::take_hook();
-    assert_eq!(
-        panics.load(Ordering::SeqCst),
-        0,
-        "a parse panicked (caught or not)"
-    );
+    assert_eq!(panics.count(), 0, "a parse panicked (caught or not)");
 }

@@ -1,4 +1,4 @@
-//! The seven compatibility levels over Avro histories (`spec/compatibility.md` §2.3 shapes,
+//! The seven compatibility levels over Avro histories (`docs/compatibility.md` §2.3 shapes,
 //! our own schemas).
 
 use schemata_compat::{

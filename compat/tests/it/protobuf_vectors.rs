@@ -1,5 +1,5 @@
 //! Karapace's Protobuf compatibility cases (Apache-2.0, transcribed in
-//! `vectors/protobuf/karapace_protobuf_compatibility_transcribed.json`), run against the
+//! `compat/tests/vectors/protobuf/karapace_protobuf_compatibility_transcribed.json`), run against the
 //! verdict Confluent's rules give (`confluent_backward_derived`).
 //!
 //! Where Karapace's own expectation differs from Confluent's, the case is listed in
@@ -7,9 +7,7 @@
 //! Confluent verdict, if a listed case starts agreeing with Karapace, or if an unlisted case
 //! disagrees with Karapace.
 
-mod protobuf_support;
-
-use protobuf_support::*;
+use crate::protobuf_support::*;
 use schemata_compat::protobuf::ProtobufSchema;
 use schemata_compat::CompatibilityLevel;
 use serde_json::Value;
@@ -42,7 +40,7 @@ const KNOWN_PARSE_REJECTIONS: &[(&str, &str)] = &[(
 )];
 
 fn cases() -> Vec<Value> {
-    let text = include_str!("vectors/protobuf/karapace_protobuf_compatibility_transcribed.json");
+    let text = include_str!("../vectors/protobuf/karapace_protobuf_compatibility_transcribed.json");
     serde_json::from_str::<Value>(text)
         .expect("vector file is JSON")
         .as_array()

@@ -5,6 +5,9 @@ use schemata_compat::protobuf::{self, ProtobufSchema};
 use schemata_compat::{
     CompatibilityLevel, ParseOptions, ParsedSchema, ResolvedReference, Roles, SchemaType,
 };
+use std::cell::RefCell;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Once};
 
 pub fn parse(text: &str) -> ProtobufSchema {
     parse_with(text, &[])
@@ -69,4 +72,40 @@ pub fn error_types(messages: &[String]) -> Vec<String> {
 
 pub fn roles_backward() -> Roles {
     Roles::BACKWARD
+}
+
+thread_local! {
+    static WATCHED_BY: RefCell<Option<PanicCounter>> = const { RefCell::new(None) };
+}
+
+/// Counts the panics, caught or not (the library catches some), of the threads that
+/// [`watch`](Self::watch) it. All tests of this binary share one process and a panic hook is
+/// process-wide, so one hook is installed for good and each panic is counted only by the
+/// counter its own thread watches: panics of other tests running in parallel are not counted.
+#[derive(Clone, Default)]
+pub struct PanicCounter(Arc<AtomicUsize>);
+
+impl PanicCounter {
+    /// Counts the panics of the current thread from now on.
+    pub fn watch(&self) {
+        static HOOK: Once = Once::new();
+        HOOK.call_once(|| {
+            let previous = std::panic::take_hook();
+            std::panic::set_hook(Box::new(move |info| {
+                let _ = WATCHED_BY.try_with(|watched| {
+                    if let Ok(watched) = watched.try_borrow() {
+                        if let Some(counter) = watched.as_ref() {
+                            counter.0.fetch_add(1, Ordering::SeqCst);
+                        }
+                    }
+                });
+                previous(info);
+            }));
+        });
+        WATCHED_BY.with(|watched| *watched.borrow_mut() = Some(self.clone()));
+    }
+
+    pub fn count(&self) -> usize {
+        self.0.load(Ordering::SeqCst)
+    }
 }

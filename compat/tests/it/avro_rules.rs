@@ -1,4 +1,4 @@
-//! One test per reader/writer rule of `spec/compatibility.md` §2.2, with our own schemas.
+//! One test per reader/writer rule of `docs/compatibility.md` §2.2, with our own schemas.
 
 use schemata_compat::avro::{incompatibilities, AvroSchema};
 use schemata_compat::{ParseOptions, Roles};

@@ -1,10 +1,8 @@
-//! One named case per Confluent Protobuf difference type (`spec/compatibility.md` §3), each
+//! One named case per Confluent Protobuf difference type (`docs/compatibility.md` §3), each
 //! checked in both directions: `*_backward` asserts the difference diff(old, new) reports and
 //! the BACKWARD verdict, `*_forward` the FORWARD verdict (diff(new, old)).
 
-mod protobuf_support;
-
-use protobuf_support::*;
+use crate::protobuf_support::*;
 use schemata_compat::{CompatibilityLevel, Roles};
 
 /// `rule!(backward_test, forward_test, old, new, [(type, path)...], backward_ok, forward_ok)`

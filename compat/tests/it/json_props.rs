@@ -82,7 +82,11 @@ fn parsed(value: &Value) -> ParsedSchema {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig {
+        cases: 256,
+        failure_persistence: crate::regressions_beside_source(),
+        ..ProptestConfig::default()
+    })]
 
     #[test]
     fn every_schema_is_compatible_with_itself(s in top()) {
