@@ -9,6 +9,9 @@ pub mod domain;
 pub mod registry;
 pub mod store;
 
+#[cfg(test)]
+mod tidy;
+
 use std::sync::Arc;
 
 /// Connect to the database, migrate, and build the shared application state.

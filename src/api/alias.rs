@@ -20,7 +20,11 @@ const SUBJECT_ENCODE: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'~');
 
 /// The request's URI with an alias replaced by its target, or `None` if nothing changes.
-pub async fn resolve(registry: &Registry, method: &Method, uri: &Uri) -> Result<Option<Uri>> {
+pub(super) async fn resolve(
+    registry: &Registry,
+    method: &Method,
+    uri: &Uri,
+) -> Result<Option<Uri>> {
     if method == Method::DELETE {
         return Ok(None);
     }

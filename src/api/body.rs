@@ -8,11 +8,11 @@ use serde_json::Value;
 
 /// Lists longer than this in one request are refused (a schema with thousands of direct
 /// references is not a schema, it is an attack).
-pub const MAX_REFERENCES_PER_REQUEST: usize = 1000;
+pub(super) const MAX_REFERENCES_PER_REQUEST: usize = 1000;
 
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct SchemaBody {
+pub(super) struct SchemaBody {
     #[serde(default)]
     schema: Option<String>,
     #[serde(default)]
@@ -40,7 +40,7 @@ struct ReferenceBody {
 }
 
 impl SchemaBody {
-    pub fn into_request(self) -> Result<SchemaRequest, ApiError> {
+    pub(super) fn into_request(self) -> Result<SchemaRequest, ApiError> {
         let references = self.references.unwrap_or_default();
         if references.len() > MAX_REFERENCES_PER_REQUEST {
             return Err(ApiError::new(

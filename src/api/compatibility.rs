@@ -12,7 +12,7 @@ use axum::routing::post;
 use axum::Router;
 use serde_json::json;
 
-pub fn router() -> Router<AppState> {
+pub(super) fn router() -> Router<AppState> {
     Router::new()
         .route(
             "/compatibility/subjects/{subject}/versions",

@@ -13,7 +13,7 @@ use axum::Router;
 use serde::Deserialize;
 use serde_json::Value;
 
-pub fn router() -> Router<AppState> {
+pub(super) fn router() -> Router<AppState> {
     Router::new()
         .route(
             "/config",

@@ -11,7 +11,7 @@ use axum::response::IntoResponse;
 use axum::routing::{delete, get};
 use axum::Router;
 
-pub fn router() -> Router<AppState> {
+pub(super) fn router() -> Router<AppState> {
     Router::new()
         .route("/contexts", get(list_contexts))
         .route("/contexts/{context}", delete(delete_context))

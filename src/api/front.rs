@@ -19,14 +19,14 @@ use std::task::{Context, Poll};
 use tower::{Service, ServiceExt};
 
 #[derive(Clone)]
-pub struct Front<S> {
+pub(super) struct Front<S> {
     router: S,
     registry: Arc<Registry>,
     auth: Option<Arc<BasicAuth>>,
 }
 
 impl<S> Front<S> {
-    pub fn new(router: S, registry: Arc<Registry>, auth: Option<Arc<BasicAuth>>) -> Self {
+    pub(super) fn new(router: S, registry: Arc<Registry>, auth: Option<Arc<BasicAuth>>) -> Self {
         Front {
             router,
             registry,

@@ -13,9 +13,9 @@ use serde_json::{json, Value};
 
 /// The Confluent Platform version we answer as; tools that gate features on it see a 7.x
 /// server, which is the wire behaviour we implement.
-pub const CONFLUENT_COMPATIBLE_VERSION: &str = "7.6.0";
+pub(super) const CONFLUENT_COMPATIBLE_VERSION: &str = "7.6.0";
 
-pub fn router() -> Router<AppState> {
+pub(super) fn router() -> Router<AppState> {
     Router::new()
         .route("/", get(root).post(root_post))
         .route("/v1/metadata/id", get(cluster_id))

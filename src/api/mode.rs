@@ -12,7 +12,7 @@ use axum::Router;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-pub fn router() -> Router<AppState> {
+pub(super) fn router() -> Router<AppState> {
     Router::new()
         .route(
             "/mode",

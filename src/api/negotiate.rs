@@ -66,7 +66,7 @@ pub fn choose_response_type(accept: Option<&str>) -> Option<&'static str> {
     best.map(|(t, _)| t)
 }
 
-pub async fn negotiate(req: Request, next: Next) -> Response {
+pub(super) async fn negotiate(req: Request, next: Next) -> Response {
     let path = req.uri().path();
     if path == "/metrics" || path == "/health" {
         return next.run(req).await;

@@ -17,7 +17,7 @@ use axum::response::Response;
 use bytes::Bytes;
 
 /// What it takes to send a request again: its head and its (buffered) body.
-pub struct Replayable {
+pub(super) struct Replayable {
     method: Method,
     uri: Uri,
     version: Version,
@@ -28,7 +28,7 @@ pub struct Replayable {
 impl Replayable {
     /// Keep a copy of `request` and return the request to run first. A body over the limit
     /// is answered here with 413.
-    pub async fn keep(request: Request) -> Result<(Replayable, Request), ApiError> {
+    pub(super) async fn keep(request: Request) -> Result<(Replayable, Request), ApiError> {
         let (parts, body) = request.into_parts();
         let body = if carries_body(&parts.headers) {
             read_body(&parts.headers, body).await?
@@ -46,7 +46,7 @@ impl Replayable {
     }
 
     /// The request again, if `first` failed on a lost database connection.
-    pub fn again_after(self, first: &Response) -> Option<Request> {
+    pub(super) fn again_after(self, first: &Response) -> Option<Request> {
         first.extensions().get::<ConnectionLost>()?;
         tracing::warn!(uri = %self.uri, "database connection lost; running the request again");
         let mut request = Request::new(Body::from(self.body));

@@ -5,7 +5,7 @@
 use axum::extract::Request;
 use axum::http::Uri;
 
-pub fn rewrite_request(mut req: Request) -> Request {
+pub(super) fn rewrite_request(mut req: Request) -> Request {
     let uri = req.uri();
     if let Some(path_and_query) = rewrite_path(uri.path(), uri.query()) {
         let mut parts = uri.clone().into_parts();
@@ -21,7 +21,7 @@ pub fn rewrite_request(mut req: Request) -> Request {
 
 /// `/contexts/{ctx}/...` with a context name that cannot be one (it contains `:`): CSR answers
 /// 400 rather than an unknown path (`docs/rest-api.md` §2.3). [`rewrite_request`] leaves such paths as they are.
-pub fn invalid_context(path: &str) -> Option<super::error::ApiError> {
+pub(super) fn invalid_context(path: &str) -> Option<super::error::ApiError> {
     let (raw_context, _) = path.strip_prefix("/contexts/")?.split_once('/')?;
     let context = percent_encoding::percent_decode_str(raw_context).decode_utf8_lossy();
     context.contains(':').then(|| {

@@ -18,7 +18,7 @@ use serde_json::json;
 /// CSR's default and maximum page for `GET /schemas`.
 const SCHEMAS_PAGE: usize = 1000;
 
-pub fn router() -> Router<AppState> {
+pub(super) fn router() -> Router<AppState> {
     Router::new()
         .route("/schemas", get(list_schemas))
         .route("/schemas/types", get(schema_types))

@@ -19,7 +19,7 @@ use serde_json::json;
 /// CSR's default and maximum page for `referencedby`.
 const REFERENCED_BY_PAGE: usize = 1000;
 
-pub fn router() -> Router<AppState> {
+pub(super) fn router() -> Router<AppState> {
     Router::new()
         .route("/subjects", get(list_subjects))
         .route(
@@ -169,7 +169,7 @@ async fn get_version_schema(
     Ok(raw_schema_response(text))
 }
 
-pub fn raw_schema_response(text: String) -> Response {
+pub(super) fn raw_schema_response(text: String) -> Response {
     let mut response = text.into_response();
     response.headers_mut().insert(
         header::CONTENT_TYPE,

@@ -10,7 +10,7 @@ use schemata_compat::{CompatibilityLevel, ParseOptions, ParsedSchema, ResolvedRe
 use std::process::ExitCode;
 use std::str::FromStr;
 
-pub async fn run(args: CheckArgs) -> ExitCode {
+pub(super) async fn run(args: CheckArgs) -> ExitCode {
     let outcome = if args.subject.is_some() {
         against_registry(&args).await
     } else {

@@ -12,7 +12,7 @@ use schemata_client::{wire, DeserializerConfig, SchemaType};
 use std::io::Read;
 use std::process::ExitCode;
 
-pub async fn run(args: DecodeArgs) -> anyhow::Result<ExitCode> {
+pub(super) async fn run(args: DecodeArgs) -> anyhow::Result<ExitCode> {
     let client = registry_client(&args.registry)?;
     let mut message = Vec::new();
     std::io::stdin()

@@ -15,7 +15,7 @@ use std::io::{Read, Write};
 use std::process::ExitCode;
 use std::str::FromStr;
 
-pub async fn run(args: EncodeArgs) -> anyhow::Result<ExitCode> {
+pub(super) async fn run(args: EncodeArgs) -> anyhow::Result<ExitCode> {
     let client = registry_client(&args.registry)?;
     let schema_type = SchemaType::from_str(&args.schema_type).map_err(|e| anyhow!(e))?;
     let text = read_file(&args.schema)?;

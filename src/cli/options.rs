@@ -12,13 +12,13 @@ use std::path::PathBuf;
     version,
     about = "A Confluent-compatible schema registry"
 )]
-pub struct Cli {
+pub(super) struct Cli {
     #[command(subcommand)]
     pub command: Command,
 }
 
 #[derive(Debug, Subcommand)]
-pub enum Command {
+pub(super) enum Command {
     /// Run the registry server.
     Serve(ServeArgs),
     /// Apply database migrations and exit.
@@ -36,7 +36,7 @@ pub enum Command {
 
 /// How to reach a registry (client subcommands).
 #[derive(Debug, Clone, Args)]
-pub struct RegistryArgs {
+pub(super) struct RegistryArgs {
     /// Registry base URL; several, comma-separated, for failover.
     #[arg(long, env = "SCHEMATA_REGISTRY_URL")]
     pub registry_url: Option<String>,
@@ -55,7 +55,7 @@ pub struct RegistryArgs {
 }
 
 #[derive(Debug, Clone, Args)]
-pub struct CheckArgs {
+pub(super) struct CheckArgs {
     /// Schema type: AVRO, PROTOBUF or JSON.
     #[arg(long = "type", value_name = "TYPE", default_value = "AVRO")]
     pub schema_type: String,
@@ -83,7 +83,7 @@ pub struct CheckArgs {
 }
 
 #[derive(Debug, Clone, Args)]
-pub struct RegisterArgs {
+pub(super) struct RegisterArgs {
     #[arg(long)]
     pub subject: String,
     /// The schema file.
@@ -103,7 +103,7 @@ pub struct RegisterArgs {
 }
 
 #[derive(Debug, Clone, Args)]
-pub struct EncodeArgs {
+pub(super) struct EncodeArgs {
     /// Topic the message is for (the subject comes from it by the strategy).
     #[arg(long)]
     pub topic: String,
@@ -139,7 +139,7 @@ pub struct EncodeArgs {
 }
 
 #[derive(Debug, Clone, Args)]
-pub struct DecodeArgs {
+pub(super) struct DecodeArgs {
     /// Print {"id": N, "value": ...} instead of the bare value.
     #[arg(long)]
     pub with_id: bool,
@@ -148,7 +148,7 @@ pub struct DecodeArgs {
 }
 
 #[derive(Debug, Clone, Args)]
-pub struct DatabaseArgs {
+pub(super) struct DatabaseArgs {
     /// postgres://user:pass@host/db or sqlite://file.db (created on first start).
     #[arg(
         long,
@@ -163,7 +163,7 @@ pub struct DatabaseArgs {
 }
 
 #[derive(Debug, Clone, Args)]
-pub struct ServeArgs {
+pub(super) struct ServeArgs {
     #[command(flatten)]
     pub database: DatabaseArgs,
     /// Address to listen on.

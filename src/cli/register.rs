@@ -8,7 +8,7 @@ use schemata_client::{Schema, SchemaType};
 use std::process::ExitCode;
 use std::str::FromStr;
 
-pub async fn run(args: RegisterArgs) -> anyhow::Result<ExitCode> {
+pub(super) async fn run(args: RegisterArgs) -> anyhow::Result<ExitCode> {
     let client = registry_client(&args.registry)?;
     let schema_type = SchemaType::from_str(&args.schema_type).map_err(|e| anyhow!(e))?;
     let schema = Schema::new(schema_type, read_file(&args.schema)?)

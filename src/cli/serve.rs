@@ -6,7 +6,7 @@ use anyhow::Context;
 use schemata_compat::CompatibilityLevel;
 use std::str::FromStr;
 
-pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
+pub(super) async fn run(args: ServeArgs) -> anyhow::Result<()> {
     let default_compatibility =
         CompatibilityLevel::from_str(&args.default_compatibility).map_err(|_| {
             anyhow::anyhow!(
@@ -47,7 +47,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-pub async fn migrate(args: DatabaseArgs) -> anyhow::Result<()> {
+pub(super) async fn migrate(args: DatabaseArgs) -> anyhow::Result<()> {
     crate::store::Store::connect(&args.database_url, 1)
         .await
         .context("migration failed")?;

@@ -8,7 +8,7 @@ use crate::domain::EffectiveConfig;
 use serde_json::Value;
 
 /// (metadata, rule set) of a registration: default < `metadata`/`rule_set` < override.
-pub fn with_config(
+pub(super) fn with_config(
     config: &EffectiveConfig,
     metadata: Option<Value>,
     rule_set: Option<Value>,

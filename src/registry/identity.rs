@@ -7,7 +7,7 @@ use sha2::{Digest, Sha256};
 use std::fmt::Write as _;
 
 /// The identity-relevant content of a schema.
-pub struct Identity<'a> {
+pub(super) struct Identity<'a> {
     pub schema_type: SchemaType,
     pub canonical: &'a str,
     pub references: &'a [SchemaReference],
@@ -34,7 +34,7 @@ impl Identity<'_> {
 
     /// The hash (hex SHA-256: the unique key of a schema within its context) and CSR 8's
     /// guid (a UUID made of the MD5 of the content), from one serialization of the content.
-    pub fn hash_and_guid(&self) -> (String, String) {
+    pub(super) fn hash_and_guid(&self) -> (String, String) {
         let material = self.material();
         (self.hash_of(&material), guid_of(&material))
     }

@@ -9,18 +9,18 @@ use std::collections::HashSet;
 /// through IMPORT mode cannot recurse forever.
 const MAX_REFERENCE_DEPTH: usize = 32;
 /// More references than this in one closure is refused rather than walked.
-pub const MAX_REFERENCES: usize = 1000;
+pub(super) const MAX_REFERENCES: usize = 1000;
 
 /// Which versions a reference may point at.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ReferenceUse {
+pub(crate) enum ReferenceUse {
     /// A schema being registered: each reference must point at a live version.
     New,
     /// A stored schema (or one being imported): soft-deleted versions resolve too.
     Stored,
 }
 
-pub struct ResolvedReferences {
+pub(crate) struct ResolvedReferences {
     /// Transitive closure, dependencies before dependents, for the parser.
     pub schemas: Vec<ResolvedReference>,
     /// The direct references with concrete versions (what is stored with the schema).

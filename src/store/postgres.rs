@@ -4,7 +4,7 @@ use super::error::Result;
 use sha2::{Digest, Sha256};
 use sqlx::{Any, AnyPool, AssertSqlSafe, Row, Transaction};
 
-pub async fn migrate(pool: &AnyPool) -> Result<()> {
+pub(super) async fn migrate(pool: &AnyPool) -> Result<()> {
     sqlx::migrate!("./migrations/postgres").run(pool).await?;
     Ok(())
 }
@@ -16,7 +16,7 @@ pub(super) fn lock_key(context: &str, subject: &str) -> i64 {
 }
 
 /// Serialise writers of one subject across connections and processes until commit.
-pub async fn lock_subject(
+pub(super) async fn lock_subject(
     tx: &mut Transaction<'static, Any>,
     context: &str,
     subject: &str,
@@ -37,7 +37,10 @@ async fn sequence_of(tx: &mut Transaction<'static, Any>, context: &str) -> Resul
     Ok(row.try_get(0)?)
 }
 
-pub async fn ensure_context(tx: &mut Transaction<'static, Any>, context: &str) -> Result<()> {
+pub(super) async fn ensure_context(
+    tx: &mut Transaction<'static, Any>,
+    context: &str,
+) -> Result<()> {
     let inserted = sqlx::query(
         "INSERT INTO contexts (name, id_sequence, created_at) \
          VALUES ($1, 'schema_id_seq_' || nextval('context_seq'), $2) ON CONFLICT (name) DO NOTHING",
@@ -58,7 +61,10 @@ pub async fn ensure_context(tx: &mut Transaction<'static, Any>, context: &str) -
     Ok(())
 }
 
-pub async fn next_schema_id(tx: &mut Transaction<'static, Any>, context: &str) -> Result<i64> {
+pub(super) async fn next_schema_id(
+    tx: &mut Transaction<'static, Any>,
+    context: &str,
+) -> Result<i64> {
     let row = sqlx::query("SELECT nextval(id_sequence::regclass) FROM contexts WHERE name = $1")
         .bind(context)
         .fetch_one(&mut **tx)
@@ -66,7 +72,7 @@ pub async fn next_schema_id(tx: &mut Transaction<'static, Any>, context: &str) -
     Ok(row.try_get(0)?)
 }
 
-pub async fn raise_id_floor(
+pub(super) async fn raise_id_floor(
     tx: &mut Transaction<'static, Any>,
     context: &str,
     id: i64,
@@ -83,10 +89,10 @@ pub async fn raise_id_floor(
 }
 
 /// Channel on which writers announce schema ids whose cached form must be dropped.
-pub const INVALIDATION_CHANNEL: &str = "schemata_cache";
+pub(super) const INVALIDATION_CHANNEL: &str = "schemata_cache";
 
 /// Queue a cache invalidation for other server processes; Postgres delivers it on commit.
-pub async fn notify_invalidation(
+pub(super) async fn notify_invalidation(
     tx: &mut Transaction<'static, Any>,
     context: &str,
     id: i64,
@@ -114,7 +120,7 @@ pub enum Invalidation {
 /// Payload announcing a config or mode change.
 const SETTINGS_PAYLOAD: &str = "settings";
 
-pub async fn notify_settings_changed(tx: &mut Transaction<'static, Any>) -> Result<()> {
+pub(super) async fn notify_settings_changed(tx: &mut Transaction<'static, Any>) -> Result<()> {
     sqlx::query("SELECT pg_notify($1, $2)")
         .bind(INVALIDATION_CHANNEL)
         .bind(SETTINGS_PAYLOAD)
@@ -124,7 +130,7 @@ pub async fn notify_settings_changed(tx: &mut Transaction<'static, Any>) -> Resu
 }
 
 /// Follow invalidations from other processes until the process ends, reconnecting as needed.
-pub async fn listen_for_invalidations(
+pub(super) async fn listen_for_invalidations(
     url: String,
     on_event: impl Fn(Invalidation) + Send + 'static,
 ) {

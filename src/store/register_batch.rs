@@ -76,14 +76,14 @@ struct Pending {
     reply: oneshot::Sender<Option<(i64, i64)>>,
 }
 
-pub struct RegistrationBatcher {
+pub(super) struct RegistrationBatcher {
     queue: mpsc::Sender<Pending>,
 }
 
 impl RegistrationBatcher {
     /// Start the writer tasks, with connections of their own to the database at `url`
     /// (opened on first use); they stop when the batcher is dropped.
-    pub fn start(url: &str) -> Result<RegistrationBatcher> {
+    pub(super) fn start(url: &str) -> Result<RegistrationBatcher> {
         // Every item a writer inserts is its subject's new top version (highest plus one,
         // under the subject's lock), so the trigger that watches for versions inserted below
         // the top has nothing to find on these connections; the setting skips it (migration
@@ -111,7 +111,7 @@ impl RegistrationBatcher {
 
     /// Write a new version of `subject` if its history is still `seen`. `Ok(None)`: take
     /// the general path.
-    pub async fn register(
+    pub(super) async fn register(
         &self,
         context: &str,
         subject: &str,

@@ -6,7 +6,7 @@ use sqlx::any::AnyPoolOptions;
 use sqlx::{Any, AnyPool, Executor, Row, Transaction};
 
 /// `sqlite://file.db` → create the file on first start (`mode=rwc`).
-pub fn connection_url(url: &str) -> String {
+pub(super) fn connection_url(url: &str) -> String {
     if url.contains("mode=") || url.contains(":memory:") {
         url.to_string()
     } else if url.contains('?') {
@@ -16,7 +16,7 @@ pub fn connection_url(url: &str) -> String {
     }
 }
 
-pub fn configure_pool(options: AnyPoolOptions) -> AnyPoolOptions {
+pub(super) fn configure_pool(options: AnyPoolOptions) -> AnyPoolOptions {
     options.after_connect(|conn, _| {
         Box::pin(async move {
             // WAL lets readers proceed while the single writer commits; the busy timeout
@@ -30,12 +30,15 @@ pub fn configure_pool(options: AnyPoolOptions) -> AnyPoolOptions {
     })
 }
 
-pub async fn migrate(pool: &AnyPool) -> Result<()> {
+pub(super) async fn migrate(pool: &AnyPool) -> Result<()> {
     sqlx::migrate!("./migrations/sqlite").run(pool).await?;
     Ok(())
 }
 
-pub async fn ensure_context(tx: &mut Transaction<'static, Any>, context: &str) -> Result<()> {
+pub(super) async fn ensure_context(
+    tx: &mut Transaction<'static, Any>,
+    context: &str,
+) -> Result<()> {
     sqlx::query(
         "INSERT INTO contexts (name, id_sequence, created_at) VALUES ($1, 'ctx:' || $1, $2) \
          ON CONFLICT (name) DO NOTHING",
@@ -47,7 +50,10 @@ pub async fn ensure_context(tx: &mut Transaction<'static, Any>, context: &str) -
     Ok(())
 }
 
-pub async fn next_schema_id(tx: &mut Transaction<'static, Any>, context: &str) -> Result<i64> {
+pub(super) async fn next_schema_id(
+    tx: &mut Transaction<'static, Any>,
+    context: &str,
+) -> Result<i64> {
     let row = sqlx::query(
         "UPDATE contexts SET next_schema_id = next_schema_id + 1 WHERE name = $1 \
          RETURNING next_schema_id - 1",
@@ -58,7 +64,7 @@ pub async fn next_schema_id(tx: &mut Transaction<'static, Any>, context: &str) -
     Ok(row.try_get(0)?)
 }
 
-pub async fn raise_id_floor(
+pub(super) async fn raise_id_floor(
     tx: &mut Transaction<'static, Any>,
     context: &str,
     id: i64,

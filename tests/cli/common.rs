@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-pub struct Registry {
+pub(crate) struct Registry {
     pub url: String,
     requests: Arc<AtomicUsize>,
     dir: PathBuf,
@@ -25,12 +25,12 @@ impl Drop for Registry {
 
 impl Registry {
     /// Requests the server has received so far.
-    pub fn requests(&self) -> usize {
+    pub(crate) fn requests(&self) -> usize {
         self.requests.load(Ordering::SeqCst)
     }
 
     /// A fresh client (empty caches) with quick retries.
-    pub fn client(&self) -> SchemaRegistryClient {
+    pub(crate) fn client(&self) -> SchemaRegistryClient {
         SchemaRegistryClient::new(
             ClientConfig::new(&self.url)
                 .max_retries(1)
@@ -40,7 +40,7 @@ impl Registry {
     }
 }
 
-pub async fn spawn_registry() -> Registry {
+pub(crate) async fn spawn_registry() -> Registry {
     let dir =
         std::env::temp_dir().join(format!("schemata_client_{}", uuid::Uuid::new_v4().simple()));
     std::fs::create_dir_all(&dir).unwrap();
@@ -70,7 +70,7 @@ pub async fn spawn_registry() -> Registry {
 }
 
 /// A port nothing listens on.
-pub fn dead_url() -> String {
+pub(crate) fn dead_url() -> String {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap();
     drop(listener);

@@ -63,7 +63,7 @@ pub(crate) struct Incompatibility {
 
 impl Incompatibility {
     /// CSR's rendering, with `roles` naming the reader and the writer ("new"/"old").
-    pub fn render(&self, roles: Roles) -> String {
+    pub(super) fn render(&self, roles: Roles) -> String {
         let (r, w, loc, msg) = (roles.reader, roles.writer, &self.location, &self.message);
         let description = match self.kind {
             Kind::NameMismatch => format!("The name of the schema has changed (path '{loc}')"),

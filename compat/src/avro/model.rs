@@ -20,7 +20,7 @@ pub(crate) enum Primitive {
 }
 
 impl Primitive {
-    pub fn from_name(name: &str) -> Option<Primitive> {
+    pub(super) fn from_name(name: &str) -> Option<Primitive> {
         Some(match name {
             "null" => Primitive::Null,
             "boolean" => Primitive::Boolean,
@@ -34,7 +34,7 @@ impl Primitive {
         })
     }
 
-    pub fn name(self) -> &'static str {
+    pub(super) fn name(self) -> &'static str {
         match self {
             Primitive::Null => "null",
             Primitive::Boolean => "boolean",
@@ -116,7 +116,7 @@ pub(crate) enum Tag {
 }
 
 impl Tag {
-    pub fn java_name(self) -> &'static str {
+    pub(super) fn java_name(self) -> &'static str {
         match self {
             Tag::Prim(Primitive::Null) => "NULL",
             Tag::Prim(Primitive::Boolean) => "BOOLEAN",
@@ -136,7 +136,7 @@ impl Tag {
     }
 
     /// The key a union uses to detect duplicate unnamed branches.
-    pub fn lower_name(self) -> &'static str {
+    pub(super) fn lower_name(self) -> &'static str {
         match self {
             Tag::Prim(p) => p.name(),
             Tag::Record => "record",
@@ -150,7 +150,7 @@ impl Tag {
 }
 
 impl Parsed {
-    pub fn tag(&self, schema: &Schema) -> Tag {
+    pub(super) fn tag(&self, schema: &Schema) -> Tag {
         match schema {
             Schema::Primitive(p, _) => Tag::Prim(*p),
             Schema::Array(..) => Tag::Array,

@@ -16,7 +16,7 @@ pub(crate) struct Name {
 impl Name {
     /// Build and validate a name, `raw` possibly dotted, `space` the namespace to use when
     /// `raw` has none.
-    pub fn parse(raw: &str, space: Option<&str>) -> Result<Name, String> {
+    pub(super) fn parse(raw: &str, space: Option<&str>) -> Result<Name, String> {
         let name = Name::split(raw, space);
         validate_identifier(&name.name)?;
         if let Some(space) = &name.space {
@@ -28,7 +28,7 @@ impl Name {
     }
 
     /// Split without validating (used for look-ups).
-    pub fn split(raw: &str, space: Option<&str>) -> Name {
+    pub(super) fn split(raw: &str, space: Option<&str>) -> Name {
         let (space, name) = match raw.rfind('.') {
             Some(dot) => (Some(&raw[..dot]), &raw[dot + 1..]),
             None => (space, raw),
@@ -39,7 +39,7 @@ impl Name {
         }
     }
 
-    pub fn full(&self) -> String {
+    pub(super) fn full(&self) -> String {
         match &self.space {
             Some(space) => format!("{space}.{}", self.name),
             None => self.name.clone(),
@@ -48,7 +48,7 @@ impl Name {
 
     /// The name as written where `default_space` is the enclosing namespace: the simple name
     /// when the namespaces agree (or this name has none), the full name otherwise.
-    pub fn qualified(&self, default_space: Option<&str>) -> String {
+    pub(super) fn qualified(&self, default_space: Option<&str>) -> String {
         match &self.space {
             None => self.name.clone(),
             Some(space) if Some(space.as_str()) == default_space => self.name.clone(),

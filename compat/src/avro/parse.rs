@@ -39,7 +39,7 @@ fn text<'a>(m: &'a Map<String, Value>, key: &str) -> Option<&'a str> {
 }
 
 impl Parser {
-    pub fn new() -> Self {
+    pub(super) fn new() -> Self {
         Parser {
             types: Vec::new(),
             by_name: HashMap::new(),
@@ -48,7 +48,11 @@ impl Parser {
 
     /// Parse one schema text into the shared name table. With `validate_defaults`, the
     /// defaults of every field defined by this text are checked afterwards.
-    pub fn parse_text(&mut self, text: &str, validate_defaults: bool) -> Result<Schema, String> {
+    pub(super) fn parse_text(
+        &mut self,
+        text: &str,
+        validate_defaults: bool,
+    ) -> Result<Schema, String> {
         let value: Value = serde_json::from_str(text).map_err(|e| e.to_string())?;
         let first_new = self.types.len();
         let root = self.parse(&value, None, 0)?;
@@ -58,7 +62,7 @@ impl Parser {
         Ok(root)
     }
 
-    pub fn finish(self, root: Schema, reference_types: usize) -> Parsed {
+    pub(super) fn finish(self, root: Schema, reference_types: usize) -> Parsed {
         Parsed {
             types: self.types,
             reference_types,
@@ -66,7 +70,7 @@ impl Parser {
         }
     }
 
-    pub fn type_count(&self) -> usize {
+    pub(super) fn type_count(&self) -> usize {
         self.types.len()
     }
 

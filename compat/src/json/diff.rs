@@ -28,7 +28,7 @@ pub(super) struct Diff {
 }
 
 impl Diff {
-    pub fn new(kind: &'static str, path: impl Into<String>) -> Self {
+    pub(super) fn new(kind: &'static str, path: impl Into<String>) -> Self {
         Diff {
             kind,
             path: path.into(),

@@ -8,10 +8,10 @@ use crate::SchemaError;
 use serde_json::{Map, Value};
 use std::collections::{HashMap, HashSet};
 
-pub type NodeId = usize;
+pub(super) type NodeId = usize;
 
 #[derive(Debug, Clone, Default)]
-pub struct Node {
+pub(super) struct Node {
     pub id: Option<String>,
     pub title: Option<String>,
     pub description: Option<String>,
@@ -23,14 +23,14 @@ pub struct Node {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[allow(clippy::enum_variant_names)]
-pub enum Criterion {
+pub(super) enum Criterion {
     AllOf,
     AnyOf,
     OneOf,
 }
 
 impl Criterion {
-    pub fn keyword(self) -> &'static str {
+    pub(super) fn keyword(self) -> &'static str {
         match self {
             Criterion::AllOf => "allOf",
             Criterion::AnyOf => "anyOf",
@@ -40,7 +40,7 @@ impl Criterion {
 }
 
 #[derive(Debug, Clone, Default)]
-pub enum Kind {
+pub(super) enum Kind {
     True,
     False,
     /// A schema with no validation keyword: accepts everything.
@@ -63,7 +63,7 @@ pub enum Kind {
 
 impl Kind {
     /// The model class, for step 4 of the diff (combined schemas are one class).
-    pub fn class(&self) -> u8 {
+    pub(super) fn class(&self) -> u8 {
         match self {
             Kind::True => 0,
             Kind::False => 1,
@@ -85,7 +85,7 @@ impl Kind {
 }
 
 #[derive(Debug, Clone, Default)]
-pub struct NumberNode {
+pub(super) struct NumberNode {
     pub integer: bool,
     pub minimum: Option<f64>,
     pub maximum: Option<f64>,
@@ -95,21 +95,21 @@ pub struct NumberNode {
 }
 
 #[derive(Debug, Clone, Default)]
-pub struct StringNode {
+pub(super) struct StringNode {
     pub min_length: Option<f64>,
     pub max_length: Option<f64>,
     pub pattern: Option<String>,
 }
 
 #[derive(Debug, Clone)]
-pub struct PatternProperty {
+pub(super) struct PatternProperty {
     /// `None` when the pattern is not a valid Rust regex: it then never matches.
     pub regex: Option<regex::Regex>,
     pub schema: NodeId,
 }
 
 #[derive(Debug, Clone)]
-pub struct ObjectNode {
+pub(super) struct ObjectNode {
     pub properties: Vec<(String, NodeId)>,
     pub required: Vec<String>,
     pub min_properties: Option<f64>,
@@ -123,7 +123,7 @@ pub struct ObjectNode {
 }
 
 #[derive(Debug, Clone)]
-pub struct ArrayNode {
+pub(super) struct ArrayNode {
     pub all_items: Option<NodeId>,
     pub tuple: Option<Vec<NodeId>>,
     pub additional_allowed: bool,
@@ -137,14 +137,14 @@ pub struct ArrayNode {
 }
 
 #[derive(Debug, Clone)]
-pub struct Model {
+pub(super) struct Model {
     pub nodes: Vec<Node>,
     pub root: NodeId,
 }
 
 impl Model {
     /// Follow `$ref` chains; a chain that loops back on itself counts as an empty schema.
-    pub fn deref(&self, mut id: NodeId) -> NodeId {
+    pub(super) fn deref(&self, mut id: NodeId) -> NodeId {
         for _ in 0..=self.nodes.len() {
             match self.nodes[id].kind {
                 Kind::Ref(target) => id = target,
@@ -154,7 +154,7 @@ impl Model {
         usize::MAX
     }
 
-    pub fn load(docs: &Docs) -> Result<Model, SchemaError> {
+    pub(super) fn load(docs: &Docs) -> Result<Model, SchemaError> {
         let mut loader = Loader {
             docs,
             nodes: Vec::new(),

@@ -6,7 +6,7 @@
 
 use serde_json::{Map, Value};
 
-pub fn normalized(value: &Value) -> String {
+pub(super) fn normalized(value: &Value) -> String {
     let mut value = value.clone();
     normalize_schema(&mut value, 0);
     sort_keys(&mut value);

@@ -16,10 +16,10 @@ pub const MAX_SUBSCHEMA_DEPTH: usize = 64;
 pub const MAX_JSON_DEPTH: usize = 128;
 
 /// The base URI of a schema without `$id`, the same one the validator uses.
-pub const DEFAULT_BASE: &str = "json-schema:///";
+pub(super) const DEFAULT_BASE: &str = "json-schema:///";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Draft {
+pub(super) enum Draft {
     D4,
     D6,
     D7,
@@ -28,7 +28,7 @@ pub enum Draft {
 }
 
 impl Draft {
-    pub fn to_jsonschema(self) -> jsonschema::Draft {
+    pub(super) fn to_jsonschema(self) -> jsonschema::Draft {
         match self {
             Draft::D4 => jsonschema::Draft::Draft4,
             Draft::D6 => jsonschema::Draft::Draft6,
@@ -38,7 +38,7 @@ impl Draft {
         }
     }
 
-    pub fn id_keyword(self) -> &'static str {
+    pub(super) fn id_keyword(self) -> &'static str {
         if self == Draft::D4 {
             "id"
         } else {
@@ -49,7 +49,7 @@ impl Draft {
 
 /// The draft a schema declares with `$schema`; draft-07 when it declares none (Confluent's
 /// default, whereas the `jsonschema` crate would assume 2020-12).
-pub fn detect_draft(value: &Value) -> Result<Draft, SchemaError> {
+pub(super) fn detect_draft(value: &Value) -> Result<Draft, SchemaError> {
     let Some(declared) = value.as_object().and_then(|o| o.get("$schema")) else {
         return Ok(Draft::D7);
     };
@@ -74,7 +74,7 @@ pub fn detect_draft(value: &Value) -> Result<Draft, SchemaError> {
 }
 
 /// Parse JSON text into a schema value: syntax, shape (object or boolean) and nesting depth.
-pub fn parse_value(text: &str, what: &str) -> Result<Value, SchemaError> {
+pub(super) fn parse_value(text: &str, what: &str) -> Result<Value, SchemaError> {
     let value: Value = serde_json::from_str(text).map_err(|e| {
         if e.to_string().contains("recursion limit exceeded") {
             SchemaError::new(format!(
@@ -116,7 +116,7 @@ fn kind_name(value: &Value) -> &'static str {
 }
 
 /// Nesting depth of containers, computed without recursion.
-pub fn json_depth(value: &Value) -> usize {
+pub(super) fn json_depth(value: &Value) -> usize {
     let mut max = 0;
     let mut stack = vec![(value, 0usize)];
     while let Some((v, d)) = stack.pop() {
@@ -136,7 +136,7 @@ pub fn json_depth(value: &Value) -> usize {
 }
 
 /// Validate a schema against the metaschema of its draft.
-pub fn validate_against_metaschema(
+pub(super) fn validate_against_metaschema(
     value: &Value,
     draft: Draft,
     what: &str,
@@ -158,7 +158,7 @@ pub fn validate_against_metaschema(
 /// Calls `f(segments, child)` for every direct subschema of `value`, where `segments` are the
 /// JSON-pointer segments from `value` to the child. Only keyword positions that hold schemas
 /// are visited, so `$id`-like strings inside `enum`, `const` or property names are not.
-pub fn for_each_subschema<'v>(
+pub(super) fn for_each_subschema<'v>(
     value: &'v Value,
     draft: Draft,
     mut f: impl FnMut(&[&str], &'v Value),
@@ -215,7 +215,7 @@ pub fn for_each_subschema<'v>(
     }
 }
 
-pub fn escape_segment(segment: &str) -> String {
+pub(super) fn escape_segment(segment: &str) -> String {
     segment.replace('~', "~0").replace('/', "~1")
 }
 
@@ -266,7 +266,7 @@ fn strip_fragment(uri: &str) -> &str {
 
 /// One schema document: the root schema or one referenced schema.
 #[derive(Debug)]
-pub struct Doc {
+pub(super) struct Doc {
     pub value: Value,
     pub draft: Draft,
     /// The URI the document is known under (its `$id`, else the default base or the
@@ -276,7 +276,7 @@ pub struct Doc {
 
 /// The root schema and its references, indexed for `$ref` resolution.
 #[derive(Debug, Default)]
-pub struct Docs {
+pub(super) struct Docs {
     pub docs: Vec<Doc>,
     /// Absolute URI (without fragment) → (document, JSON pointer).
     by_uri: HashMap<String, (usize, String)>,
@@ -289,11 +289,11 @@ pub struct Docs {
 }
 
 /// Where a `$ref` points: document index and JSON pointer into it.
-pub type Target = (usize, String);
+pub(super) type Target = (usize, String);
 
 impl Docs {
     /// Build the document set. Document 0 is the root; then the references in order.
-    pub fn new(
+    pub(super) fn new(
         root: Value,
         root_draft: Draft,
         references: &[ResolvedReference],
@@ -404,7 +404,7 @@ impl Docs {
     }
 
     /// The base URI in effect at a location (the nearest enclosing `$id`).
-    pub fn base_at(&self, doc: usize, pointer: &str) -> Arc<str> {
+    pub(super) fn base_at(&self, doc: usize, pointer: &str) -> Arc<str> {
         let mut p = pointer;
         loop {
             if let Some(base) = self.bases.get(&(doc, p.to_string())) {
@@ -419,7 +419,7 @@ impl Docs {
 
     /// A location for messages: `#/pointer` in the root schema, `name#/pointer` in the
     /// reference `name`.
-    pub fn location(&self, target: &Target) -> String {
+    pub(super) fn location(&self, target: &Target) -> String {
         let (doc, pointer) = target;
         if *doc == 0 {
             return format!("#{pointer}");
@@ -435,12 +435,12 @@ impl Docs {
         format!("{name}#{pointer}")
     }
 
-    pub fn value_at(&self, target: &Target) -> Option<&Value> {
+    pub(super) fn value_at(&self, target: &Target) -> Option<&Value> {
         self.docs.get(target.0)?.value.pointer(&target.1)
     }
 
     /// Resolve a `$ref` written at a location whose base URI is `base`.
-    pub fn resolve(&self, base: &str, reference: &str) -> Option<Target> {
+    pub(super) fn resolve(&self, base: &str, reference: &str) -> Option<Target> {
         let (uri_part, fragment) = match reference.find('#') {
             Some(i) => (&reference[..i], &reference[i + 1..]),
             None => (reference, ""),
@@ -478,7 +478,7 @@ impl Docs {
     }
 
     /// Every (URI, document) pair to register with the validator.
-    pub fn validator_resources(&self) -> Vec<(String, Value)> {
+    pub(super) fn validator_resources(&self) -> Vec<(String, Value)> {
         let mut out = Vec::new();
         let mut seen = std::collections::HashSet::new();
         for (uri, (doc, pointer)) in &self.by_uri {

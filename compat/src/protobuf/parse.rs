@@ -14,7 +14,7 @@ use std::path::Path;
 use std::sync::OnceLock;
 
 /// The file name given to a schema submitted as `.proto` text (Confluent calls it `default`).
-pub const DEFAULT_FILE_NAME: &str = "default";
+pub(super) const DEFAULT_FILE_NAME: &str = "default";
 
 /// Files served from memory: the schema itself, its references and the Confluent support files.
 struct MemoryResolver {
@@ -59,12 +59,15 @@ fn embedded_files() -> &'static [(String, File)] {
 }
 
 /// A linked schema file, and whether it arrived as a serialized descriptor.
-pub struct Linked {
+pub(super) struct Linked {
     pub file: FileDescriptor,
     pub from_descriptor: bool,
 }
 
-pub fn parse_and_link(text: &str, references: &[ResolvedReference]) -> Result<Linked, SchemaError> {
+pub(super) fn parse_and_link(
+    text: &str,
+    references: &[ResolvedReference],
+) -> Result<Linked, SchemaError> {
     let mut sources: HashMap<String, String> = HashMap::new();
     let mut files: HashMap<String, File> = HashMap::new();
 
@@ -384,7 +387,7 @@ fn describe(err: &protox::Error, source: &str) -> String {
 }
 
 /// 1-based line and column (in characters) of a byte offset.
-pub fn line_column(source: &str, offset: usize) -> Option<(usize, usize)> {
+pub(super) fn line_column(source: &str, offset: usize) -> Option<(usize, usize)> {
     if offset > source.len() || !source.is_char_boundary(offset) {
         return None;
     }

@@ -10,18 +10,18 @@ use schemata_compat::json::{differences, JsonSchema};
 use schemata_compat::{CompatibilityLevel, ParseOptions, ParsedSchema, SchemaType};
 
 #[derive(Debug, Clone, Copy)]
-pub enum Expect {
+pub(crate) enum Expect {
     Ok(Option<&'static str>),
     Err(&'static str),
 }
 
-pub fn ok(kind: &'static str) -> Expect {
+pub(crate) fn ok(kind: &'static str) -> Expect {
     Expect::Ok(Some(kind))
 }
-pub fn same() -> Expect {
+pub(crate) fn same() -> Expect {
     Expect::Ok(None)
 }
-pub fn err(kind: &'static str) -> Expect {
+pub(crate) fn err(kind: &'static str) -> Expect {
     Expect::Err(kind)
 }
 
@@ -34,7 +34,7 @@ fn json(text: &str) -> JsonSchema {
     JsonSchema::parse(text, &[], ParseOptions::default()).unwrap()
 }
 
-pub fn expect(old: &str, new: &str, backward: bool, expected: Expect) {
+pub(crate) fn expect(old: &str, new: &str, backward: bool, expected: Expect) {
     let (o, n) = (parsed(old), parsed(new));
     let level = if backward {
         CompatibilityLevel::Backward

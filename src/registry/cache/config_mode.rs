@@ -11,7 +11,7 @@ use std::sync::Arc;
 /// Every change clears the whole cache, here and (over NOTIFY) in other processes: changes
 /// are rare, reads happen on every registration.
 #[derive(Clone)]
-pub struct ConfigModeCache {
+pub(crate) struct ConfigModeCache {
     configs: Arc<SettledMap<Option<Config>>>,
     modes: Arc<SettledMap<Option<Mode>>>,
     /// Keyed by qualified subject.
@@ -23,7 +23,7 @@ pub struct ConfigModeCache {
 }
 
 impl ConfigModeCache {
-    pub fn new(capacity: u64) -> Self {
+    pub(crate) fn new(capacity: u64) -> Self {
         let capacity = usize::try_from(capacity).unwrap_or(usize::MAX).max(1);
         ConfigModeCache {
             configs: Arc::new(SettledMap::new(capacity)),
@@ -34,7 +34,7 @@ impl ConfigModeCache {
         }
     }
 
-    pub async fn config<E>(
+    pub(crate) async fn config<E>(
         &self,
         scope: &str,
         load: impl Future<Output = Result<Option<Config>, E>>,
@@ -42,7 +42,7 @@ impl ConfigModeCache {
         self.get_or_load(&self.configs, scope, load).await
     }
 
-    pub async fn mode<E>(
+    pub(crate) async fn mode<E>(
         &self,
         scope: &str,
         load: impl Future<Output = Result<Option<Mode>, E>>,
@@ -50,7 +50,7 @@ impl ConfigModeCache {
         self.get_or_load(&self.modes, scope, load).await
     }
 
-    pub async fn effective_config<E>(
+    pub(crate) async fn effective_config<E>(
         &self,
         subject: &str,
         resolve: impl Future<Output = Result<Arc<EffectiveConfig>, E>>,
@@ -59,7 +59,7 @@ impl ConfigModeCache {
             .await
     }
 
-    pub async fn effective_mode<E>(
+    pub(crate) async fn effective_mode<E>(
         &self,
         subject: &str,
         resolve: impl Future<Output = Result<Mode, E>>,
@@ -87,7 +87,7 @@ impl ConfigModeCache {
         Ok(loaded)
     }
 
-    pub fn clear(&self) {
+    pub(crate) fn clear(&self) {
         self.generation.fetch_add(1, Ordering::AcqRel);
         self.configs.clear();
         self.modes.clear();

@@ -13,7 +13,7 @@ use std::sync::Arc;
 /// registration read its whole history back from the database (measured: ~20% of the
 /// throughput of registering on PostgreSQL).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct HistoryVersion {
+pub(crate) struct HistoryVersion {
     pub version: i64,
     pub schema_id: i64,
     pub created_at: i64,
@@ -24,7 +24,7 @@ pub struct HistoryVersion {
 
 impl HistoryVersion {
     /// From a stored version and its schema's hex identity hash.
-    pub fn new(record: &VersionRecord, hash: &str) -> Self {
+    pub(crate) fn new(record: &VersionRecord, hash: &str) -> Self {
         HistoryVersion {
             version: record.version,
             schema_id: record.schema_id,
@@ -35,7 +35,7 @@ impl HistoryVersion {
     }
 
     /// The version as a record of `context`/`subject`.
-    pub fn record(&self, context: &str, subject: &str) -> VersionRecord {
+    pub(crate) fn record(&self, context: &str, subject: &str) -> VersionRecord {
         VersionRecord {
             context: context.to_string(),
             subject: subject.to_string(),
@@ -48,7 +48,7 @@ impl HistoryVersion {
 }
 
 /// The 32 bytes of a 64-digit hex hash (either case); `None` for anything else.
-pub fn hash_bytes(hex: &str) -> Option<[u8; 32]> {
+pub(crate) fn hash_bytes(hex: &str) -> Option<[u8; 32]> {
     let digits = hex.as_bytes();
     if digits.len() != 64 {
         return None;
@@ -64,9 +64,9 @@ pub fn hash_bytes(hex: &str) -> Option<[u8; 32]> {
 /// A subject's versions (all, soft-deleted included, ascending), as last read or written by
 /// this process, with the generation of its context's histories when they were read (see
 /// `store::Store::versions_with_hashes`). Derefs to the versions.
-pub type History = Arc<SubjectHistory>;
+pub(crate) type History = Arc<SubjectHistory>;
 
-pub struct SubjectHistory {
+pub(crate) struct SubjectHistory {
     pub generation: i64,
     pub versions: Vec<HistoryVersion>,
     /// The schema of the newest version, parsed, when this process registered that version:
@@ -83,7 +83,7 @@ impl SubjectHistory {
     /// per version, one for the entry, and for the remembered latest schema ten times its
     /// text (the record's strings and the parse tree: the server grew by ~3.3 KB for each
     /// ~330-byte schema of the registration benchmark while the id cache kept them all).
-    pub fn weight(&self) -> usize {
+    pub(crate) fn weight(&self) -> usize {
         let schema_bytes = self
             .latest_schema
             .as_ref()
@@ -91,7 +91,7 @@ impl SubjectHistory {
         self.versions
             .len()
             .saturating_add(1)
-            .saturating_add(schema_bytes.div_ceil(std::mem::size_of::<HistoryVersion>()))
+            .saturating_add(schema_bytes.div_ceil(size_of::<HistoryVersion>()))
     }
 }
 
@@ -110,14 +110,14 @@ impl std::ops::Deref for SubjectHistory {
 /// `domain::SeenHistory`), and answers that would be wrong on a stale history ("already
 /// registered", "incompatible") are confirmed against a fresh read first.
 #[derive(Clone)]
-pub struct HistoryCache {
+pub(crate) struct HistoryCache {
     subjects: Cache<(String, String), History>,
 }
 
 impl HistoryCache {
     /// `capacity` counts versions (64 bytes each), so long histories take their share, and
     /// a remembered latest schema counts for its size (`SubjectHistory::weight`).
-    pub fn new(capacity: u64) -> Self {
+    pub(crate) fn new(capacity: u64) -> Self {
         HistoryCache {
             // LRU: the subjects registered to recently are the ones registered to next.
             subjects: MokaCache::builder()
@@ -128,25 +128,25 @@ impl HistoryCache {
         }
     }
 
-    pub async fn get(&self, context: &str, subject: &str) -> Option<History> {
+    pub(crate) async fn get(&self, context: &str, subject: &str) -> Option<History> {
         self.subjects
             .get(&(context.to_string(), subject.to_string()))
             .await
     }
 
-    pub async fn insert(&self, context: &str, subject: &str, history: History) {
+    pub(crate) async fn insert(&self, context: &str, subject: &str, history: History) {
         self.subjects
             .insert((context.to_string(), subject.to_string()), history)
             .await;
     }
 
-    pub async fn invalidate(&self, context: &str, subject: &str) {
+    pub(crate) async fn invalidate(&self, context: &str, subject: &str) {
         self.subjects
             .invalidate(&(context.to_string(), subject.to_string()))
             .await;
     }
 
-    pub fn invalidate_all(&self) {
+    pub(crate) fn invalidate_all(&self) {
         self.subjects.invalidate_all();
     }
 }
@@ -201,6 +201,6 @@ mod tests {
 
     #[test]
     fn a_remembered_version_takes_64_bytes() {
-        assert_eq!(std::mem::size_of::<HistoryVersion>(), 64);
+        assert_eq!(size_of::<HistoryVersion>(), 64);
     }
 }

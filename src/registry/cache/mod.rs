@@ -10,9 +10,10 @@ mod config_mode;
 mod histories;
 mod schemas;
 
-pub use config_mode::ConfigModeCache;
-pub use histories::{hash_bytes, History, HistoryCache, HistoryVersion, SubjectHistory};
-pub use schemas::{CachedSchema, SchemaCache};
+pub(crate) use config_mode::ConfigModeCache;
+pub(crate) use histories::{hash_bytes, History, HistoryCache, HistoryVersion, SubjectHistory};
+pub use schemas::CachedSchema;
+pub(crate) use schemas::SchemaCache;
 
 use moka::future::Cache as MokaCache;
 
@@ -20,4 +21,4 @@ use moka::future::Cache as MokaCache;
 /// the registration benchmark). Keys include client-chosen subject names; foldhash is seeded
 /// at random per process, the same protection hashbrown's own default hasher (foldhash)
 /// relies on against keys aimed at one bucket.
-pub type Cache<K, V> = MokaCache<K, V, foldhash::fast::RandomState>;
+pub(super) type Cache<K, V> = MokaCache<K, V, foldhash::fast::RandomState>;

@@ -42,18 +42,18 @@ impl CachedSchema {
 }
 
 /// Key: (context, schema id).
-pub type SchemaKey = (String, i64);
+pub(super) type SchemaKey = (String, i64);
 
 /// The default context has its own map keyed by the bare id, so the hot path builds no key
 /// string per request.
 #[derive(Clone)]
-pub struct SchemaCache {
+pub(crate) struct SchemaCache {
     default_context: Cache<i64, Arc<CachedSchema>>,
     other_contexts: Cache<SchemaKey, Arc<CachedSchema>>,
 }
 
 impl SchemaCache {
-    pub fn new(capacity: u64) -> Self {
+    pub(crate) fn new(capacity: u64) -> Self {
         // LRU, not moka's default TinyLFU: a schema is typically read right after it is
         // registered (consumers fetch the new id once, then keep reading it), which
         // frequency-based admission would refuse once the cache is full.
@@ -69,7 +69,7 @@ impl SchemaCache {
         }
     }
 
-    pub async fn get(&self, context: &str, id: i64) -> Option<Arc<CachedSchema>> {
+    pub(crate) async fn get(&self, context: &str, id: i64) -> Option<Arc<CachedSchema>> {
         if context == DEFAULT_CONTEXT {
             self.default_context.get(&id).await
         } else {
@@ -77,7 +77,7 @@ impl SchemaCache {
         }
     }
 
-    pub async fn insert(&self, schema: Arc<CachedSchema>) {
+    pub(crate) async fn insert(&self, schema: Arc<CachedSchema>) {
         let id = schema.record.id;
         if schema.record.context == DEFAULT_CONTEXT {
             self.default_context.insert(id, schema).await;
@@ -87,12 +87,12 @@ impl SchemaCache {
         }
     }
 
-    pub fn invalidate_all(&self) {
+    pub(crate) fn invalidate_all(&self) {
         self.default_context.invalidate_all();
         self.other_contexts.invalidate_all();
     }
 
-    pub async fn invalidate(&self, context: &str, id: i64) {
+    pub(crate) async fn invalidate(&self, context: &str, id: i64) {
         if context == DEFAULT_CONTEXT {
             self.default_context.invalidate(&id).await;
         } else {

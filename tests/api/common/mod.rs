@@ -11,18 +11,18 @@ use std::path::PathBuf;
 
 /// Admin connection for creating per-test databases. CI creates this role; locally the
 /// project machines trust-authenticate `postgres`.
-pub fn postgres_admin_url() -> String {
+pub(crate) fn postgres_admin_url() -> String {
     std::env::var("SCHEMATA_TEST_POSTGRES_URL")
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_string())
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Backend {
+pub(crate) enum Backend {
     Sqlite,
     Postgres,
 }
 
-pub struct TestApp {
+pub(crate) struct TestApp {
     pub base: String,
     pub client: Client,
     pub database_url: String,
@@ -31,7 +31,7 @@ pub struct TestApp {
 }
 
 /// A directory removed when the test ends.
-pub struct TempDir(PathBuf);
+pub(crate) struct TempDir(PathBuf);
 
 impl Drop for TempDir {
     fn drop(&mut self) {
@@ -44,7 +44,7 @@ fn unique_name(prefix: &str) -> String {
 }
 
 /// A fresh, empty database URL for the backend.
-pub async fn fresh_database(backend: Backend) -> (String, Option<TempDir>) {
+pub(crate) async fn fresh_database(backend: Backend) -> (String, Option<TempDir>) {
     match backend {
         Backend::Sqlite => {
             let dir = std::env::temp_dir().join(unique_name("schemata_test"));
@@ -68,7 +68,11 @@ pub async fn fresh_database(backend: Backend) -> (String, Option<TempDir>) {
     }
 }
 
-pub async fn spawn_on(database_url: &str, backend: Backend, settings: RegistryOptions) -> TestApp {
+pub(crate) async fn spawn_on(
+    database_url: &str,
+    backend: Backend,
+    settings: RegistryOptions,
+) -> TestApp {
     let state = schemata::build_state(database_url, settings, 16)
         .await
         .expect("start registry");
@@ -84,11 +88,11 @@ pub async fn spawn_on(database_url: &str, backend: Backend, settings: RegistryOp
     }
 }
 
-pub async fn spawn_app(backend: Backend) -> TestApp {
+pub(crate) async fn spawn_app(backend: Backend) -> TestApp {
     spawn_app_with(backend, RegistryOptions::default()).await
 }
 
-pub async fn spawn_app_with(backend: Backend, settings: RegistryOptions) -> TestApp {
+pub(crate) async fn spawn_app_with(backend: Backend, settings: RegistryOptions) -> TestApp {
     let (url, dir) = fresh_database(backend).await;
     let mut app = spawn_on(&url, backend, settings).await;
     app._tempdir = dir;
@@ -97,25 +101,25 @@ pub async fn spawn_app_with(backend: Backend, settings: RegistryOptions) -> Test
 
 /// A response reduced to what tests assert on.
 #[derive(Debug)]
-pub struct Reply {
+pub(crate) struct Reply {
     pub status: StatusCode,
     pub content_type: String,
     pub text: String,
 }
 
 impl Reply {
-    pub fn json(&self) -> Value {
+    pub(crate) fn json(&self) -> Value {
         serde_json::from_str(&self.text).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.text))
     }
 
-    pub fn error_code(&self) -> i64 {
+    pub(crate) fn error_code(&self) -> i64 {
         self.json()["error_code"]
             .as_i64()
             .unwrap_or_else(|| panic!("no error_code in {}", self.text))
     }
 
     /// Assert an error in the envelope with this status and code.
-    pub fn assert_error(&self, status: u16, code: i64) {
+    pub(crate) fn assert_error(&self, status: u16, code: i64) {
         assert_eq!(self.status.as_u16(), status, "body: {}", self.text);
         assert_eq!(self.error_code(), code, "body: {}", self.text);
         assert!(
@@ -125,7 +129,7 @@ impl Reply {
         );
     }
 
-    pub fn assert_ok(&self) -> Value {
+    pub(crate) fn assert_ok(&self) -> Value {
         assert_eq!(self.status, StatusCode::OK, "body: {}", self.text);
         self.json()
     }
@@ -148,11 +152,11 @@ async fn reply(response: Response) -> Reply {
 }
 
 impl TestApp {
-    pub fn url(&self, path: &str) -> String {
+    pub(crate) fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }
 
-    pub async fn request(&self, method: Method, path: &str, body: Option<Value>) -> Reply {
+    pub(crate) async fn request(&self, method: Method, path: &str, body: Option<Value>) -> Reply {
         let mut req = self
             .client
             .request(method, self.url(path))
@@ -165,7 +169,7 @@ impl TestApp {
 
     /// Send raw bytes over TCP and return the whole response as text (the server must close
     /// the connection: send `Connection: close` unless the answer closes it anyway).
-    pub async fn raw_http(&self, request: &str) -> String {
+    pub(crate) async fn raw_http(&self, request: &str) -> String {
         use tokio::io::{AsyncReadExt, AsyncWriteExt};
         let addr = self.base.trim_start_matches("http://");
         let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
@@ -175,28 +179,28 @@ impl TestApp {
         String::from_utf8_lossy(&out).into_owned()
     }
 
-    pub async fn raw(&self, req: reqwest::RequestBuilder) -> Reply {
+    pub(crate) async fn raw(&self, req: reqwest::RequestBuilder) -> Reply {
         reply(req.send().await.expect("request")).await
     }
 
-    pub async fn get(&self, path: &str) -> Reply {
+    pub(crate) async fn get(&self, path: &str) -> Reply {
         self.request(Method::GET, path, None).await
     }
 
-    pub async fn post(&self, path: &str, body: Value) -> Reply {
+    pub(crate) async fn post(&self, path: &str, body: Value) -> Reply {
         self.request(Method::POST, path, Some(body)).await
     }
 
-    pub async fn put(&self, path: &str, body: Value) -> Reply {
+    pub(crate) async fn put(&self, path: &str, body: Value) -> Reply {
         self.request(Method::PUT, path, Some(body)).await
     }
 
-    pub async fn delete(&self, path: &str) -> Reply {
+    pub(crate) async fn delete(&self, path: &str) -> Reply {
         self.request(Method::DELETE, path, None).await
     }
 
     /// Register an Avro schema (JSON value) and return its id.
-    pub async fn register(&self, subject: &str, schema: &Value) -> i64 {
+    pub(crate) async fn register(&self, subject: &str, schema: &Value) -> i64 {
         let r = self
             .post(
                 &format!("/subjects/{subject}/versions"),
@@ -206,20 +210,20 @@ impl TestApp {
         r.assert_ok()["id"].as_i64().unwrap()
     }
 
-    pub async fn register_body(&self, subject: &str, body: Value) -> Reply {
+    pub(crate) async fn register_body(&self, subject: &str, body: Value) -> Reply {
         self.post(&format!("/subjects/{subject}/versions"), body)
             .await
     }
 
     /// Drop a per-test Postgres database.
-    pub async fn cleanup(self) {
+    pub(crate) async fn cleanup(self) {
         drop_database(self.backend, &self.database_url).await;
     }
 }
 
 /// Drop a PostgreSQL database made by [`fresh_database`] (a SQLite file goes with its
 /// [`TempDir`]).
-pub async fn drop_database(backend: Backend, database_url: &str) {
+pub(crate) async fn drop_database(backend: Backend, database_url: &str) {
     if backend == Backend::Postgres {
         let name = database_url.rsplit('/').next().unwrap().to_string();
         if let Ok(mut conn) = sqlx::PgConnection::connect(&postgres_admin_url()).await {
@@ -233,15 +237,15 @@ pub async fn drop_database(backend: Backend, database_url: &str) {
 }
 
 /// An Avro record schema with the given (name, type) fields and optional defaults.
-pub fn record(name: &str, fields: &[Value]) -> Value {
+pub(crate) fn record(name: &str, fields: &[Value]) -> Value {
     json!({ "type": "record", "name": name, "fields": fields })
 }
 
-pub fn field(name: &str, ty: &str) -> Value {
+pub(crate) fn field(name: &str, ty: &str) -> Value {
     json!({ "name": name, "type": ty })
 }
 
-pub fn field_with_default(name: &str, ty: &str, default: Value) -> Value {
+pub(crate) fn field_with_default(name: &str, ty: &str, default: Value) -> Value {
     json!({ "name": name, "type": ty, "default": default })
 }
 

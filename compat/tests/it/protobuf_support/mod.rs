@@ -9,16 +9,16 @@ use std::cell::RefCell;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Once};
 
-pub fn parse(text: &str) -> ProtobufSchema {
+pub(crate) fn parse(text: &str) -> ProtobufSchema {
     parse_with(text, &[])
 }
 
-pub fn parse_with(text: &str, refs: &[(&str, &str)]) -> ProtobufSchema {
+pub(crate) fn parse_with(text: &str, refs: &[(&str, &str)]) -> ProtobufSchema {
     ProtobufSchema::parse(text, &references(refs), ParseOptions::default())
         .unwrap_or_else(|e| panic!("parse failed: {e}\n{text}"))
 }
 
-pub fn references(refs: &[(&str, &str)]) -> Vec<ResolvedReference> {
+pub(crate) fn references(refs: &[(&str, &str)]) -> Vec<ResolvedReference> {
     refs.iter()
         .map(|(name, schema)| ResolvedReference {
             name: (*name).to_owned(),
@@ -28,39 +28,43 @@ pub fn references(refs: &[(&str, &str)]) -> Vec<ResolvedReference> {
         .collect()
 }
 
-pub fn parsed(text: &str) -> ParsedSchema {
+pub(crate) fn parsed(text: &str) -> ParsedSchema {
     ParsedSchema::Protobuf(parse(text))
 }
 
 /// `(type, path)` of every difference of diff(original = old, update = new).
-pub fn differences(old: &ProtobufSchema, new: &ProtobufSchema) -> Vec<(String, String)> {
+pub(crate) fn differences(old: &ProtobufSchema, new: &ProtobufSchema) -> Vec<(String, String)> {
     protobuf::diff(old.file(), new.file())
         .into_iter()
         .map(|d| (d.ty.as_str().to_owned(), d.path))
         .collect()
 }
 
-pub fn has(diffs: &[(String, String)], ty: &str, path: &str) -> bool {
+pub(crate) fn has(diffs: &[(String, String)], ty: &str, path: &str) -> bool {
     diffs.iter().any(|(t, p)| t == ty && p == path)
 }
 
 /// Messages for `new` checked against `old` at `level`.
-pub fn check(level: CompatibilityLevel, old: &ProtobufSchema, new: &ProtobufSchema) -> Vec<String> {
+pub(crate) fn check(
+    level: CompatibilityLevel,
+    old: &ProtobufSchema,
+    new: &ProtobufSchema,
+) -> Vec<String> {
     level.check_pair(
         &ParsedSchema::Protobuf(new.clone()),
         &ParsedSchema::Protobuf(old.clone()),
     )
 }
 
-pub fn backward(old: &str, new: &str) -> Vec<String> {
+pub(crate) fn backward(old: &str, new: &str) -> Vec<String> {
     check(CompatibilityLevel::Backward, &parse(old), &parse(new))
 }
 
-pub fn forward(old: &str, new: &str) -> Vec<String> {
+pub(crate) fn forward(old: &str, new: &str) -> Vec<String> {
     check(CompatibilityLevel::Forward, &parse(old), &parse(new))
 }
 
-pub fn error_types(messages: &[String]) -> Vec<String> {
+pub(crate) fn error_types(messages: &[String]) -> Vec<String> {
     messages
         .iter()
         .filter_map(|m| {
@@ -70,7 +74,7 @@ pub fn error_types(messages: &[String]) -> Vec<String> {
         .collect()
 }
 
-pub fn roles_backward() -> Roles {
+pub(crate) fn roles_backward() -> Roles {
     Roles::BACKWARD
 }
 
@@ -83,11 +87,11 @@ thread_local! {
 /// process-wide, so one hook is installed for good and each panic is counted only by the
 /// counter its own thread watches: panics of other tests running in parallel are not counted.
 #[derive(Clone, Default)]
-pub struct PanicCounter(Arc<AtomicUsize>);
+pub(crate) struct PanicCounter(Arc<AtomicUsize>);
 
 impl PanicCounter {
     /// Counts the panics of the current thread from now on.
-    pub fn watch(&self) {
+    pub(crate) fn watch(&self) {
         static HOOK: Once = Once::new();
         HOOK.call_once(|| {
             let previous = std::panic::take_hook();
@@ -105,7 +109,7 @@ impl PanicCounter {
         WATCHED_BY.with(|watched| *watched.borrow_mut() = Some(self.clone()));
     }
 
-    pub fn count(&self) -> usize {
+    pub(crate) fn count(&self) -> usize {
         self.0.load(Ordering::SeqCst)
     }
 }

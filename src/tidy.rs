@@ -1,0 +1,297 @@
+//! The architecture invariants of ARCHITECTURE.md ("Architecture invariants, checked"),
+//! enforced by reading the workspace's sources: one-way layers, a `//!` line at the top of
+//! every Rust file, no comment citing a document outside the repository, and no long
+//! function in `src/` without a reason.
+
+use std::path::{Path, PathBuf};
+
+/// Functions in `src/` longer than this need a comment saying why, containing
+/// [`LONG_FUNCTION_REASON`].
+const MAX_FUNCTION_LINES: usize = 120;
+const LONG_FUNCTION_REASON: &str = "Long because";
+
+fn workspace() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Every file under `dir` (relative to the workspace) whose name ends with `extension`.
+fn files(dir: &str, extension: &str) -> Vec<PathBuf> {
+    fn walk(dir: &Path, extension: &str, out: &mut Vec<PathBuf>) {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            let name = entry.file_name();
+            if path.is_dir() {
+                if !matches!(name.to_str(), Some("target" | "node_modules" | ".git")) {
+                    walk(&path, extension, out);
+                }
+            } else if path.to_string_lossy().ends_with(extension) {
+                out.push(path);
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(&workspace().join(dir), extension, &mut out);
+    out.sort();
+    out
+}
+
+fn read(path: &Path) -> String {
+    std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+fn relative(path: &Path) -> String {
+    path.strip_prefix(workspace())
+        .unwrap_or(path)
+        .display()
+        .to_string()
+}
+
+/// The code of a file without its comments (line comments only: the sources use no block
+/// comments), so that prose may name any layer.
+fn code_of(text: &str) -> String {
+    text.lines()
+        .map(|line| match line.find("//") {
+            // A `//` inside a string literal (a URL) is kept: the quote count before it is odd.
+            Some(at) if line[..at].matches('"').count() % 2 == 0 => &line[..at],
+            _ => line,
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Which layer a file of `src/` belongs to.
+fn layer(path: &Path) -> &'static str {
+    let rel = relative(path);
+    ["domain", "store", "registry", "api", "cli"]
+        .into_iter()
+        .find(|layer| rel.starts_with(&format!("src/{layer}/")))
+        .unwrap_or("root")
+}
+
+/// What each layer must not name in its code.
+fn forbidden(layer: &str) -> &'static [&'static str] {
+    match layer {
+        "domain" => &[
+            "crate::store",
+            "crate::registry",
+            "crate::api",
+            "crate::cli",
+            "sqlx",
+            "axum",
+            "tokio",
+            "reqwest",
+            "std::fs",
+        ],
+        "store" => &[
+            "crate::registry",
+            "crate::api",
+            "crate::cli",
+            "axum",
+            "StatusCode",
+        ],
+        "registry" => &[
+            "crate::api",
+            "crate::cli",
+            "axum",
+            "http::",
+            "StatusCode",
+            "sqlx",
+        ],
+        "api" => &["sqlx", "crate::store", "crate::cli"],
+        "cli" => &["sqlx", "axum::http::StatusCode"],
+        _ => &["sqlx"],
+    }
+}
+
+#[test]
+fn layers_depend_one_way() {
+    let mut broken = Vec::new();
+    for path in files("src", ".rs") {
+        if relative(&path) == "src/tidy.rs" {
+            continue;
+        }
+        let code = code_of(&read(&path));
+        for name in forbidden(layer(&path)) {
+            if code.contains(name) {
+                broken.push(format!(
+                    "{} ({}) names `{name}`",
+                    relative(&path),
+                    layer(&path)
+                ));
+            }
+        }
+    }
+    assert!(
+        broken.is_empty(),
+        "layer rules broken:\n{}",
+        broken.join("\n")
+    );
+}
+
+#[test]
+fn compat_does_no_io() {
+    let mut broken = Vec::new();
+    for path in files("compat/src", ".rs") {
+        let code = code_of(&read(&path));
+        for name in [
+            "std::fs",
+            "std::net",
+            "File::open",
+            "File::create",
+            "tokio",
+            "reqwest",
+            "std::process",
+        ] {
+            if code.contains(name) {
+                broken.push(format!("{} names `{name}`", relative(&path)));
+            }
+        }
+    }
+    assert!(broken.is_empty(), "compat does I/O:\n{}", broken.join("\n"));
+}
+
+#[test]
+fn the_client_does_not_depend_on_the_server() {
+    let manifest = read(&workspace().join("client/Cargo.toml"));
+    assert!(!manifest.contains("schemata ="), "client/Cargo.toml");
+    assert!(
+        !manifest.contains("schemata.workspace"),
+        "client/Cargo.toml"
+    );
+}
+
+#[test]
+fn every_rust_file_says_what_it_is_for() {
+    let mut missing = Vec::new();
+    for dir in ["src", "tests", "compat", "client"] {
+        for path in files(dir, ".rs") {
+            if !read(&path).starts_with("//!") {
+                missing.push(relative(&path));
+            }
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "files without a `//!` first line:\n{}",
+        missing.join("\n")
+    );
+}
+
+#[test]
+fn comments_cite_only_documents_in_the_repository() {
+    // The notes the team researched from live outside the repository; the code cites
+    // `docs/` instead.
+    let outside = [
+        "spec/rest-api.md",
+        "spec/compatibility.md",
+        "spec/clients.md",
+        "shared/",
+    ];
+    let mut cited = Vec::new();
+    for (dir, extension) in [
+        ("src", ".rs"),
+        ("compat", ".rs"),
+        ("client", ".rs"),
+        ("tests", ".rs"),
+        ("tests", ".py"),
+        ("tests", ".js"),
+        ("tests", ".md"),
+        ("bench", ".md"),
+        ("bench", ".sh"),
+        ("scripts", ""),
+        ("docs", ".md"),
+    ] {
+        for path in files(dir, extension) {
+            if relative(&path) == "src/tidy.rs" {
+                continue;
+            }
+            let text = read(&path);
+            for name in outside {
+                if text.contains(name) {
+                    cited.push(format!("{} cites {name}", relative(&path)));
+                }
+            }
+        }
+    }
+    for top in ["README.md", "ARCHITECTURE.md"] {
+        let text = read(&workspace().join(top));
+        for name in outside {
+            if text.contains(name) {
+                cited.push(format!("{top} cites {name}"));
+            }
+        }
+    }
+    assert!(cited.is_empty(), "{}", cited.join("\n"));
+}
+
+/// Functions of `src/` and their length in lines: from the `fn` line to the closing brace at
+/// the same indentation (rustfmt's layout).
+fn functions(text: &str) -> Vec<(usize, usize, String)> {
+    let lines: Vec<&str> = text.lines().collect();
+    let mut out = Vec::new();
+    for (start, line) in lines.iter().enumerate() {
+        let trimmed = line.trim_start();
+        let indent = &line[..line.len() - trimmed.len()];
+        let signature = trimmed
+            .trim_start_matches("pub ")
+            .trim_start_matches("pub(crate) ")
+            .trim_start_matches("pub(super) ")
+            .trim_start_matches("async ")
+            .trim_start_matches("const ");
+        if !signature.starts_with("fn ") {
+            continue;
+        }
+        let closing = format!("{indent}}}");
+        if let Some(end) = (start + 1..lines.len()).find(|&i| lines[i] == closing) {
+            out.push((start, end - start + 1, signature.to_string()));
+        }
+    }
+    out
+}
+
+#[test]
+fn long_functions_say_why() {
+    let mut long = Vec::new();
+    for path in files("src", ".rs") {
+        let text = read(&path);
+        let lines: Vec<&str> = text.lines().collect();
+        for (start, length, signature) in functions(&text) {
+            if length <= MAX_FUNCTION_LINES {
+                continue;
+            }
+            let comment = lines[..start]
+                .iter()
+                .rev()
+                .take_while(|l| {
+                    l.trim_start().starts_with("//") || l.trim_start().starts_with("#[")
+                })
+                .any(|l| l.contains(LONG_FUNCTION_REASON));
+            if !comment {
+                long.push(format!(
+                    "{}:{} {length} lines: {signature}",
+                    relative(&path),
+                    start + 1
+                ));
+            }
+        }
+    }
+    assert!(
+        long.is_empty(),
+        "functions over {MAX_FUNCTION_LINES} lines:\n{}",
+        long.join("\n")
+    );
+}
+
+#[test]
+fn the_function_scanner_measures_rustfmt_layout() {
+    let text = "fn a() {\n    x();\n}\n\n    pub async fn b(\n        y: u8,\n    ) {\n    }\n";
+    let found = functions(text);
+    assert_eq!(found.len(), 2);
+    assert_eq!((found[0].0, found[0].1), (0, 3));
+    assert_eq!((found[1].0, found[1].1), (4, 4));
+    assert_eq!(code_of("let a = 1; // crate::api"), "let a = 1; ");
+    assert_eq!(code_of("let u = \"http://x\";"), "let u = \"http://x\";");
+}

@@ -1,0 +1,568 @@
+//! The suite's scenarios, each a function of a fresh [`TestStore`]; `main.rs` runs every one
+//! on both backends.
+
+use crate::common::{drop_database, fresh_database, Backend, TempDir};
+use schemata::domain::{
+    Config, Mode, NewSchema, ReferenceTarget, SchemaReference, SeenHistory, VersionRecord,
+};
+use schemata::store::{Invalidation, Store, StoreError};
+use schemata_compat::SchemaType;
+use serde_json::json;
+use sha2::{Digest, Sha256};
+use sqlx::Connection;
+use std::time::Duration;
+
+pub(crate) struct TestStore {
+    pub(crate) store: Store,
+    url: String,
+    backend: Backend,
+    _dir: Option<TempDir>,
+}
+
+impl TestStore {
+    pub(crate) async fn open(backend: Backend) -> TestStore {
+        let (url, dir) = fresh_database(backend).await;
+        let store = Store::connect(&url, 4).await.expect("open the store");
+        TestStore {
+            store,
+            url,
+            backend,
+            _dir: dir,
+        }
+    }
+
+    pub(crate) async fn cleanup(self) {
+        drop(self.store);
+        drop_database(self.backend, &self.url).await;
+    }
+
+    /// Run SQL behind the store's back (to plant rows no writer produces).
+    async fn raw(&self, sql: &str) {
+        let sql = sqlx::AssertSqlSafe(sql.to_string());
+        match self.backend {
+            Backend::Postgres => {
+                let mut conn = sqlx::PgConnection::connect(&self.url).await.unwrap();
+                sqlx::query(sql).execute(&mut conn).await.unwrap();
+            }
+            Backend::Sqlite => {
+                let mut conn = sqlx::SqliteConnection::connect(&self.url).await.unwrap();
+                sqlx::query(sql).execute(&mut conn).await.unwrap();
+            }
+        }
+    }
+}
+
+fn hash_of(text: &str) -> String {
+    Sha256::digest(text.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// An Avro schema row for `text`, with metadata naming its owner.
+struct Row {
+    text: String,
+    hash: String,
+    metadata: serde_json::Value,
+    references: Vec<SchemaReference>,
+}
+
+impl Row {
+    fn new(text: &str) -> Row {
+        Row {
+            text: text.to_string(),
+            hash: hash_of(text),
+            metadata: json!({ "properties": { "owner": "team-a" } }),
+            references: Vec::new(),
+        }
+    }
+
+    fn schema(&self) -> NewSchema<'_> {
+        NewSchema {
+            hash: &self.hash,
+            schema_type: SchemaType::Avro,
+            schema: &self.text,
+            references: &self.references,
+            metadata: Some(&self.metadata),
+            rule_set: None,
+            guid: &self.hash[..36],
+        }
+    }
+}
+
+/// Append the next version of `subject` holding `row` (sharing the context's id for the same
+/// content), as the registry's locked path does. Returns (id, version).
+async fn append(store: &Store, context: &str, subject: &str, row: &Row) -> (i64, i64) {
+    let mut tx = store.begin_subject_write(context, subject).await.unwrap();
+    tx.ensure_context(context).await.unwrap();
+    let versions = tx.versions(context, subject).await.unwrap();
+    let version = versions.last().map_or(1, |v| v.version + 1);
+    let id = match tx.schema_id_by_hash(context, &row.hash).await.unwrap() {
+        Some(id) => id,
+        None => {
+            let id = tx.allocate_schema_id(context).await.unwrap();
+            assert!(tx.insert_schema(context, id, &row.schema()).await.unwrap());
+            id
+        }
+    };
+    tx.insert_version(context, subject, version, id)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    (id, version)
+}
+
+fn numbers(versions: &[VersionRecord]) -> Vec<(i64, i64, bool)> {
+    versions
+        .iter()
+        .map(|v| (v.version, v.schema_id, v.deleted))
+        .collect()
+}
+
+async fn generation(store: &Store, context: &str, subject: &str) -> i64 {
+    store
+        .versions_with_hashes(context, subject)
+        .await
+        .unwrap()
+        .1
+}
+
+pub(crate) async fn the_database_answers(t: &TestStore) {
+    t.store.check_connection().await.unwrap();
+    assert_eq!(
+        t.store.registers_in_one_statement(),
+        t.backend == Backend::Postgres
+    );
+}
+
+pub(crate) async fn schemas_and_versions_round_trip(t: &TestStore) {
+    let store = &t.store;
+    let (a, b) = (Row::new(r#""string""#), Row::new(r#""long""#));
+    let (id_a, v1) = append(store, ".", "orders", &a).await;
+    let (id_b, v2) = append(store, ".", "orders", &b).await;
+    let (shared, p1) = append(store, ".", "payments", &a).await;
+    assert_eq!((v1, v2, p1, shared), (1, 2, 1, id_a));
+    assert_ne!(id_a, id_b);
+
+    let record = store
+        .schema_by_id(".", id_a)
+        .await
+        .unwrap()
+        .expect("stored");
+    assert_eq!(
+        (record.context.as_str(), record.id, record.schema.as_str()),
+        (".", id_a, a.text.as_str())
+    );
+    assert_eq!(record.schema_type, SchemaType::Avro);
+    assert_eq!(record.hash, a.hash);
+    assert_eq!(record.guid, a.hash[..36]);
+    assert_eq!(record.metadata, Some(a.metadata.clone()));
+    assert_eq!((record.rule_set, record.references.len()), (None, 0));
+    assert!(store.schema_by_id(".", 999).await.unwrap().is_none());
+    assert!(store.schema_by_id(".other", id_a).await.unwrap().is_none());
+
+    let versions = store.versions(".", "orders").await.unwrap();
+    assert_eq!(numbers(&versions), [(1, id_a, false), (2, id_b, false)]);
+    let (hashed, _) = store.versions_with_hashes(".", "orders").await.unwrap();
+    let hashes: Vec<&str> = hashed.iter().map(|(_, h)| h.as_str()).collect();
+    assert_eq!(hashes, [a.hash.as_str(), b.hash.as_str()]);
+    let (none, _) = store.versions_with_hashes(".", "nobody").await.unwrap();
+    assert!(none.is_empty());
+
+    let found = store.version_with_hash(".", "orders", &b.hash, false).await;
+    assert_eq!(found.unwrap().map(|v| v.version), Some(2));
+    let users: Vec<(String, i64)> = store
+        .versions_of_schema(".", id_a)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|v| (v.subject, v.version))
+        .collect();
+    assert_eq!(
+        users,
+        [("orders".to_string(), 1), ("payments".to_string(), 1)]
+    );
+
+    assert_eq!(store.all_versions(None).await.unwrap().len(), 3);
+    assert_eq!(store.all_versions(Some(".")).await.unwrap().len(), 3);
+    assert!(store.all_versions(Some(".other")).await.unwrap().is_empty());
+    let mut subjects: Vec<(String, bool)> = store
+        .subjects()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|s| (s.subject, s.all_deleted))
+        .collect();
+    subjects.sort();
+    assert_eq!(
+        subjects,
+        [
+            ("orders".to_string(), false),
+            ("payments".to_string(), false)
+        ]
+    );
+    let by_guid = store.schemas_by_guid(&a.hash[..36]).await.unwrap();
+    assert_eq!(by_guid.iter().map(|s| s.id).collect::<Vec<_>>(), [id_a]);
+    assert_eq!(store.max_schema_id(".").await.unwrap(), id_a.max(id_b));
+    let mut tx = store.begin_write().await.unwrap();
+    assert!(tx.schema_exists(".", id_b).await.unwrap());
+    assert!(!tx.schema_exists(".", 999).await.unwrap());
+}
+
+pub(crate) async fn one_content_has_one_id_per_context(t: &TestStore) {
+    let row = Row::new(r#""int""#);
+    let mut tx = t.store.begin_write().await.unwrap();
+    tx.ensure_context(".").await.unwrap();
+    tx.ensure_context(".ctx").await.unwrap();
+    assert!(tx.insert_schema(".", 1, &row.schema()).await.unwrap());
+    assert!(
+        !tx.insert_schema(".", 2, &row.schema()).await.unwrap(),
+        "the same content keeps its first id"
+    );
+    assert_eq!(tx.schema_id_by_hash(".", &row.hash).await.unwrap(), Some(1));
+    assert!(tx.insert_schema(".ctx", 1, &row.schema()).await.unwrap());
+    tx.commit().await.unwrap();
+    assert!(t.store.schema_by_id(".", 2).await.unwrap().is_none());
+    assert!(t.store.schema_by_id(".ctx", 1).await.unwrap().is_some());
+}
+
+pub(crate) async fn ids_are_allocated_above_imported_ones(t: &TestStore) {
+    let mut tx = t.store.begin_write().await.unwrap();
+    tx.ensure_context(".").await.unwrap();
+    assert!(tx
+        .insert_schema(".", 10, &Row::new("1").schema())
+        .await
+        .unwrap());
+    tx.raise_schema_id_floor(".", 10).await.unwrap();
+    let next = tx.allocate_schema_id(".").await.unwrap();
+    assert_eq!(next, 11);
+    assert!(tx
+        .insert_schema(".", 11, &Row::new("2").schema())
+        .await
+        .unwrap());
+    // An id imported without raising the floor is skipped, never handed out twice.
+    assert!(tx
+        .insert_schema(".", 12, &Row::new("3").schema())
+        .await
+        .unwrap());
+    assert_eq!(tx.allocate_schema_id(".").await.unwrap(), 13);
+    tx.commit().await.unwrap();
+}
+
+pub(crate) async fn soft_and_hard_deletes_change_the_history_generation(t: &TestStore) {
+    let store = &t.store;
+    let (first, second) = (Row::new(r#""a""#), Row::new(r#""b""#));
+    let (id1, _) = append(store, ".", "orders", &first).await;
+    let (id2, _) = append(store, ".", "orders", &second).await;
+    let before = generation(store, ".", "orders").await;
+
+    let mut tx = store.begin_subject_write(".", "orders").await.unwrap();
+    tx.mark_deleted(".", "orders", 1).await.unwrap();
+    tx.commit().await.unwrap();
+    let soft = generation(store, ".", "orders").await;
+    assert_ne!(soft, before, "a soft delete changes the generation");
+    let versions = store.versions(".", "orders").await.unwrap();
+    assert_eq!(numbers(&versions), [(1, id1, true), (2, id2, false)]);
+    let live = store.version_with_hash(".", "orders", &first.hash, false);
+    assert!(live.await.unwrap().is_none());
+    let any = store.version_with_hash(".", "orders", &first.hash, true);
+    assert_eq!(any.await.unwrap().map(|v| v.deleted), Some(true));
+
+    let mut tx = store.begin_subject_write(".", "orders").await.unwrap();
+    tx.mark_deleted(".", "orders", 2).await.unwrap();
+    tx.commit().await.unwrap();
+    let summary = store.subjects().await.unwrap();
+    assert!(summary[0].all_deleted);
+
+    let mut tx = store.begin_subject_write(".", "orders").await.unwrap();
+    tx.remove_version(".", "orders", 1).await.unwrap();
+    tx.commit().await.unwrap();
+    let hard = generation(store, ".", "orders").await;
+    assert!(hard != soft && hard != before, "a hard delete changes it");
+    assert_eq!(
+        numbers(&store.versions(".", "orders").await.unwrap()),
+        [(2, id2, true)]
+    );
+
+    // Appending on top is not a change of history: the grouped write relies on it.
+    append(store, ".", "orders", &Row::new(r#""c""#)).await;
+    assert_eq!(generation(store, ".", "orders").await, hard);
+}
+
+pub(crate) async fn references_find_their_referrers(t: &TestStore) {
+    let store = &t.store;
+    let (_, _) = append(store, ".", "common", &Row::new(r#""common""#)).await;
+    let mut app = Row::new(r#"{"type":"record","name":"App","fields":[]}"#);
+    app.references = vec![SchemaReference {
+        name: "common.avsc".into(),
+        subject: "common".into(),
+        version: 1,
+    }];
+    let target = ReferenceTarget {
+        context: ".".into(),
+        subject: "common".into(),
+        version: 1,
+    };
+    let mut tx = store.begin_subject_write(".", "app").await.unwrap();
+    let id = tx.allocate_schema_id(".").await.unwrap();
+    tx.insert_schema(".", id, &app.schema()).await.unwrap();
+    tx.insert_version(".", "app", 1, id).await.unwrap();
+    tx.insert_reference(".", id, &target).await.unwrap();
+    tx.insert_reference(".", id, &target).await.unwrap();
+    tx.commit().await.unwrap();
+
+    let stored = store.schema_by_id(".", id).await.unwrap().unwrap();
+    assert_eq!(stored.references, app.references);
+    assert_eq!(
+        store.referrers(".", "common", 1, false).await.unwrap(),
+        [id]
+    );
+    assert!(store
+        .referrers(".", "common", 2, true)
+        .await
+        .unwrap()
+        .is_empty());
+
+    let mut tx = store.begin_subject_write(".", "app").await.unwrap();
+    tx.mark_deleted(".", "app", 1).await.unwrap();
+    assert!(tx
+        .referrers(".", "common", 1, false)
+        .await
+        .unwrap()
+        .is_empty());
+    assert_eq!(tx.referrers(".", "common", 1, true).await.unwrap(), [id]);
+    tx.commit().await.unwrap();
+    assert!(store
+        .referrers(".", "common", 1, false)
+        .await
+        .unwrap()
+        .is_empty());
+    assert_eq!(store.referrers(".", "common", 1, true).await.unwrap(), [id]);
+}
+
+pub(crate) async fn config_and_mode_per_scope(t: &TestStore) {
+    let store = &t.store;
+    assert_eq!(store.config("").await.unwrap(), None);
+    let full = Config {
+        compatibility_level: Some("FULL".into()),
+        default_metadata: Some(json!({ "properties": { "owner": "x" } })),
+        ..Config::default()
+    };
+    let mut tx = store.begin_write().await.unwrap();
+    tx.put_config("", &full).await.unwrap();
+    tx.put_config("orders", &Config::default()).await.unwrap();
+    assert_eq!(tx.config("").await.unwrap(), Some(full.clone()));
+    tx.delete_config("orders").await.unwrap();
+    for (scope, mode) in [
+        ("", Mode::ReadOnly),
+        ("orders", Mode::Import),
+        (":.ctx:", Mode::ReadWrite),
+        (":.ctx:a", Mode::ReadOnlyOverride),
+    ] {
+        tx.put_mode(scope, mode).await.unwrap();
+    }
+    tx.commit().await.unwrap();
+    assert_eq!(store.config("").await.unwrap(), Some(full));
+    assert_eq!(store.config("orders").await.unwrap(), None);
+    assert_eq!(store.mode("orders").await.unwrap(), Some(Mode::Import));
+    assert_eq!(
+        store.mode(":.ctx:a").await.unwrap(),
+        Some(Mode::ReadOnlyOverride)
+    );
+
+    let mut tx = store.begin_write().await.unwrap();
+    tx.delete_modes_with_prefix(":.ctx:").await.unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(store.mode(":.ctx:").await.unwrap(), None);
+    assert_eq!(store.mode(":.ctx:a").await.unwrap(), None);
+    assert_eq!(store.mode("orders").await.unwrap(), Some(Mode::Import));
+
+    let mut tx = store.begin_write().await.unwrap();
+    tx.delete_default_context_subject_modes().await.unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(store.mode("orders").await.unwrap(), None);
+    assert_eq!(store.mode("").await.unwrap(), Some(Mode::ReadOnly));
+    let mut tx = store.begin_write().await.unwrap();
+    tx.delete_mode("").await.unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(store.mode("").await.unwrap(), None);
+}
+
+pub(crate) async fn contexts_are_created_listed_and_hidden(t: &TestStore) {
+    let store = &t.store;
+    assert!(!store
+        .contexts()
+        .await
+        .unwrap()
+        .contains(&".ctx".to_string()));
+    let (first_id, _) = append(store, ".ctx", "orders", &Row::new(r#""x""#)).await;
+    assert!(store
+        .contexts()
+        .await
+        .unwrap()
+        .contains(&".ctx".to_string()));
+    assert_eq!(
+        store.contexts_with_subject("orders").await.unwrap(),
+        [".ctx"]
+    );
+
+    let mut tx = store.begin_write().await.unwrap();
+    assert!(tx.context_has_versions(".ctx").await.unwrap());
+    tx.remove_version(".ctx", "orders", 1).await.unwrap();
+    assert!(!tx.context_has_versions(".ctx").await.unwrap());
+    tx.hide_context(".ctx").await.unwrap();
+    tx.commit().await.unwrap();
+    assert!(!store
+        .contexts()
+        .await
+        .unwrap()
+        .contains(&".ctx".to_string()));
+
+    // Used again, it is listed again, and its ids go on from where they were.
+    let (next_id, _) = append(store, ".ctx", "orders", &Row::new(r#""y""#)).await;
+    assert!(store
+        .contexts()
+        .await
+        .unwrap()
+        .contains(&".ctx".to_string()));
+    assert!(next_id > first_id);
+}
+
+pub(crate) async fn an_uncommitted_write_leaves_nothing(t: &TestStore) {
+    let store = &t.store;
+    {
+        let mut tx = store.begin_subject_write(".", "orders").await.unwrap();
+        let id = tx.allocate_schema_id(".").await.unwrap();
+        tx.insert_schema(".", id, &Row::new(r#""z""#).schema())
+            .await
+            .unwrap();
+        tx.insert_version(".", "orders", 1, id).await.unwrap();
+        // Dropped without commit.
+    }
+    assert!(store.versions(".", "orders").await.unwrap().is_empty());
+    assert!(store.all_versions(None).await.unwrap().is_empty());
+    // The write slot went with it (SQLite has one): the next write does not wait.
+    let next = tokio::time::timeout(Duration::from_secs(5), store.begin_write()).await;
+    assert!(next.expect("the write slot was released").is_ok());
+}
+
+fn corrupt<T>(result: Result<T, StoreError>) -> bool {
+    matches!(result, Err(StoreError::Corrupt { .. }))
+}
+
+pub(crate) async fn corrupt_rows_are_errors_not_defaults(t: &TestStore) {
+    let store = &t.store;
+    let (id, _) = append(store, ".", "orders", &Row::new(r#""q""#)).await;
+
+    t.raw(&format!(
+        "UPDATE schemas SET schema_type = 'XML' WHERE id = {id}"
+    ))
+    .await;
+    assert!(corrupt(store.schema_by_id(".", id).await), "unknown type");
+    t.raw(&format!(
+        "UPDATE schemas SET schema_type = 'AVRO', refs = 'not json' WHERE id = {id}"
+    ))
+    .await;
+    assert!(corrupt(store.schema_by_id(".", id).await), "references");
+    t.raw(&format!(
+        "UPDATE schemas SET refs = '[]', metadata = '{{' WHERE id = {id}"
+    ))
+    .await;
+    assert!(corrupt(store.schema_by_id(".", id).await), "metadata");
+    t.raw("INSERT INTO modes (scope, mode) VALUES ('m', 'BOGUS')")
+        .await;
+    assert!(corrupt(store.mode("m").await), "mode");
+    t.raw("INSERT INTO configs (scope, config) VALUES ('c', 'not json')")
+        .await;
+    assert!(corrupt(store.config("c").await), "config");
+}
+
+pub(crate) async fn grouped_registration_checks_the_history_it_was_given(t: &TestStore) {
+    let store = &t.store;
+    let first = Row::new(r#""first""#);
+    let seen = |max_version, generation| SeenHistory {
+        max_version,
+        generation,
+    };
+    let empty = generation(store, ".", "orders").await;
+    let written = store
+        .register_in_one_statement(".", "orders", seen(0, empty), &first.schema(), &[])
+        .await
+        .unwrap();
+    if !store.registers_in_one_statement() {
+        assert_eq!(written, None, "SQLite takes the locked path");
+        return;
+    }
+    let (id, version) = written.expect("written against the current history");
+    assert_eq!(version, 1);
+    let stale = store
+        .register_in_one_statement(".", "orders", seen(0, empty), &Row::new("2").schema(), &[])
+        .await
+        .unwrap();
+    assert_eq!(stale, None, "a history that moved on is handed back");
+    let current = generation(store, ".", "orders").await;
+    let second = store
+        .register_in_one_statement(
+            ".",
+            "orders",
+            seen(1, current),
+            &Row::new("3").schema(),
+            &[],
+        )
+        .await
+        .unwrap();
+    assert_eq!(second.map(|(_, v)| v), Some(2));
+    let versions = store.versions(".", "orders").await.unwrap();
+    assert_eq!(versions[0].schema_id, id);
+    assert_eq!(versions.len(), 2);
+}
+
+/// What a listener saw, in a form tests can compare.
+fn describe(event: &Invalidation) -> String {
+    match event {
+        Invalidation::Schema { context, id } => format!("schema {context} {id}"),
+        Invalidation::Settings => "settings".into(),
+        Invalidation::Everything => "everything".into(),
+    }
+}
+
+async fn next(events: &mut tokio::sync::mpsc::UnboundedReceiver<String>) -> String {
+    tokio::time::timeout(Duration::from_secs(10), events.recv())
+        .await
+        .expect("an event within 10 s")
+        .expect("the listener is running")
+}
+
+pub(crate) async fn changes_are_announced(t: &TestStore) {
+    let (sender, mut events) = tokio::sync::mpsc::unbounded_channel();
+    t.store.follow_invalidations(move |event| {
+        let _ = sender.send(describe(&event));
+    });
+    // Sent once the listener listens: from here on nothing is missed.
+    assert_eq!(next(&mut events).await, "everything");
+    {
+        let mut rolled_back = t.store.begin_write().await.unwrap();
+        rolled_back.announce_invalidation(".", 99).await.unwrap();
+    }
+    let mut tx = t.store.begin_write().await.unwrap();
+    tx.announce_invalidation(".ctx", 7).await.unwrap();
+    tx.announce_settings_changed().await.unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(
+        next(&mut events).await,
+        "schema .ctx 7",
+        "a rolled-back announcement is not sent"
+    );
+    assert_eq!(next(&mut events).await, "settings");
+}
+
+pub(crate) async fn only_the_group_function_registers(t: &TestStore) {
+    let mut conn = sqlx::PgConnection::connect(&t.url).await.unwrap();
+    let names: Vec<String> = sqlx::query_scalar(
+        "SELECT proname::text FROM pg_proc WHERE proname LIKE 'schemata_register%' ORDER BY 1",
+    )
+    .fetch_all(&mut conn)
+    .await
+    .unwrap();
+    assert_eq!(names, ["schemata_register_group2"]);
+}
