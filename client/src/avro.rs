@@ -1,9 +1,10 @@
 //! Avro serializer and deserializer (apache-avro `Value` and serde types).
 //!
 //! The writer and reader objects of apache-avro borrow their schema and pre-resolve its
-//! names; building them per message would cost more than the encoding itself. So each parsed
-//! schema is kept with its ready writer/reader in one heap object ([`AvroWriter`],
-//! [`AvroReader`]) cached per subject/id.
+//! names (a map of every named type, with a copy of each name); building them per message
+//! would add about a third to a small record's encoding or decoding time. So each parsed
+//! schema is kept with its ready writer/reader in one self-referential cell ([`AvroWriter`],
+//! [`AvroReader`], made safe by `self_cell`) cached per subject/id.
 
 use crate::config::{
     DeserializerConfig, HotCache, SerializationContext, SerializerConfig, TopicCache,
@@ -16,6 +17,7 @@ use crate::wire;
 use apache_avro::reader::datum::GenericDatumReader;
 use apache_avro::types::Value;
 use apache_avro::writer::datum::GenericDatumWriter;
+use self_cell::self_cell;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use std::sync::Arc;
@@ -48,26 +50,9 @@ impl AvroSchemas {
         self.root.name().map(|n| n.fullname(None))
     }
 
-    /// The root and every schema (dependencies first, root last: apache-avro resolves names
-    /// in order), with a lifetime that the caller must guarantee.
-    ///
-    /// SAFETY (callers): the returned references point into `self`, which must be kept
-    /// alive, unmoved and unmodified for as long as they are used.
-    unsafe fn all_static(
-        &self,
-    ) -> (
-        &'static apache_avro::Schema,
-        Vec<&'static apache_avro::Schema>,
-    ) {
-        let root: &'static apache_avro::Schema =
-            unsafe { &*(&self.root as *const apache_avro::Schema) };
-        let mut all: Vec<&'static apache_avro::Schema> = self
-            .references
-            .iter()
-            .map(|s| unsafe { &*(s as *const apache_avro::Schema) })
-            .collect();
-        all.push(root);
-        (root, all)
+    /// Every schema, dependencies first and root last: apache-avro resolves names in order.
+    fn all(&self) -> Vec<&apache_avro::Schema> {
+        self.references.iter().chain([&self.root]).collect()
     }
 }
 
@@ -77,36 +62,40 @@ async fn fetch_avro(client: &SchemaRegistryClient, schema: &Schema) -> Result<Av
     AvroSchemas::parse(&schema.schema, &texts)
 }
 
+self_cell!(
+    /// The schemas and the writer that borrows them (dropped first, by `self_cell`).
+    struct WriterCell {
+        owner: Arc<AvroSchemas>,
+        #[covariant]
+        dependent: GenericDatumWriter,
+    }
+);
+
 /// A schema with its ready apache-avro writer.
-pub struct AvroWriter {
-    // Declared before `schemas`: dropped first, while what it borrows is still alive.
-    writer: GenericDatumWriter<'static>,
-    schemas: Arc<AvroSchemas>,
-}
+pub struct AvroWriter(WriterCell);
 
 impl AvroWriter {
     pub fn new(schemas: Arc<AvroSchemas>) -> Result<Self> {
-        // SAFETY: `schemas` is an `Arc` stored in the same struct as the writer, dropped after
-        // it, and never mutated; the heap object it points to does not move.
-        let (root, all) = unsafe { schemas.all_static() };
-        let writer = if all.len() == 1 {
-            GenericDatumWriter::builder(root).build()
-        } else {
-            GenericDatumWriter::builder(root)
-                .schemata(all)
-                .and_then(|b| b.build())
-        }
-        .map_err(|e| Error::InvalidSchema(e.to_string()))?;
-        Ok(AvroWriter { writer, schemas })
+        WriterCell::try_new(schemas, |schemas| {
+            let builder = GenericDatumWriter::builder(&schemas.root);
+            if schemas.references.is_empty() {
+                builder.build()
+            } else {
+                builder.schemata(schemas.all()).and_then(|b| b.build())
+            }
+        })
+        .map(AvroWriter)
+        .map_err(|e| Error::InvalidSchema(e.to_string()))
     }
 
     pub fn schemas(&self) -> &AvroSchemas {
-        &self.schemas
+        self.0.borrow_owner()
     }
 
     #[inline]
     fn write_value(&self, out: &mut Vec<u8>, value: &Value) -> Result<()> {
-        self.writer
+        self.0
+            .borrow_dependent()
             .write_value_ref(out, value)
             .map(|_| ())
             .map_err(|e| Error::Serialization(e.to_string()))
@@ -114,7 +103,8 @@ impl AvroWriter {
 
     #[inline]
     fn write_ser<T: Serialize>(&self, out: &mut Vec<u8>, value: &T) -> Result<()> {
-        self.writer
+        self.0
+            .borrow_dependent()
             .write_ser(out, value)
             .map(|_| ())
             .map_err(|e| Error::Serialization(e.to_string()))
@@ -124,6 +114,21 @@ impl AvroWriter {
 struct Target {
     header: [u8; wire::HEADER_LEN],
     writer: Arc<AvroWriter>,
+}
+
+impl Target {
+    /// A message: the wire header, then what `write` appends with this target's writer. The
+    /// one encoding step of every `AvroSerializer` method.
+    #[inline]
+    fn encode(
+        &self,
+        write: impl FnOnce(&AvroWriter, &mut Vec<u8>) -> Result<()>,
+    ) -> Result<Vec<u8>> {
+        let mut out = Vec::with_capacity(64);
+        out.extend_from_slice(&self.header);
+        write(&self.writer, &mut out)?;
+        Ok(out)
+    }
 }
 
 /// Writes values with one Avro schema (or the subject's latest, with `use_latest_version`).
@@ -199,21 +204,28 @@ impl AvroSerializer {
         Ok(target)
     }
 
+    /// [`Target::encode`] with the target of `ctx`: from the cache without awaiting when it
+    /// is there, else resolved first (boxed, so that the hot path's future stays small).
+    #[inline]
+    async fn encode(
+        &self,
+        ctx: &SerializationContext<'_>,
+        write: impl Fn(&AvroWriter, &mut Vec<u8>) -> Result<()>,
+    ) -> Result<Vec<u8>> {
+        if let Some(out) = self.topics.with(ctx, |target| target.encode(&write)) {
+            return out;
+        }
+        Box::pin(self.target(ctx)).await?.encode(write)
+    }
+
     /// Encode an apache-avro `Value` (validated against the schema).
     pub async fn serialize_value(
         &self,
         ctx: &SerializationContext<'_>,
         value: &Value,
     ) -> Result<Vec<u8>> {
-        let encode = |target: &Arc<Target>| {
-            let mut out = Vec::with_capacity(64);
-            out.extend_from_slice(&target.header);
-            target.writer.write_value(&mut out, value).map(|()| out)
-        };
-        if let Some(out) = self.topics.with(ctx, encode) {
-            return out;
-        }
-        encode(&Box::pin(self.target(ctx)).await?)
+        self.encode(ctx, |writer, out| writer.write_value(out, value))
+            .await
     }
 
     /// [`Self::serialize_value`] without awaiting, once the schema id for `ctx` is resolved
@@ -225,9 +237,7 @@ impl AvroSerializer {
         value: &Value,
     ) -> Option<Result<Vec<u8>>> {
         self.topics.with(ctx, |target| {
-            let mut out = Vec::with_capacity(64);
-            out.extend_from_slice(&target.header);
-            target.writer.write_value(&mut out, value).map(|()| out)
+            target.encode(|writer, out| writer.write_value(out, value))
         })
     }
 
@@ -237,15 +247,8 @@ impl AvroSerializer {
         ctx: &SerializationContext<'_>,
         value: &T,
     ) -> Result<Vec<u8>> {
-        let encode = |target: &Arc<Target>| {
-            let mut out = Vec::with_capacity(64);
-            out.extend_from_slice(&target.header);
-            target.writer.write_ser(&mut out, value).map(|()| out)
-        };
-        if let Some(out) = self.topics.with(ctx, encode) {
-            return out;
-        }
-        encode(&Box::pin(self.target(ctx)).await?)
+        self.encode(ctx, |writer, out| writer.write_ser(out, value))
+            .await
     }
 
     /// Encode a JSON value, converted to Avro along the schema (records from objects,
@@ -257,10 +260,7 @@ impl AvroSerializer {
     ) -> Result<Vec<u8>> {
         let target = Box::pin(self.target(ctx)).await?;
         let value = json_to_avro(value, target.writer.schemas())?;
-        let mut out = Vec::with_capacity(64);
-        out.extend_from_slice(&target.header);
-        target.writer.write_value(&mut out, &value)?;
-        Ok(out)
+        target.encode(|writer, out| writer.write_value(out, &value))
     }
 }
 
@@ -305,13 +305,23 @@ impl std::io::Read for Payload<'_> {
     }
 }
 
-/// A writer schema (and optional reader schema) with its ready apache-avro reader.
-struct AvroReader {
-    // Declared first: dropped before the schemas it borrows.
-    reader: GenericDatumReader<'static>,
-    _writer: Arc<AvroSchemas>,
-    _reader: Option<Arc<AvroSchemas>>,
+/// The writer schema of a message and the optional reader schema it is resolved to.
+struct ReaderSchemas {
+    writer: Arc<AvroSchemas>,
+    reader: Option<Arc<AvroSchemas>>,
 }
+
+self_cell!(
+    /// The schemas and the reader that borrows them (dropped first, by `self_cell`).
+    struct ReaderCell {
+        owner: ReaderSchemas,
+        #[covariant]
+        dependent: GenericDatumReader,
+    }
+);
+
+/// A writer schema (and optional reader schema) with its ready apache-avro reader.
+struct AvroReader(ReaderCell);
 
 impl AvroReader {
     #[inline]
@@ -321,7 +331,8 @@ impl AvroReader {
             ran_out: false,
         };
         let value = self
-            .reader
+            .0
+            .borrow_dependent()
             .read_value(&mut input)
             .map_err(|e| Error::Deserialization(e.to_string()))?;
         if input.ran_out {
@@ -331,32 +342,25 @@ impl AvroReader {
     }
 
     fn new(writer: Arc<AvroSchemas>, reader: Option<Arc<AvroSchemas>>) -> Result<Self> {
-        let invalid = |e: apache_avro::Error| Error::InvalidSchema(e.to_string());
-        // SAFETY: both `Arc`s live in this struct, are dropped after `reader`, never change.
-        let (w_root, w_all) = unsafe { writer.all_static() };
-        let reader_all = reader.as_ref().map(|r| unsafe { r.all_static() });
-        let built = match reader_all {
-            None if w_all.len() == 1 => GenericDatumReader::builder(w_root).build(),
-            None => GenericDatumReader::builder(w_root)
-                .writer_schemata(w_all)
-                .and_then(|b| b.build()),
-            Some((r_root, r_all)) if w_all.len() == 1 => GenericDatumReader::builder(w_root)
-                .reader_schema(r_root)
-                .reader_schemata(r_all)
-                .and_then(|b| b.build()),
-            Some((r_root, r_all)) => GenericDatumReader::builder(w_root)
-                .writer_schemata(w_all)
-                .map_err(invalid)?
-                .reader_schema(r_root)
-                .reader_schemata(r_all)
-                .and_then(|b| b.build()),
-        }
-        .map_err(invalid)?;
-        Ok(AvroReader {
-            reader: built,
-            _writer: writer,
-            _reader: reader,
+        ReaderCell::try_new(ReaderSchemas { writer, reader }, |s| {
+            let (w, r) = (&s.writer, s.reader.as_deref());
+            let builder = GenericDatumReader::builder(&w.root);
+            match (w.references.is_empty(), r) {
+                (true, None) => builder.build(),
+                (false, None) => builder.writer_schemata(w.all()).and_then(|b| b.build()),
+                (true, Some(r)) => builder
+                    .reader_schema(&r.root)
+                    .reader_schemata(r.all())
+                    .and_then(|b| b.build()),
+                (false, Some(r)) => builder.writer_schemata(w.all()).and_then(|b| {
+                    b.reader_schema(&r.root)
+                        .reader_schemata(r.all())
+                        .and_then(|b| b.build())
+                }),
+            }
         })
+        .map(AvroReader)
+        .map_err(|e| Error::InvalidSchema(e.to_string()))
     }
 }
 
@@ -448,8 +452,82 @@ mod tests {
         )]);
         let mut out = Vec::new();
         writer.write_value(&mut out, &value).unwrap();
-        let reader = AvroReader::new(schemas.clone(), Some(schemas)).unwrap();
+        let reader = AvroReader::new(schemas.clone(), Some(schemas.clone())).unwrap();
         assert_eq!(reader.read(&out).unwrap(), value);
         assert!(reader.read(&out[..out.len() - 1]).is_err());
+        // Writer schemata only (no reader schema): the same value back.
+        let reader = AvroReader::new(schemas, None).unwrap();
+        assert_eq!(reader.read(&out).unwrap(), value);
+    }
+
+    const USER_V1: &str =
+        r#"{"type":"record","name":"User","fields":[{"name":"name","type":"string"}]}"#;
+    const USER_V2: &str = r#"{"type":"record","name":"User","fields":[{"name":"name","type":"string"},{"name":"age","type":"int","default":7}]}"#;
+
+    fn v1() -> Arc<AvroSchemas> {
+        Arc::new(AvroSchemas::parse(USER_V1, &[]).unwrap())
+    }
+
+    #[test]
+    fn writer_keeps_its_schemas_and_writes_values_and_serde_alike() {
+        #[derive(Serialize)]
+        struct User {
+            name: String,
+        }
+        let writer = AvroWriter::new(v1()).unwrap();
+        assert_eq!(writer.schemas().record_name().as_deref(), Some("User"));
+        let value = Value::Record(vec![("name".into(), Value::String("ann".into()))]);
+        let (mut from_value, mut from_serde) = (Vec::new(), Vec::new());
+        writer.write_value(&mut from_value, &value).unwrap();
+        let user = User { name: "ann".into() };
+        writer.write_ser(&mut from_serde, &user).unwrap();
+        assert_eq!(from_value, from_serde);
+        let reader = AvroReader::new(v1(), None).unwrap();
+        assert_eq!(reader.read(&from_value).unwrap(), value);
+    }
+
+    #[test]
+    fn reader_schema_resolves_an_older_writer() {
+        let writer = AvroWriter::new(v1()).unwrap();
+        let mut out = Vec::new();
+        let value = Value::Record(vec![("name".into(), Value::String("ann".into()))]);
+        writer.write_value(&mut out, &value).unwrap();
+        let v2 = Arc::new(AvroSchemas::parse(USER_V2, &[]).unwrap());
+        let reader = AvroReader::new(v1(), Some(v2)).unwrap();
+        assert_eq!(
+            reader.read(&out).unwrap(),
+            Value::Record(vec![
+                ("name".into(), Value::String("ann".into())),
+                ("age".into(), Value::Int(7)),
+            ])
+        );
+    }
+
+    #[test]
+    fn target_encode_prefixes_the_header_and_passes_errors_on() {
+        let target = Target {
+            header: [0, 0, 0, 0, 42],
+            writer: Arc::new(AvroWriter::new(v1()).unwrap()),
+        };
+        let value = Value::Record(vec![("name".into(), Value::String("ann".into()))]);
+        let out = target
+            .encode(|writer, out| writer.write_value(out, &value))
+            .unwrap();
+        assert_eq!(&out[..wire::HEADER_LEN], &[0, 0, 0, 0, 42]);
+        assert_eq!(wire::read_header(&out).unwrap().0, 42);
+        let wrong = Value::Record(vec![("name".into(), Value::Int(1))]);
+        assert!(matches!(
+            target.encode(|writer, out| writer.write_value(out, &wrong)),
+            Err(Error::Serialization(_))
+        ));
+    }
+
+    #[test]
+    fn cached_forms_stay_shareable_across_threads() {
+        fn send_sync<T: Send + Sync>() {}
+        send_sync::<AvroWriter>();
+        send_sync::<AvroReader>();
+        send_sync::<AvroSerializer>();
+        send_sync::<AvroDeserializer>();
     }
 }

@@ -18,6 +18,8 @@
 //! # let _ = bytes; Ok(()) }
 //! ```
 
+#![forbid(unsafe_code)]
+
 pub mod avro;
 mod config;
 mod error;
