@@ -4,7 +4,7 @@
 //! names (a map of every named type, with a copy of each name); building them per message
 //! would add about a third to a small record's encoding or decoding time. So each parsed
 //! schema is kept with its ready writer/reader in one self-referential cell ([`AvroWriter`],
-//! [`AvroReader`], made safe by `self_cell`) cached per subject/id.
+//! `AvroReader`, made safe by `self_cell`) cached per subject/id.
 
 use crate::config::{
     DeserializerConfig, HotCache, SerializationContext, SerializerConfig, TopicCache,

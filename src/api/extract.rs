@@ -73,7 +73,7 @@ fn body_too_large() -> ApiError {
 }
 
 /// Collect a body of at most [`MAX_BODY_BYTES`]; a larger one is drained (see
-/// [`DISCARDED_BODY_BYTES`]) and answered with 413, or refused unread if its announced
+/// `DISCARDED_BODY_BYTES`) and answered with 413, or refused unread if its announced
 /// length is beyond what would be drained. A body sent in one frame is not copied.
 pub async fn read_body(headers: &HeaderMap, body: Body) -> Result<Bytes, ApiError> {
     if declared_length(headers).is_some_and(|n| n > MAX_BODY_BYTES + DISCARDED_BODY_BYTES) {

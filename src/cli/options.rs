@@ -199,3 +199,36 @@ pub(super) struct ServeArgs {
     #[arg(long, env = "SCHEMATA_BASIC_AUTH_ROLES", default_value = "*")]
     pub basic_auth_roles: String,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Cli;
+    use clap::CommandFactory;
+
+    /// The README's configuration table repeats the defaults for readers; clap's come from
+    /// `RegistryOptions`. This keeps the copy honest.
+    #[test]
+    fn the_readme_states_the_same_defaults() {
+        let readme = include_str!("../../README.md");
+        let command = Cli::command();
+        let serve = command.find_subcommand("serve").expect("serve");
+        let mut checked = 0;
+        for arg in serve.get_arguments() {
+            let (Some(long), Some(default)) = (arg.get_long(), arg.get_default_values().first())
+            else {
+                continue;
+            };
+            let row = readme
+                .lines()
+                .find(|l| l.starts_with(&format!("| `--{long}`")))
+                .unwrap_or_else(|| panic!("README.md has no row for --{long}"));
+            let default = default.to_str().expect("UTF-8");
+            assert!(
+                row.replace(',', "").contains(default),
+                "README.md's row for --{long} does not state the default {default}: {row}"
+            );
+            checked += 1;
+        }
+        assert!(checked >= 7, "only {checked} defaults found");
+    }
+}

@@ -6,7 +6,7 @@
 //! statements read hundreds of buffers each instead of a few, and PostgreSQL's CPU per
 //! registration tripled. Autovacuum normally fixes this within a minute, but it may be off
 //! (it is on some managed and test set-ups) or slow. So the server checks every few seconds,
-//! with one catalog query, whether a table changed by more than [`MIN_CHANGED_ROWS`] plus its
+//! with one catalog query, whether a table changed by more than `MIN_CHANGED_ROWS` plus its
 //! own size since its last ANALYZE, and analyzes it if so. Where autovacuum keeps up, the
 //! check finds nothing to do.
 //!
@@ -45,7 +45,7 @@ pub async fn keep_statistics_current(pool: AnyPool, mut stop: oneshot::Receiver<
     }
 }
 
-/// ANALYZE every table of [`TABLES`] changed by more than [`MIN_CHANGED_ROWS`] plus its size
+/// ANALYZE every table of `TABLES` changed by more than `MIN_CHANGED_ROWS` plus its size
 /// since its last analysis; returns the tables analyzed.
 pub async fn analyze_stale_tables(pool: &AnyPool) -> Result<Vec<String>, sqlx::Error> {
     let rows = sqlx::query(

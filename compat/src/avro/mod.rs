@@ -2,12 +2,12 @@
 //! (Java `Schema.toString()`), a normalized form, reference handling and Confluent's
 //! reader/writer compatibility check (Apache Avro Java `SchemaCompatibility`).
 //!
-//! * [`names`]: identifier validation and namespace qualification;
-//! * [`model`]: the parsed representation (named types in an arena, referenced by index);
-//! * [`parse`]: JSON → model, validation, default-value checks;
-//! * [`canonical`]: model → canonical / normalized / resolved text (the module docs give
+//! * `names`: identifier validation and namespace qualification;
+//! * `model`: the parsed representation (named types in an arena, referenced by index);
+//! * `parse`: JSON → model, validation, default-value checks;
+//! * `canonical`: model → canonical / normalized / resolved text (the module docs give
 //!   the attribute order and what normalisation does);
-//! * [`compat`]: the compatibility walk and CSR's message format.
+//! * `compat`: the compatibility walk and CSR's message format.
 //!
 //! Logical types are kept as the custom properties they are in JSON (`logicalType`,
 //! `precision`, `scale`, ...): they are written back verbatim and never affect

@@ -2,13 +2,13 @@
 //! out, Confluent's Protobuf compatibility rules, and the message-index helpers of the wire
 //! format.
 //!
-//! * [`parse`]: input decoding, reference resolution and linking (protox); imports of
+//! * `parse`: input decoding, reference resolution and linking (protox); imports of
 //!   `google/protobuf/*.proto`, `confluent/meta.proto` and `confluent/type/decimal.proto`
 //!   resolve without references ([`well_known`]).
-//! * [`printer`]: the canonical text and its normalised variant.
-//! * [`compat`]: the diff `diff(original = writer, update = reader)` of `docs/compatibility.md`
+//! * `printer`: the canonical text and its normalised variant.
+//! * `compat`: the diff `diff(original = writer, update = reader)` of `docs/compatibility.md`
 //!   §3 (the "master" oneof rules).
-//! * [`wire`]: message-index arrays.
+//! * `wire`: message-index arrays.
 //!
 //! Choices worth knowing:
 //! * A schema sent as text is compiled as the file `default`; a serialized descriptor keeps
