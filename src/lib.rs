@@ -18,9 +18,9 @@ use std::sync::Arc;
 pub async fn build_state(
     database_url: &str,
     options: registry::RegistryOptions,
-    max_connections: u32,
+    store_options: &store::StoreOptions,
 ) -> anyhow::Result<api::AppState> {
-    let store = store::Store::connect(database_url, max_connections).await?;
+    let store = store::Store::connect(database_url, store_options).await?;
     let registry = Arc::new(registry::Registry::new(store, options));
     Ok(api::AppState::new(registry))
 }

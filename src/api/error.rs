@@ -78,15 +78,22 @@ impl From<RegistryError> for ApiError {
             SchemaTooLarge => (StatusCode::UNPROCESSABLE_ENTITY, 42209),
             Invalid(DomainError::InvalidRuleSet(_)) => (StatusCode::UNPROCESSABLE_ENTITY, 42210),
             ContextNotEmpty(_) => (StatusCode::UNPROCESSABLE_ENTITY, 42211),
-            Store(e) => {
-                tracing::error!(error = %e, "store error");
-                (StatusCode::INTERNAL_SERVER_ERROR, 50001)
-            }
+            Store(_) => (StatusCode::INTERNAL_SERVER_ERROR, 50001),
         };
         let connection_lost = matches!(&err, Store(e) if e.is_connection_lost());
+        let message = match &err {
+            // The database's own words name hosts, users, tables: they go to the log, under
+            // an id the client can quote.
+            Store(e) => {
+                let request_id = super::request_id::new_request_id();
+                tracing::error!(%request_id, error = %e, "store error");
+                format!("Error in the backend data store (request id {request_id})")
+            }
+            _ => err.to_string(),
+        };
         ApiError {
             connection_lost,
-            ..ApiError::new(status, code, err.to_string())
+            ..ApiError::new(status, code, message)
         }
     }
 }

@@ -62,10 +62,16 @@ async fn deployment() -> Response {
 async fn health(State(state): State<AppState>) -> ApiResult {
     match state.registry.check_database().await {
         Ok(_) => Ok(ok(&json!({ "status": "UP" }))),
-        Err(e) => Ok(super::render::json_response(
-            StatusCode::SERVICE_UNAVAILABLE,
-            &json!({ "status": "DOWN", "error_code": 50001, "message": e.to_string() }),
-        )),
+        // `/health` answers without credentials: the cause goes to the log only.
+        Err(e) => {
+            let request_id = super::request_id::new_request_id();
+            tracing::error!(%request_id, error = %e, "health check: the database does not answer");
+            let message = format!("The database does not answer (request id {request_id})");
+            Ok(super::render::json_response(
+                StatusCode::SERVICE_UNAVAILABLE,
+                &json!({ "status": "DOWN", "error_code": 50001, "message": message }),
+            ))
+        }
     }
 }
 

@@ -15,6 +15,7 @@ mod meta;
 mod mode;
 mod negotiate;
 pub mod render;
+mod request_id;
 mod retry;
 mod rewrite;
 mod schemas;

@@ -3,6 +3,7 @@
 //! written once.
 
 use crate::registry::RegistryOptions;
+use crate::store::{SqliteSynchronous, StoreOptions};
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 
@@ -158,8 +159,35 @@ pub(super) struct DatabaseArgs {
     )]
     pub database_url: String,
     /// Connections kept in the pool.
-    #[arg(long, env = "SCHEMATA_DB_MAX_CONNECTIONS", default_value_t = 32)]
+    #[arg(
+        long,
+        env = "SCHEMATA_DB_MAX_CONNECTIONS",
+        default_value_t = StoreOptions::DEFAULT_MAX_CONNECTIONS
+    )]
     pub db_max_connections: u32,
+    /// SQLite only: when a commit counts as done. `full` waits for the disk on every
+    /// commit. `normal` is faster but, after a power loss or an operating-system crash, can
+    /// lose the last registrations already acknowledged, and hand their ids (which producers
+    /// have written into messages) to other schemas.
+    #[arg(
+        long,
+        env = "SCHEMATA_SQLITE_SYNCHRONOUS",
+        default_value = "full",
+        value_parser = ["full", "normal"]
+    )]
+    pub sqlite_synchronous: String,
+}
+
+impl DatabaseArgs {
+    pub(crate) fn store_options(&self) -> StoreOptions {
+        StoreOptions {
+            max_connections: self.db_max_connections,
+            sqlite_synchronous: match self.sqlite_synchronous.as_str() {
+                "normal" => SqliteSynchronous::Normal,
+                _ => SqliteSynchronous::Full,
+            },
+        }
+    }
 }
 
 #[derive(Debug, Clone, Args)]

@@ -34,11 +34,13 @@ pub(super) async fn run(args: ServeArgs) -> anyhow::Result<()> {
     let mut state = crate::build_state(
         &args.database.database_url,
         options,
-        args.database.db_max_connections,
+        &args.database.store_options(),
     )
     .await
     .context("cannot open the database")?;
     state.auth = auth;
+    let durability = state.registry.database_durability().await?;
+    tracing::info!(%durability, "database opened");
     let listener = tokio::net::TcpListener::bind(&args.listen)
         .await
         .with_context(|| format!("cannot listen on {}", args.listen))?;
@@ -48,7 +50,11 @@ pub(super) async fn run(args: ServeArgs) -> anyhow::Result<()> {
 }
 
 pub(super) async fn migrate(args: DatabaseArgs) -> anyhow::Result<()> {
-    crate::store::Store::connect(&args.database_url, 1)
+    let options = crate::store::StoreOptions {
+        max_connections: 1,
+        ..args.store_options()
+    };
+    crate::store::Store::connect(&args.database_url, &options)
         .await
         .context("migration failed")?;
     tracing::info!("migrations applied");

@@ -82,6 +82,11 @@ impl Registry {
         &self.options
     }
 
+    /// How durable an acknowledged write is, as the database reports it (logged at start).
+    pub async fn database_durability(&self) -> Result<String> {
+        Ok(self.store.durability().await?)
+    }
+
     /// Whether the database answers (`/health`).
     pub async fn check_database(&self) -> Result<()> {
         Ok(self.store.check_connection().await?)
@@ -93,6 +98,7 @@ impl Registry {
         if let Some(hit) = self.cache.get(context, id).await {
             return Ok(Some(hit));
         }
+        let start = self.cache.read_start();
         let Some(record) = self.store.schema_by_id(context, id).await? else {
             return Ok(None);
         };
@@ -100,7 +106,7 @@ impl Registry {
             return Ok(None);
         }
         let cached = Arc::new(CachedSchema::new(record));
-        self.cache.insert(cached.clone()).await;
+        self.cache.insert_read(cached.clone(), start).await;
         Ok(Some(cached))
     }
 

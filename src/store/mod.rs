@@ -7,6 +7,7 @@
 
 mod error;
 mod liveness;
+mod options;
 mod postgres;
 mod queries;
 mod reads;
@@ -16,6 +17,7 @@ pub mod statistics;
 mod write_tx;
 
 pub use error::{Result, StoreError};
+pub use options::{SqliteSynchronous, StoreOptions};
 pub use postgres::Invalidation;
 pub use reads::HashedHistory;
 pub use write_tx::WriteTx;
@@ -51,7 +53,8 @@ pub struct Store {
 
 impl Store {
     /// Connect, create the SQLite file if needed, and apply the embedded migrations.
-    pub async fn connect(url: &str, max_connections: u32) -> Result<Store> {
+    pub async fn connect(url: &str, options: &StoreOptions) -> Result<Store> {
+        let max_connections = options.max_connections;
         sqlx::any::install_default_drivers();
         let dialect = if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             Dialect::Postgres
@@ -67,7 +70,7 @@ impl Store {
             Dialect::Sqlite => sqlite::connection_url(url),
             Dialect::Postgres => url.to_string(),
         };
-        let options = AnyConnectOptions::from_str(&url).map_err(StoreError::opening)?;
+        let connect = AnyConnectOptions::from_str(&url).map_err(StoreError::opening)?;
         let pool_options = AnyPoolOptions::new()
             .max_connections(max_connections)
             .acquire_timeout(Duration::from_secs(10))
@@ -77,11 +80,11 @@ impl Store {
             .before_acquire(|conn, meta| Box::pin(liveness::ping_if_suspect(conn, meta)));
         let pool = match dialect {
             Dialect::Sqlite => {
-                sqlite::configure_pool(pool_options)
-                    .connect_with(options)
+                sqlite::configure_pool(pool_options, options.sqlite_synchronous)
+                    .connect_with(connect)
                     .await
             }
-            Dialect::Postgres => pool_options.connect_with(options).await,
+            Dialect::Postgres => pool_options.connect_with(connect).await,
         }
         .map_err(StoreError::opening)?;
         match dialect {

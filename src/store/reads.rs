@@ -2,8 +2,9 @@
 //! it holds no lock.
 
 use super::error::{Result, StoreError};
-use super::{queries, Store};
+use super::{queries, Dialect, SqliteSynchronous, Store};
 use crate::domain::{Config, Mode, SchemaRecord, SubjectSummary, VersionRecord};
+use sqlx::Row;
 
 /// A subject's versions with their schemas' identity hashes (hex), ascending, and the
 /// generation of its context's histories read in the same snapshot
@@ -15,6 +16,25 @@ impl Store {
     pub async fn check_connection(&self) -> Result<()> {
         sqlx::query("SELECT 1").execute(&self.pool).await?;
         Ok(())
+    }
+
+    /// Whether an acknowledged commit survives a power loss, as the database reports it for
+    /// a pooled connection: SQLite's `synchronous` (FULL or NORMAL, `StoreOptions`), or
+    /// PostgreSQL's `synchronous_commit` (on unless the server is configured otherwise).
+    pub async fn durability(&self) -> Result<String> {
+        let sql = match self.dialect {
+            Dialect::Sqlite => "PRAGMA synchronous",
+            Dialect::Postgres => "SELECT current_setting('synchronous_commit')",
+        };
+        let row = sqlx::query(sql).fetch_one(&self.pool).await?;
+        Ok(match self.dialect {
+            Dialect::Sqlite => match row.try_get::<i64, _>(0)? {
+                code if code == SqliteSynchronous::Full.code() => "FULL".to_string(),
+                code if code == SqliteSynchronous::Normal.code() => "NORMAL".to_string(),
+                other => format!("synchronous={other}"),
+            },
+            Dialect::Postgres => format!("synchronous_commit={}", row.try_get::<String, _>(0)?),
+        })
     }
 
     pub async fn schema_by_id(&self, context: &str, id: i64) -> Result<Option<SchemaRecord>> {

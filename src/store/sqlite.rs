@@ -2,6 +2,7 @@
 //! writer at a time, so a counter row costs nothing there).
 
 use super::error::Result;
+use super::options::SqliteSynchronous;
 use sqlx::any::AnyPoolOptions;
 use sqlx::{Any, AnyPool, Executor, Row, Transaction};
 
@@ -16,13 +17,17 @@ pub(super) fn connection_url(url: &str) -> String {
     }
 }
 
-pub(super) fn configure_pool(options: AnyPoolOptions) -> AnyPoolOptions {
-    options.after_connect(|conn, _| {
+pub(super) fn configure_pool(
+    options: AnyPoolOptions,
+    synchronous: SqliteSynchronous,
+) -> AnyPoolOptions {
+    options.after_connect(move |conn, _| {
         Box::pin(async move {
             // WAL lets readers proceed while the single writer commits; the busy timeout
-            // covers the checkpoint windows.
+            // covers the checkpoint windows. `synchronous` decides whether a commit waits
+            // for the disk (`SqliteSynchronous`).
             conn.execute("PRAGMA journal_mode = WAL").await?;
-            conn.execute("PRAGMA synchronous = NORMAL").await?;
+            conn.execute(synchronous.pragma()).await?;
             conn.execute("PRAGMA busy_timeout = 10000").await?;
             conn.execute("PRAGMA foreign_keys = ON").await?;
             Ok(())

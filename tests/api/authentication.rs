@@ -11,7 +11,7 @@ const USERS: &str = "admin: s3cret,admin\nviewer: look,reader\n";
 
 async fn spawn_with_auth(roles: &str) -> (String, TempDir) {
     let (url, dir) = fresh_database(Backend::Sqlite).await;
-    let mut state = schemata::build_state(&url, RegistryOptions::default(), 4)
+    let mut state = schemata::build_state(&url, RegistryOptions::default(), &store_options(4))
         .await
         .expect("start registry");
     state.auth = Some(Arc::new(BasicAuth::parse(USERS, roles).unwrap()));

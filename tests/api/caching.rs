@@ -50,6 +50,12 @@ async fn schema_by_id_is_served_from_memory_after_first_read(app: &TestApp) {
     let r = app.get("/subjects/cached/versions").await;
     assert_eq!(r.status, 500, "{}", r.text);
     assert_eq!(r.error_code(), 50001);
+    // General words and an id for the log; never the database's own text (tables, hosts).
+    let message = r.json()["message"].as_str().unwrap().to_string();
+    assert!(message.contains("request id "), "{message}");
+    for leak in ["subject_versions", "relation", "no such table", "sqlx"] {
+        assert!(!message.contains(leak), "{message}");
+    }
     rename_schemas_table(app, "schemas_moved", "schemas").await;
     rename_schemas_table(app, "subject_versions_moved", "subject_versions").await;
     app.get("/subjects/cached/versions").await.assert_ok();

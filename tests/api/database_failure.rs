@@ -88,3 +88,29 @@ async fn killed_connections_are_replaced_without_failing_requests() {
     assert_eq!(listed.as_array().unwrap().len(), 4 + 3 + 3 * 12, "{listed}");
     app.cleanup().await;
 }
+
+/// With the database gone, `/health` (which answers without credentials) says so in
+/// general words: no host, user, database name or driver text.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failing_database_is_reported_without_its_details() {
+    let app = spawn_app(Backend::Postgres).await;
+    assert_eq!(app.get("/health").await.assert_ok()["status"], "UP");
+    let name = app.database_url.rsplit('/').next().unwrap().to_string();
+    drop_database(Backend::Postgres, &app.database_url).await;
+    for path in ["/health", "/subjects"] {
+        let r = app.get(path).await;
+        assert!(r.status.is_server_error(), "{path}: {}", r.text);
+        assert_eq!(r.error_code(), 50001, "{path}");
+        let message = r.json()["message"].as_str().unwrap().to_string();
+        assert!(message.contains("request id "), "{path}: {message}");
+        for leak in [
+            name.as_str(),
+            "127.0.0.1",
+            "schemata:",
+            "does not exist",
+            "password",
+        ] {
+            assert!(!message.contains(leak), "{path}: {message}");
+        }
+    }
+}

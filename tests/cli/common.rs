@@ -45,7 +45,7 @@ pub(crate) async fn spawn_registry() -> Registry {
         std::env::temp_dir().join(format!("schemata_client_{}", uuid::Uuid::new_v4().simple()));
     std::fs::create_dir_all(&dir).unwrap();
     let url = format!("sqlite://{}", dir.join("registry.db").display());
-    let state = schemata::build_state(&url, Default::default(), 4)
+    let state = schemata::build_state(&url, Default::default(), &Default::default())
         .await
         .expect("start registry");
     let requests = Arc::new(AtomicUsize::new(0));

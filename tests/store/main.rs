@@ -48,10 +48,13 @@ both_backends!(
 
 #[tokio::test]
 async fn an_unsupported_url_is_refused_without_echoing_it() {
-    let error = schemata::store::Store::connect("mysql://admin:s3cret@db.example/registry", 1)
-        .await
-        .err()
-        .expect("refused");
+    let error = schemata::store::Store::connect(
+        "mysql://admin:s3cret@db.example/registry",
+        &Default::default(),
+    )
+    .await
+    .err()
+    .expect("refused");
     let message = error.to_string();
     assert!(message.contains("unsupported database URL"), "{message}");
     assert!(!message.contains("s3cret"), "{message}");
@@ -68,5 +71,17 @@ async fn postgres_announces_changes_to_other_processes() {
 async fn postgres_has_no_unused_registration_functions() {
     let store = suite::TestStore::open(Backend::Postgres).await;
     suite::only_the_group_function_registers(&store).await;
+    store.cleanup().await;
+}
+
+#[tokio::test]
+async fn sqlite_acknowledges_only_durable_commits_by_default() {
+    let store = suite::TestStore::open(Backend::Sqlite).await;
+    assert_eq!(store.store.durability().await.unwrap(), "FULL");
+    store.cleanup().await;
+    let store =
+        suite::TestStore::open_with(Backend::Sqlite, schemata::store::SqliteSynchronous::Normal)
+            .await;
+    assert_eq!(store.store.durability().await.unwrap(), "NORMAL");
     store.cleanup().await;
 }

@@ -5,7 +5,7 @@ use crate::common::{drop_database, fresh_database, Backend, TempDir};
 use schemata::domain::{
     Config, Mode, NewSchema, ReferenceTarget, SchemaReference, SeenHistory, VersionRecord,
 };
-use schemata::store::{Invalidation, Store, StoreError};
+use schemata::store::{Invalidation, SqliteSynchronous, Store, StoreError, StoreOptions};
 use schemata_compat::SchemaType;
 use serde_json::json;
 use sha2::{Digest, Sha256};
@@ -21,8 +21,18 @@ pub(crate) struct TestStore {
 
 impl TestStore {
     pub(crate) async fn open(backend: Backend) -> TestStore {
+        Self::open_with(backend, SqliteSynchronous::default()).await
+    }
+
+    pub(crate) async fn open_with(backend: Backend, synchronous: SqliteSynchronous) -> TestStore {
         let (url, dir) = fresh_database(backend).await;
-        let store = Store::connect(&url, 4).await.expect("open the store");
+        let options = StoreOptions {
+            max_connections: 4,
+            sqlite_synchronous: synchronous,
+        };
+        let store = Store::connect(&url, &options)
+            .await
+            .expect("open the store");
         TestStore {
             store,
             url,

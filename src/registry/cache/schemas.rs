@@ -6,6 +6,7 @@ use bytes::Bytes;
 use moka::future::Cache as MokaCache;
 use moka::policy::EvictionPolicy;
 use schemata_compat::ParsedSchema;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 
 /// A schema as the read path needs it.
@@ -50,7 +51,14 @@ pub(super) type SchemaKey = (String, i64);
 pub(crate) struct SchemaCache {
     default_context: Cache<i64, Arc<CachedSchema>>,
     other_contexts: Cache<SchemaKey, Arc<CachedSchema>>,
+    /// Invalidations so far. A schema read from the store while one ran may be one that
+    /// was just hard-deleted: it is not kept ([`SchemaCache::insert_read`]).
+    invalidations: Arc<AtomicU64>,
 }
+
+/// Where the cache's invalidations stood when a read from the store began.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct ReadStart(u64);
 
 impl SchemaCache {
     pub(crate) fn new(capacity: u64) -> Self {
@@ -66,6 +74,24 @@ impl SchemaCache {
                 .max_capacity(capacity)
                 .eviction_policy(EvictionPolicy::lru())
                 .build_with_hasher(Default::default()),
+            invalidations: Arc::new(AtomicU64::new(0)),
+        }
+    }
+
+    /// Call before reading a schema from the store, then keep what was read with
+    /// [`insert_read`](Self::insert_read).
+    pub(crate) fn read_start(&self) -> ReadStart {
+        ReadStart(self.invalidations.load(Ordering::SeqCst))
+    }
+
+    /// Keep a schema read from the store since `start`, unless an invalidation ran in
+    /// between (a NOTIFY of a hard delete may have arrived after the row was read): then it
+    /// is dropped again, and the next read goes to the store.
+    pub(crate) async fn insert_read(&self, schema: Arc<CachedSchema>, start: ReadStart) {
+        let (context, id) = (schema.record.context.clone(), schema.record.id);
+        self.insert(schema).await;
+        if self.invalidations.load(Ordering::SeqCst) != start.0 {
+            self.invalidate(&context, id).await;
         }
     }
 
@@ -88,17 +114,63 @@ impl SchemaCache {
     }
 
     pub(crate) fn invalidate_all(&self) {
+        // Counted before removing, so a concurrent `insert_read` either sees the count or
+        // has its entry removed.
+        self.invalidations.fetch_add(1, Ordering::SeqCst);
         self.default_context.invalidate_all();
         self.other_contexts.invalidate_all();
     }
 
     pub(crate) async fn invalidate(&self, context: &str, id: i64) {
+        self.invalidations.fetch_add(1, Ordering::SeqCst);
         if context == DEFAULT_CONTEXT {
             self.default_context.invalidate(&id).await;
         } else {
             self.other_contexts
                 .invalidate(&(context.to_string(), id))
                 .await;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn schema(context: &str, id: i64) -> Arc<CachedSchema> {
+        Arc::new(CachedSchema::new(SchemaRecord {
+            context: context.into(),
+            id,
+            hash: String::new(),
+            schema_type: schemata_compat::SchemaType::Avro,
+            schema: "\"string\"".into(),
+            references: Vec::new(),
+            metadata: None,
+            rule_set: None,
+            guid: String::new(),
+            created_at: 0,
+        }))
+    }
+
+    /// A hard delete announced while the schema was being read must not leave the read
+    /// copy in the cache (the id would keep answering after the delete).
+    #[tokio::test]
+    async fn a_schema_read_across_an_invalidation_is_not_kept() {
+        let cache = SchemaCache::new(10);
+        for context in [DEFAULT_CONTEXT, ".ctx"] {
+            let start = cache.read_start();
+            cache.invalidate(context, 1).await;
+            cache.insert_read(schema(context, 1), start).await;
+            assert!(cache.get(context, 1).await.is_none(), "{context}");
+
+            let start = cache.read_start();
+            cache.invalidate_all();
+            cache.insert_read(schema(context, 1), start).await;
+            assert!(cache.get(context, 1).await.is_none(), "{context}");
+
+            let start = cache.read_start();
+            cache.insert_read(schema(context, 1), start).await;
+            assert!(cache.get(context, 1).await.is_some(), "{context}");
         }
     }
 }

@@ -73,7 +73,7 @@ pub(crate) async fn spawn_on(
     backend: Backend,
     settings: RegistryOptions,
 ) -> TestApp {
-    let state = schemata::build_state(database_url, settings, 16)
+    let state = schemata::build_state(database_url, settings, &store_options(16))
         .await
         .expect("start registry");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -85,6 +85,14 @@ pub(crate) async fn spawn_on(
         database_url: database_url.to_string(),
         backend,
         _tempdir: None,
+    }
+}
+
+/// The store options of the test servers: a small pool.
+pub(crate) fn store_options(max_connections: u32) -> schemata::store::StoreOptions {
+    schemata::store::StoreOptions {
+        max_connections,
+        ..Default::default()
     }
 }
 
