@@ -4,17 +4,21 @@
 //! second run gets a live one or a new one.
 //!
 //! Every operation of the API is safe to repeat: registration is idempotent by content,
-//! settings are set to the same value again. The one visible difference is rare: a delete
-//! whose commit reached the database just before the connection died answers as if the
-//! version were already gone.
+//! settings are set to the same value again, and a delete of `latest` deletes on the second
+//! attempt the version the first one resolved `latest` to (`ResolvedLatest`, shared by
+//! both attempts), never the next-newest. The one visible difference is rare: a delete whose
+//! commit reached the database just before the connection died answers as if the version
+//! were already gone.
 
 use super::error::{ApiError, ConnectionLost};
 use super::extract::read_body;
+use crate::registry::ResolvedLatest;
 use axum::body::Body;
 use axum::extract::Request;
 use axum::http::{header, HeaderMap, Method, Uri, Version};
 use axum::response::Response;
 use bytes::Bytes;
+use std::sync::Arc;
 
 /// What it takes to send a request again: its head and its (buffered) body.
 pub(super) struct Replayable {
@@ -23,6 +27,8 @@ pub(super) struct Replayable {
     version: Version,
     headers: HeaderMap,
     body: Bytes,
+    /// What `latest` resolved to in the first attempt, for the second.
+    resolved: Arc<ResolvedLatest>,
 }
 
 impl Replayable {
@@ -35,14 +41,18 @@ impl Replayable {
         } else {
             Bytes::new()
         };
+        let resolved = Arc::new(ResolvedLatest::default());
         let kept = Replayable {
             method: parts.method.clone(),
             uri: parts.uri.clone(),
             version: parts.version,
             headers: parts.headers.clone(),
             body: body.clone(),
+            resolved: resolved.clone(),
         };
-        Ok((kept, Request::from_parts(parts, Body::from(body))))
+        let mut first = Request::from_parts(parts, Body::from(body));
+        first.extensions_mut().insert(resolved);
+        Ok((kept, first))
     }
 
     /// The request again, if `first` failed on a lost database connection.
@@ -54,6 +64,7 @@ impl Replayable {
         *request.uri_mut() = self.uri;
         *request.version_mut() = self.version;
         *request.headers_mut() = self.headers;
+        request.extensions_mut().insert(self.resolved);
         Some(request)
     }
 }

@@ -7,14 +7,17 @@ use super::render::{ok, schema_text, subject_version_value};
 use super::AppState;
 use crate::domain::{QualifiedSubject, VersionId};
 use crate::registry::{
-    Deletion, LookupOptions, RegisterOptions, SubjectFilter, SubjectVersion, VersionFilter,
+    Deletion, LookupOptions, RegisterOptions, ResolvedLatest, SubjectFilter, SubjectVersion,
+    VersionFilter,
 };
 use axum::extract::State;
 use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use axum::Extension;
 use axum::Router;
 use serde_json::json;
+use std::sync::Arc;
 
 /// CSR's default and maximum page for `referencedby`.
 const REFERENCED_BY_PAGE: usize = 1000;
@@ -182,14 +185,19 @@ async fn delete_version(
     State(state): State<AppState>,
     PathParams((subject, version)): PathParams<(String, String)>,
     params: Params,
+    attempts: Option<Extension<Arc<ResolvedLatest>>>,
 ) -> ApiResult {
     let version = VersionId::parse(&version)?;
+    // Shared by every attempt of this request (`api::retry`); a request that did not pass
+    // the front service gets its own.
+    let resolved = attempts.map(|Extension(r)| r).unwrap_or_default();
     let deleted = state
         .registry
         .delete_version(
             &QualifiedSubject::parse(&subject),
             version,
             deletion(&params),
+            &resolved,
         )
         .await?;
     Ok(ok(&deleted))

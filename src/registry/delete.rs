@@ -6,6 +6,23 @@ use super::{Registry, RegistryError, Result};
 use crate::domain::{QualifiedSubject, SubjectSummary, VersionId, VersionRecord};
 use crate::store::WriteTx;
 
+/// What `latest` meant for one request. A request whose database connection was lost is
+/// run again (`api::retry`); if its first attempt committed the delete of `latest`, running
+/// `latest` again would delete the next-newest version too. The first attempt records here,
+/// before it commits, which version `latest` was; a later attempt deletes that one.
+#[derive(Debug, Default)]
+pub struct ResolvedLatest(std::sync::OnceLock<i64>);
+
+impl ResolvedLatest {
+    /// `version` with `latest` replaced by what an earlier attempt resolved it to.
+    fn apply(&self, version: VersionId) -> VersionId {
+        match (version, self.0.get()) {
+            (VersionId::Latest, Some(&number)) => VersionId::Number(number),
+            _ => version,
+        }
+    }
+}
+
 /// How far a delete goes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Deletion {
@@ -81,13 +98,17 @@ impl Registry {
         Ok(affected.iter().map(|v| v.version).collect())
     }
 
+    /// Delete one version; `resolved` carries what `latest` meant across the attempts of one
+    /// request (see [`ResolvedLatest`]).
     pub async fn delete_version(
         &self,
         subject: &QualifiedSubject,
         version: VersionId,
         deletion: Deletion,
+        resolved: &ResolvedLatest,
     ) -> Result<i64> {
         let permanent = deletion == Deletion::Permanent;
+        let version = resolved.apply(version);
         let (subject, _) = self.locate(subject).await?;
         let mut tx = self
             .store
@@ -104,6 +125,10 @@ impl Registry {
             }
             return Err(RegistryError::VersionNotFound(version.display_number()));
         };
+        if version == VersionId::Latest {
+            // Recorded before the commit: the commit may succeed and its answer be lost.
+            let _ = resolved.0.set(found.version);
+        }
         if found.deleted && !permanent {
             return Err(RegistryError::VersionSoftDeleted(
                 subject.qualified(),

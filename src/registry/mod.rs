@@ -18,7 +18,7 @@ mod register;
 
 pub use cache::CachedSchema;
 pub use compatibility::{CheckOptions, CompatibilityReport};
-pub use delete::Deletion;
+pub use delete::{Deletion, ResolvedLatest};
 pub use error::{RegistryError, Result};
 pub use lookup::LookupOptions;
 pub use options::RegistryOptions;

@@ -114,3 +114,124 @@ async fn a_failing_database_is_reported_without_its_details() {
         }
     }
 }
+
+/// A TCP proxy between the server and PostgreSQL that, once armed, lets the next `COMMIT`
+/// reach the database and then cuts the connection before the answer gets back: the commit
+/// happened, and the server sees a lost connection (and runs the request again).
+struct CommitCutter {
+    addr: std::net::SocketAddr,
+    armed: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    cuts: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+}
+
+impl CommitCutter {
+    async fn start(upstream: String) -> CommitCutter {
+        use std::sync::atomic::{AtomicBool, AtomicUsize};
+        use std::sync::Arc;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let (armed, cuts) = (
+            Arc::new(AtomicBool::new(false)),
+            Arc::new(AtomicUsize::new(0)),
+        );
+        let cutter = CommitCutter {
+            addr: listener.local_addr().unwrap(),
+            armed: armed.clone(),
+            cuts: cuts.clone(),
+        };
+        tokio::spawn(async move {
+            while let Ok((client, _)) = listener.accept().await {
+                let server = tokio::net::TcpStream::connect(&upstream).await.unwrap();
+                tokio::spawn(pipe(client, server, armed.clone(), cuts.clone()));
+            }
+        });
+        cutter
+    }
+
+    fn arm(&self) {
+        self.armed.store(true, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    fn cuts(&self) -> usize {
+        self.cuts.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// `url` (a database of the local PostgreSQL) through this proxy, without TLS so the
+    /// proxy can see the statements.
+    fn route(&self, url: &str) -> String {
+        let (head, database) = url.rsplit_once('/').unwrap();
+        let (credentials, _) = head.rsplit_once('@').unwrap();
+        format!("{credentials}@{}/{database}?sslmode=disable", self.addr)
+    }
+}
+
+/// Copy bytes both ways; when armed and this connection has sent `COMMIT`, drop the
+/// database's answer and close both sides.
+async fn pipe(
+    client: tokio::net::TcpStream,
+    server: tokio::net::TcpStream,
+    armed: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    cuts: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+) {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let committing = std::sync::Arc::new(AtomicBool::new(false));
+    let (mut client_read, mut client_write) = client.into_split();
+    let (mut server_read, mut server_write) = server.into_split();
+    let sent = committing.clone();
+    let upward = tokio::spawn(async move {
+        let mut buffer = vec![0u8; 64 * 1024];
+        while let Ok(n @ 1..) = client_read.read(&mut buffer).await {
+            if buffer[..n].windows(6).any(|w| w == b"COMMIT") {
+                sent.store(true, Ordering::SeqCst);
+            }
+            if server_write.write_all(&buffer[..n]).await.is_err() {
+                break;
+            }
+        }
+    });
+    let mut buffer = vec![0u8; 64 * 1024];
+    while let Ok(n @ 1..) = server_read.read(&mut buffer).await {
+        if committing.swap(false, Ordering::SeqCst) && armed.swap(false, Ordering::SeqCst) {
+            cuts.fetch_add(1, Ordering::SeqCst);
+            break;
+        }
+        if client_write.write_all(&buffer[..n]).await.is_err() {
+            break;
+        }
+    }
+    upward.abort();
+}
+
+/// Issue 15, defect 1: `DELETE .../versions/latest` whose commit reached the database but
+/// whose answer was lost is run again by the server; the second run must not delete the
+/// next-newest version too.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_replayed_delete_of_latest_deletes_one_version() {
+    let (url, _) = fresh_database(Backend::Postgres).await;
+    let upstream = url
+        .split('@')
+        .nth(1)
+        .unwrap()
+        .split('/')
+        .next()
+        .unwrap()
+        .to_string();
+    let proxy = CommitCutter::start(upstream).await;
+    let app = spawn_on(&proxy.route(&url), Backend::Postgres, Default::default()).await;
+    for n in 0..3 {
+        app.register("orders", &versioned(n)).await;
+    }
+    proxy.arm();
+    let r = app.delete("/subjects/orders/versions/latest").await;
+    assert_eq!(proxy.cuts(), 1, "the commit's answer was cut: {}", r.text);
+    // The second run finds the version the first one deleted: answered as already gone.
+    r.assert_error(404, 40406);
+    let live = app.get("/subjects/orders/versions").await.assert_ok();
+    assert_eq!(live, json!([1, 2]), "exactly one version was deleted");
+    let all = app
+        .get("/subjects/orders/versions?deleted=true")
+        .await
+        .assert_ok();
+    assert_eq!(all, json!([1, 2, 3]));
+    drop_database(Backend::Postgres, &url).await;
+}
