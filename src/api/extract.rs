@@ -195,6 +195,12 @@ impl Params {
 
     /// `offset`/`limit` applied to a list: `limit` ≤ 0 means everything.
     pub fn page<T>(&self, items: Vec<T>, max: Option<usize>) -> Result<Vec<T>, ApiError> {
+        let (offset, limit) = self.page_bounds(max)?;
+        Ok(items.into_iter().skip(offset).take(limit).collect())
+    }
+
+    /// `offset` and `limit` (none or `-1`: up to `max`, or all), for a page cut elsewhere.
+    pub fn page_bounds(&self, max: Option<usize>) -> Result<(usize, usize), ApiError> {
         let offset = self.int("offset", 0)?.max(0) as usize;
         let limit = self.int("limit", -1)?;
         let limit = if limit <= 0 {
@@ -202,7 +208,7 @@ impl Params {
         } else {
             (limit as usize).min(max.unwrap_or(usize::MAX))
         };
-        Ok(items.into_iter().skip(offset).take(limit).collect())
+        Ok((offset, limit))
     }
 }
 

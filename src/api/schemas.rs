@@ -7,7 +7,7 @@ use super::render::{
 };
 use super::subjects::raw_schema_response;
 use super::AppState;
-use crate::registry::Registry;
+use crate::registry::{Registry, SchemaListing};
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::get;
@@ -147,17 +147,16 @@ async fn ids_of_guid(
 }
 
 async fn list_schemas(State(state): State<AppState>, params: Params) -> ApiResult {
-    let prefix = params.get("subjectPrefix").unwrap_or_default();
-    let found = state
-        .registry
-        .list_schemas(
-            prefix,
-            params.flag("deleted"),
-            params.flag("latestOnly"),
-            params.get("ruleType").filter(|t| !t.is_empty()),
-        )
-        .await?;
-    let found = params.page(found, Some(SCHEMAS_PAGE))?;
+    let (offset, limit) = params.page_bounds(Some(SCHEMAS_PAGE))?;
+    let listing = SchemaListing {
+        prefix: params.get("subjectPrefix").unwrap_or_default(),
+        deleted: params.flag("deleted"),
+        latest_only: params.flag("latestOnly"),
+        rule_type: params.get("ruleType").filter(|t| !t.is_empty()),
+        offset,
+        limit,
+    };
+    let found = state.registry.list_schemas(&listing).await?;
     let mut out = Vec::with_capacity(found.len());
     for version in &found {
         let text = schema_text(&state.registry, &version.schema, params.get("format")).await?;

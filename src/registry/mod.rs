@@ -22,7 +22,7 @@ pub use delete::{Deletion, ResolvedLatest};
 pub use error::{RegistryError, Result};
 pub use lookup::LookupOptions;
 pub use options::RegistryOptions;
-pub use read::{SubjectFilter, SubjectVersion, VersionFilter};
+pub use read::{SchemaListing, SubjectFilter, SubjectVersion, VersionFilter};
 pub use register::{RegisterOptions, Registered, SchemaRequest};
 
 use crate::domain::{QualifiedSubject, VersionRecord, DEFAULT_CONTEXT};

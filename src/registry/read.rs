@@ -2,6 +2,7 @@
 
 use super::{CachedSchema, Registry, RegistryError, Result};
 use crate::domain::{QualifiedSubject, VersionId, VersionRecord, DEFAULT_CONTEXT};
+use crate::store::VersionPage;
 use std::borrow::Cow;
 use std::sync::Arc;
 
@@ -23,6 +24,42 @@ pub struct SubjectFilter {
     pub prefix: Option<String>,
     pub deleted: bool,
     pub deleted_only: bool,
+}
+
+/// The query of `GET /schemas`.
+#[derive(Debug, Clone, Default)]
+pub struct SchemaListing<'a> {
+    /// `subjectPrefix`: empty for the default context, `:*:` for every context, `:.ctx:name`
+    /// within a context, or a bare prefix in the default context.
+    pub prefix: &'a str,
+    pub deleted: bool,
+    pub latest_only: bool,
+    pub rule_type: Option<&'a str>,
+    pub offset: usize,
+    pub limit: usize,
+}
+
+/// The context (`None`: all) and the subject-name prefix a `subjectPrefix` selects: the same
+/// selection as [`matches_prefix`] within the context the prefix names.
+fn listing_scope(prefix: &str) -> (Option<String>, Option<String>) {
+    if prefix.is_empty() {
+        return (Some(DEFAULT_CONTEXT.to_string()), None);
+    }
+    if prefix == ":*:" {
+        return (None, None);
+    }
+    let parsed = QualifiedSubject::parse(prefix);
+    if prefix.starts_with(":.") && parsed.context != DEFAULT_CONTEXT {
+        // `:.ctx:name` selects the context's subjects whose name starts with `name`.
+        let name = (!parsed.name.is_empty()).then_some(parsed.name);
+        return (Some(parsed.context), name);
+    }
+    if prefix == ":.:" {
+        return (Some(DEFAULT_CONTEXT.to_string()), None);
+    }
+    // A bare prefix, or `:.:name` (which no stored default-context name starts with, so it
+    // selects nothing, as the qualified comparison does).
+    (Some(DEFAULT_CONTEXT.to_string()), Some(prefix.to_string()))
 }
 
 /// Which versions `GET /subjects/{s}/versions` lists.
@@ -257,55 +294,89 @@ impl Registry {
         Err(RegistryError::SchemaNotFound)
     }
 
-    /// `GET /schemas`: versions ordered by qualified subject, then version; `rule_type`
-    /// keeps those whose rule set has a rule of that type, and `latest_only` then keeps the
-    /// highest remaining version of each subject.
-    pub async fn list_schemas(
+    /// `GET /schemas`: versions ordered by qualified subject, then version, one page of
+    /// them. Without a rule filter the page is cut by the database, so the cost does not grow
+    /// with the registry. `rule_type` keeps versions whose rule set has a rule of that type
+    /// (every candidate's schema is read), and `latest_only` then keeps the highest remaining
+    /// version of each subject. A listing reads schemas without keeping them in the id cache:
+    /// walking the registry must not evict what consumers read.
+    pub async fn list_schemas(&self, listing: &SchemaListing<'_>) -> Result<Vec<SubjectVersion>> {
+        let (context, subject_prefix) = listing_scope(listing.prefix);
+        if listing.rule_type.is_none() {
+            let page = VersionPage {
+                context: context.as_deref(),
+                subject_prefix: subject_prefix.as_deref(),
+                include_deleted: listing.deleted,
+                latest_only: listing.latest_only,
+                offset: listing.offset as u64,
+                limit: listing.limit as u64,
+            };
+            let mut out = Vec::new();
+            for v in self.store.version_page(&page).await? {
+                out.push(self.listed_version(&v).await?);
+            }
+            return Ok(out);
+        }
+        self.list_schemas_with_rule(listing, context.as_deref(), subject_prefix.as_deref())
+            .await
+    }
+
+    /// `GET /schemas?ruleType=`: every candidate version's rule set is looked at.
+    async fn list_schemas_with_rule(
         &self,
-        prefix: &str,
-        deleted: bool,
-        latest_only: bool,
-        rule_type: Option<&str>,
+        listing: &SchemaListing<'_>,
+        context: Option<&str>,
+        subject_prefix: Option<&str>,
     ) -> Result<Vec<SubjectVersion>> {
-        let context = if prefix.is_empty() {
-            Some(DEFAULT_CONTEXT.to_string())
-        } else if prefix == ":*:" {
-            None
-        } else {
-            Some(QualifiedSubject::parse(prefix).context)
-        };
-        let all = self.store.all_versions(context.as_deref()).await?;
+        let all = self.store.all_versions(context).await?;
         let mut selected: Vec<(String, &VersionRecord)> = all
             .iter()
-            .filter(|v| deleted || !v.deleted)
+            .filter(|v| listing.deleted || !v.deleted)
+            .filter(|v| subject_prefix.is_none_or(|p| v.subject.starts_with(p)))
             .map(|v| {
                 let q = QualifiedSubject::in_context(&v.context, &v.subject).qualified();
                 (q, v)
             })
-            .filter(|(q, v)| {
-                prefix.is_empty() || prefix == ":*:" || matches_prefix(Some(prefix), q, &v.context)
-            })
             .collect();
         selected.sort_by(|a, b| (&a.0, a.1.version).cmp(&(&b.0, b.1.version)));
-        // Without a rule filter, only the versions shown are loaded.
-        if latest_only && rule_type.is_none() {
-            selected = latest_per_subject(selected, |(q, _)| q.clone());
-        }
-        let mut out = Vec::with_capacity(selected.len());
+        let mut out = Vec::new();
         for (_, v) in selected {
-            let version = self
-                .subject_version(QualifiedSubject::in_context(&v.context, &v.subject), v)
-                .await?;
-            if rule_type
+            let version = self.listed_version(v).await?;
+            if listing
+                .rule_type
                 .is_none_or(|t| has_rule_of_type(version.schema.record.rule_set.as_ref(), t))
             {
                 out.push(version);
             }
         }
-        if latest_only && rule_type.is_some() {
+        if listing.latest_only {
             out = latest_per_subject(out, |v| v.subject.qualified());
         }
-        Ok(out)
+        Ok(out
+            .into_iter()
+            .skip(listing.offset)
+            .take(listing.limit)
+            .collect())
+    }
+
+    /// A listed version with its schema, from the id cache if it is there, but not put there.
+    async fn listed_version(&self, v: &VersionRecord) -> Result<SubjectVersion> {
+        let schema = match self.cache.get(&v.context, v.schema_id).await {
+            Some(hit) => hit,
+            None => Arc::new(CachedSchema::new(
+                self.store
+                    .schema_by_id(&v.context, v.schema_id)
+                    .await?
+                    .ok_or_else(|| RegistryError::SchemaIdNotFound(v.schema_id.to_string()))?,
+            )),
+        };
+        Ok(SubjectVersion {
+            subject: QualifiedSubject::in_context(&v.context, &v.subject),
+            version: v.version,
+            deleted: v.deleted,
+            registered_at: v.created_at,
+            schema,
+        })
     }
 
     /// Every context, the default first, the others sorted.
@@ -350,7 +421,57 @@ fn has_rule_of_type(rule_set: Option<&serde_json::Value>, rule_type: &str) -> bo
 
 #[cfg(test)]
 mod tests {
-    use super::matches_prefix;
+    use super::*;
+
+    /// The scope the database filters by selects exactly what `matches_prefix` selects in
+    /// the prefix's context.
+    #[test]
+    fn listing_scope_agrees_with_the_prefix_rule() {
+        let subjects = [
+            (".", "orders"),
+            (".", "or"),
+            (".", "payments"),
+            (".", ":.odd"),
+            (".ctx", "orders"),
+            (".ctx", "other"),
+            (".c2", "orders"),
+        ];
+        for prefix in [
+            "",
+            ":*:",
+            "or",
+            "orders",
+            "x",
+            ":.ctx:",
+            ":.ctx:or",
+            ":.ctx:orders",
+            ":.c2:",
+            ":.:",
+            ":.:or",
+            ":.odd",
+            ":.nope:",
+            ":.ctx:zz",
+        ] {
+            let (context, name) = listing_scope(prefix);
+            for (ctx, subject) in subjects {
+                let q = QualifiedSubject::in_context(ctx, subject).qualified();
+                let old_context = if prefix.is_empty() {
+                    Some(DEFAULT_CONTEXT.to_string())
+                } else if prefix == ":*:" {
+                    None
+                } else {
+                    Some(QualifiedSubject::parse(prefix).context)
+                };
+                let expected = old_context.as_deref().is_none_or(|c| c == ctx)
+                    && (prefix.is_empty()
+                        || prefix == ":*:"
+                        || matches_prefix(Some(prefix), &q, ctx));
+                let actual = context.as_deref().is_none_or(|c| c == ctx)
+                    && name.as_deref().is_none_or(|n| subject.starts_with(n));
+                assert_eq!(actual, expected, "prefix {prefix:?}, subject {q:?}");
+            }
+        }
+    }
 
     #[test]
     fn subject_prefix_selects_contexts() {

@@ -19,7 +19,7 @@ mod write_tx;
 pub use error::{Result, StoreError};
 pub use options::{SqliteSynchronous, StoreOptions};
 pub use postgres::Invalidation;
-pub use reads::HashedHistory;
+pub use reads::{HashedHistory, VersionPage};
 pub use write_tx::WriteTx;
 
 use crate::domain::{NewSchema, ReferenceTarget, SeenHistory};

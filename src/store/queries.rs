@@ -3,6 +3,7 @@
 //! writes under the lock, `write_tx.rs`).
 
 use super::error::{Result, StoreError};
+use super::reads::VersionPage;
 use crate::domain::{
     Config, NewSchema, ReferenceTarget, SchemaRecord, SubjectSummary, VersionRecord,
 };
@@ -203,6 +204,76 @@ pub(super) async fn versions_of_schema<'e, E: Executor<'e, Database = Any>>(
     let rows = sqlx::query(AssertSqlSafe(sql))
         .bind(context)
         .bind(id)
+        .fetch_all(e)
+        .await?;
+    rows.iter().map(version_from_row).collect()
+}
+
+/// One page of versions for `GET /schemas` (see [`VersionPage`]). Within one context the
+/// rows come in the primary key's order (context, subject, version), which is the qualified
+/// order, so the database walks the index from the prefix and stops after the page; across
+/// contexts it sorts by the qualified name. Only the conditions in use are in the statement
+/// (a catch-all `$1 = '' OR ...` would keep the planner from using the index).
+pub(super) async fn version_page<'e, E: Executor<'e, Database = Any>>(
+    e: E,
+    page: &VersionPage<'_>,
+) -> Result<Vec<VersionRecord>> {
+    let mut conditions = Vec::new();
+    let mut next = 0;
+    let mut param = || {
+        next += 1;
+        format!("${next}")
+    };
+    if page.context.is_some() {
+        conditions.push(format!("v.context = {}", param()));
+    }
+    if page.subject_prefix.is_some() {
+        let (from, prefix) = (param(), param());
+        conditions.push(format!(
+            "v.subject >= {from} AND substr(v.subject, 1, length({prefix})) = {prefix}"
+        ));
+    }
+    let live = if page.include_deleted {
+        ""
+    } else {
+        " AND w.deleted = 0"
+    };
+    if !page.include_deleted {
+        conditions.push("v.deleted = 0".into());
+    }
+    if page.latest_only {
+        conditions.push(format!(
+            "v.version = (SELECT MAX(w.version) FROM subject_versions w \
+             WHERE w.context = v.context AND w.subject = v.subject{live})"
+        ));
+    }
+    let order = match page.context {
+        Some(_) => "v.context, v.subject, v.version",
+        None => {
+            "CASE WHEN v.context = '.' THEN v.subject \
+             ELSE ':' || v.context || ':' || v.subject END, v.version"
+        }
+    };
+    let filter = if conditions.is_empty() {
+        String::new()
+    } else {
+        format!("WHERE {}", conditions.join(" AND "))
+    };
+    let (limit, offset) = (param(), param());
+    let sql = format!(
+        "SELECT {VERSION_COLUMNS} FROM subject_versions v {filter} \
+         ORDER BY {order} LIMIT {limit} OFFSET {offset}"
+    );
+    let mut query = sqlx::query(AssertSqlSafe(sql));
+    if let Some(context) = page.context {
+        query = query.bind(context);
+    }
+    if let Some(prefix) = page.subject_prefix {
+        query = query.bind(prefix).bind(prefix);
+    }
+    let rows = query
+        .bind(i64::try_from(page.limit).unwrap_or(i64::MAX))
+        .bind(i64::try_from(page.offset).unwrap_or(i64::MAX))
         .fetch_all(e)
         .await?;
     rows.iter().map(version_from_row).collect()

@@ -11,7 +11,27 @@ use sqlx::Row;
 /// (`Store::versions_with_hashes`).
 pub type HashedHistory = (Vec<(VersionRecord, String)>, i64);
 
+/// Which versions `GET /schemas` shows, one page of them.
+#[derive(Debug, Clone, Default)]
+pub struct VersionPage<'a> {
+    /// One context, or every context (ordered by qualified name).
+    pub context: Option<&'a str>,
+    /// Only subjects whose name (without the context) starts with this.
+    pub subject_prefix: Option<&'a str>,
+    pub include_deleted: bool,
+    /// Only the highest of each subject's shown versions.
+    pub latest_only: bool,
+    pub offset: u64,
+    pub limit: u64,
+}
+
 impl Store {
+    /// One page of versions, ordered by qualified subject then version; the database reads
+    /// only what the page needs when `page.context` is set.
+    pub async fn version_page(&self, page: &VersionPage<'_>) -> Result<Vec<VersionRecord>> {
+        queries::version_page(&self.pool, page).await
+    }
+
     /// Whether the database answers a trivial query.
     pub async fn check_connection(&self) -> Result<()> {
         sqlx::query("SELECT 1").execute(&self.pool).await?;

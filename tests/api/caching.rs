@@ -156,3 +156,32 @@ where
     }
     last
 }
+
+/// `GET /schemas` reads schemas without keeping them: a walk over the whole registry must
+/// not evict what consumers read (issue 15, defect 2).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn listing_schemas_does_not_fill_the_id_cache() {
+    let first = spawn_app(Backend::Postgres).await;
+    let id = first
+        .register("listed", &record("Listed", &[field("a", "int")]))
+        .await;
+    // A second server on the same database: its id cache starts empty.
+    let second = spawn_on(
+        &first.database_url,
+        Backend::Postgres,
+        schemata::registry::RegistryOptions::default(),
+    )
+    .await;
+    let listed = second.get("/schemas").await.assert_ok();
+    assert_eq!(listed.as_array().unwrap().len(), 1, "{listed}");
+    rename_schemas_table(&second, "schemas", "schemas_moved").await;
+    let r = second.get(&format!("/schemas/ids/{id}")).await;
+    assert_eq!(
+        r.status, 500,
+        "served from a cache the listing filled: {}",
+        r.text
+    );
+    rename_schemas_table(&second, "schemas_moved", "schemas").await;
+    second.get(&format!("/schemas/ids/{id}")).await.assert_ok();
+    first.cleanup().await;
+}

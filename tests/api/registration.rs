@@ -15,6 +15,7 @@ on_both_backends!(
     subjects_are_listed_in_byte_order,
     metadata_and_rule_set_are_stored_and_returned,
     schemas_listing_and_guids,
+    schemas_listing_pages,
     schema_types_and_server_metadata,
     import_mode_accepts_explicit_ids,
     requests_without_a_contract_inherit_the_latest_one,
@@ -303,6 +304,45 @@ async fn metadata_and_rule_set_are_stored_and_returned(app: &TestApp) {
     app.register_body("meta", bad_rules)
         .await
         .assert_error(422, 42210);
+}
+
+/// `GET /schemas` pages are cut in order (subject, then version), and `latestOnly` keeps the
+/// highest of the versions shown (so `deleted` changes which one that is).
+async fn schemas_listing_pages(app: &TestApp) {
+    let s1 = record("G", &[field("a", "int")]);
+    let s2 = record(
+        "G",
+        &[field("a", "int"), field_with_default("b", "int", json!(0))],
+    );
+    app.register("g", &s1).await;
+    app.register("g", &s2).await;
+    app.register("a-first", &s1).await;
+    app.register("h-last", &s1).await;
+    let page = |query: &str| {
+        let query = query.to_string();
+        async move {
+            let listed = app.get(&format!("/schemas?{query}")).await.assert_ok();
+            listed
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|v| format!("{}/{}", v["subject"].as_str().unwrap(), v["version"]))
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(page("offset=1&limit=2").await, ["g/1", "g/2"]);
+    assert_eq!(page("limit=1").await, ["a-first/1"]);
+    assert_eq!(page("offset=3").await, ["h-last/1"]);
+    assert_eq!(page("offset=9").await, Vec::<String>::new());
+    assert_eq!(page("subjectPrefix=g&latestOnly=true").await, ["g/2"]);
+    app.delete("/subjects/g/versions/2").await.assert_ok();
+    assert_eq!(page("subjectPrefix=g&latestOnly=true").await, ["g/1"]);
+    assert_eq!(
+        page("subjectPrefix=g&latestOnly=true&deleted=true").await,
+        ["g/2"]
+    );
+    assert_eq!(page("subjectPrefix=g&deleted=true").await, ["g/1", "g/2"]);
+    assert_eq!(page("latestOnly=true&limit=2").await, ["a-first/1", "g/1"]);
 }
 
 async fn schemas_listing_and_guids(app: &TestApp) {
