@@ -61,6 +61,32 @@ async fn schema_by_id_is_served_from_memory_after_first_read(app: &TestApp) {
     app.get("/subjects/cached/versions").await.assert_ok();
 }
 
+/// Wait until `count` sessions on the app's database listen for cache invalidations (each
+/// server has one); a fixed sleep could end before a listener starts, and its initial
+/// clear-all would then make a test pass without any NOTIFY.
+async fn wait_for_listeners(app: &TestApp, count: i64) {
+    let mut conn = sqlx::PgConnection::connect(&app.database_url)
+        .await
+        .unwrap();
+    for _ in 0..200 {
+        let listening: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM pg_stat_activity \
+             WHERE datname = current_database() AND query LIKE 'LISTEN %'",
+        )
+        .fetch_one(&mut conn)
+        .await
+        .unwrap();
+        if listening >= count {
+            // The clear-all follows the LISTEN at once; let it run before the test
+            // warms any cache.
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("{count} cache invalidation listeners did not start within 10 s");
+}
+
 /// Two server processes on one PostgreSQL database: a hard delete on one drops the schema
 /// from the other's cache (LISTEN/NOTIFY).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -75,9 +101,14 @@ async fn hard_delete_invalidates_the_cache_of_another_server() {
     let id = first
         .register("shared", &record("Shared", &[field("a", "int")]))
         .await;
-    // Let both listeners connect (each starts by clearing its cache), then warm the cache.
-    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    // Both listeners listen (each starts by clearing its cache), then the second server's
+    // cache is warmed, and shown to serve without the database: only a NOTIFY can now make
+    // it answer 404.
+    wait_for_listeners(&first, 2).await;
     second.get(&format!("/schemas/ids/{id}")).await.assert_ok();
+    rename_schemas_table(&second, "schemas", "schemas_moved").await;
+    second.get(&format!("/schemas/ids/{id}")).await.assert_ok();
+    rename_schemas_table(&second, "schemas_moved", "schemas").await;
     first.delete("/subjects/shared").await.assert_ok();
     first
         .delete("/subjects/shared?permanent=true")
@@ -108,7 +139,7 @@ async fn config_change_reaches_another_server() {
         schemata::registry::RegistryOptions::default(),
     )
     .await;
-    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    wait_for_listeners(&first, 2).await;
     second
         .register("cfg", &record("Cfg", &[field("a", "int")]))
         .await;

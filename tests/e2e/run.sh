@@ -23,6 +23,12 @@ PYTHON="${PYTHON:-python3}"
 BACKENDS="${SCHEMATA_E2E_BACKENDS:-sqlite postgres}"
 NPM_DIR="$SCRIPT_DIR/npm"
 RUN_NPM="${SCHEMATA_E2E_NPM:-1}"
+# Anything but 0 or 1 is a mistake (`true`, `yes`, `off`...): refuse it rather than skip the
+# Node tests silently.
+if [[ "$RUN_NPM" != 0 && "$RUN_NPM" != 1 ]]; then
+    echo "e2e: SCHEMATA_E2E_NPM must be 0 or 1, not '$RUN_NPM'" >&2
+    exit 2
+fi
 
 if [[ $# -ge 1 && "$1" != -* ]]; then
     BIN="$1"
