@@ -148,7 +148,9 @@ pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::i
         axum::ServiceExt::<Request>::into_make_service(service),
     )
     .with_graceful_shutdown(shutdown_signal())
-    .await
+    .await?;
+    tracing::info!("stopped accepting connections; in-flight requests drained");
+    Ok(())
 }
 
 async fn shutdown_signal() {
@@ -167,6 +169,7 @@ async fn shutdown_signal() {
     #[cfg(not(unix))]
     let terminate = std::future::pending::<()>();
     tokio::select! { _ = ctrl_c => {}, _ = terminate => {} }
+    tracing::info!("shutdown requested; draining in-flight requests");
 }
 
 async fn unknown_route() -> Response {

@@ -15,24 +15,11 @@ use options::{Cli, Command, RegistryArgs};
 use schemata_client::{ClientConfig, SchemaReference, SchemaRegistryClient};
 use std::process::ExitCode;
 use std::time::Duration;
-use tracing_subscriber::fmt::writer::BoxMakeWriter;
 
 pub fn run() -> ExitCode {
     let cli = Cli::parse();
-    // Client subcommands write data on stdout: their logs go to stderr.
     let server = matches!(cli.command, Command::Serve(_) | Command::Migrate(_));
-    let writer = if server {
-        BoxMakeWriter::new(std::io::stdout)
-    } else {
-        BoxMakeWriter::new(std::io::stderr)
-    };
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("SCHEMATA_LOG")
-                .unwrap_or_else(|_| if server { "info" } else { "warn" }.into()),
-        )
-        .with_writer(writer)
-        .init();
+    init_logs(server, &cli.log_format);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -60,6 +47,25 @@ pub fn run() -> ExitCode {
             eprintln!("error: {e:#}");
             ExitCode::FAILURE
         }
+    }
+}
+
+/// Logs go to stderr, always: stdout is the client subcommands' output, and one stream keeps
+/// a server's log lines and its fatal error together. Colour only on a terminal, and never
+/// with `NO_COLOR` set; `json` writes one object a line (timestamp, level, target, message
+/// and fields).
+fn init_logs(server: bool, format: &str) {
+    use std::io::IsTerminal;
+    let filter = tracing_subscriber::EnvFilter::try_from_env("SCHEMATA_LOG")
+        .unwrap_or_else(|_| if server { "info" } else { "warn" }.into());
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    if format == "json" {
+        builder.json().with_ansi(false).init();
+    } else {
+        let colour = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+        builder.with_ansi(colour).init();
     }
 }
 

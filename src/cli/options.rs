@@ -16,6 +16,16 @@ use std::path::PathBuf;
 pub(super) struct Cli {
     #[command(subcommand)]
     pub command: Command,
+    /// Log lines as human-readable text or as one JSON object each (for log pipelines).
+    /// Logs always go to stderr, in colour only on a terminal and never with NO_COLOR.
+    #[arg(
+        long,
+        global = true,
+        env = "SCHEMATA_LOG_FORMAT",
+        default_value = "text",
+        value_parser = ["text", "json"]
+    )]
+    pub log_format: String,
 }
 
 #[derive(Debug, Subcommand)]

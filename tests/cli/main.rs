@@ -9,3 +9,4 @@ mod client_bad_input;
 mod client_json;
 mod client_protobuf;
 mod client_rest;
+mod logs;
