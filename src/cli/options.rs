@@ -4,7 +4,7 @@
 
 use crate::registry::RegistryOptions;
 use crate::store::{SqliteSynchronous, StoreOptions};
-use clap::{Args, Parser, Subcommand};
+use clap::{ArgGroup, Args, Parser, Subcommand};
 use std::path::PathBuf;
 
 #[derive(Debug, Parser)]
@@ -65,7 +65,10 @@ pub(super) struct RegistryArgs {
     pub timeout: u64,
 }
 
+/// Without `--old` or `--subject` there is nothing to check against: a usage error (exit 2),
+/// not a "compatible" that would let a misconfigured CI job pass.
 #[derive(Debug, Clone, Args)]
+#[command(group(ArgGroup::new("history").required(true).args(["old", "subject"])))]
 pub(super) struct CheckArgs {
     /// Schema type: AVRO, PROTOBUF or JSON.
     #[arg(long = "type", value_name = "TYPE", default_value = "AVRO")]

@@ -151,6 +151,14 @@ fn offline_check_exit_codes() {
         let o = schemata(&args, b"");
         assert_eq!(code(&o), 2, "{args:?} {o:?}");
     }
+    // Nothing to check against is a usage error, not "compatible".
+    let o = schemata(&["check", "--new", &ok], b"");
+    assert_eq!(code(&o), 2, "{o:?}");
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("--old"),
+        "{o:?}"
+    );
+    assert_eq!(stdout(&o), "");
 }
 
 #[test]
