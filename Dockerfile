@@ -13,5 +13,8 @@ ENV SCHEMATA_LISTEN=0.0.0.0:8081 \
     SCHEMATA_DATABASE_URL=sqlite:///var/lib/schemata/schemata.db
 EXPOSE 8081
 VOLUME ["/var/lib/schemata"]
+# Liveness without curl in the image: `schemata health` asks /health and exits 0 or 1.
+HEALTHCHECK --interval=10s --timeout=5s --start-period=10s --retries=3 \
+    CMD ["schemata", "health", "--url", "http://127.0.0.1:8081"]
 ENTRYPOINT ["schemata"]
 CMD ["serve"]

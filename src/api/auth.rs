@@ -63,7 +63,7 @@ impl BasicAuth {
 
     /// `None` when the request may go on; otherwise the 401 or 403 to answer with.
     pub fn refusal(&self, path: &str, headers: &HeaderMap) -> Option<Response> {
-        if path == "/health" {
+        if path == "/health" || path == "/ready" {
             return None;
         }
         let Some((user, password)) = credentials(headers) else {

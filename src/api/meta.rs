@@ -22,6 +22,7 @@ pub(super) fn router() -> Router<AppState> {
         .route("/v1/metadata/version", get(server_version))
         .route("/v1/metadata/deployment", get(deployment))
         .route("/health", get(health))
+        .route("/ready", get(ready))
         .route("/metrics", get(metrics))
 }
 
@@ -58,15 +59,22 @@ async fn deployment() -> Response {
     ok(&json!({ "attributes": [] }))
 }
 
-/// Ready when the database answers; 503 otherwise, so a load balancer takes us out.
-async fn health(State(state): State<AppState>) -> ApiResult {
-    match state.registry.check_database().await {
+/// Liveness: the process answers requests. It does not ask the database, so an orchestrator
+/// does not restart a healthy process because its database is away (that is `/ready`).
+async fn health() -> Response {
+    ok(&json!({ "status": "UP" }))
+}
+
+/// Readiness: the database answers and has this build's migrations; 503 otherwise, so a load
+/// balancer takes this process out until it can serve.
+async fn ready(State(state): State<AppState>) -> ApiResult {
+    match state.registry.check_ready().await {
         Ok(_) => Ok(ok(&json!({ "status": "UP" }))),
-        // `/health` answers without credentials: the cause goes to the log only.
+        // `/ready` answers without credentials: the cause goes to the log only.
         Err(e) => {
             let request_id = super::request_id::new_request_id();
-            tracing::error!(%request_id, error = %e, "health check: the database does not answer");
-            let message = format!("The database does not answer (request id {request_id})");
+            tracing::error!(%request_id, error = %e, "readiness check failed");
+            let message = format!("The database is not ready (request id {request_id})");
             Ok(super::render::json_response(
                 StatusCode::SERVICE_UNAVAILABLE,
                 &json!({ "status": "DOWN", "error_code": 50001, "message": message }),

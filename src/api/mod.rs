@@ -44,6 +44,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/v1/metadata/version"),
     ("GET", "/v1/metadata/deployment"),
     ("GET", "/health"),
+    ("GET", "/ready"),
     ("GET", "/metrics"),
     ("GET", "/schemas"),
     ("GET", "/schemas/types"),

@@ -68,7 +68,7 @@ pub fn choose_response_type(accept: Option<&str>) -> Option<&'static str> {
 
 pub(super) async fn negotiate(req: Request, next: Next) -> Response {
     let path = req.uri().path();
-    if path == "/metrics" || path == "/health" {
+    if path == "/metrics" || path == "/health" || path == "/ready" {
         return next.run(req).await;
     }
     let accept = req

@@ -5,6 +5,7 @@
 mod check;
 mod decode;
 mod encode;
+mod health;
 mod options;
 mod register;
 mod serve;
@@ -39,6 +40,7 @@ pub fn run() -> ExitCode {
             Command::Register(args) => register::run(args).await,
             Command::Encode(args) => encode::run(args).await,
             Command::Decode(args) => decode::run(args).await,
+            Command::Health(args) => Ok(health::run(args).await),
         }
     });
     match result {

@@ -43,6 +43,26 @@ pub(super) enum Command {
     Encode(EncodeArgs),
     /// Read one Confluent wire-format message on stdin, write it as JSON on stdout.
     Decode(DecodeArgs),
+    /// Ask a running server whether it is alive (or, with --ready, ready to serve): exit 0
+    /// yes, 1 no. For container HEALTHCHECKs; needs no curl.
+    Health(HealthArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub(super) struct HealthArgs {
+    /// The server's base URL (plain HTTP).
+    #[arg(
+        long,
+        env = "SCHEMATA_HEALTH_URL",
+        default_value = "http://127.0.0.1:8081"
+    )]
+    pub url: String,
+    /// Check readiness (`/ready`: database reachable and migrated) instead of liveness.
+    #[arg(long)]
+    pub ready: bool,
+    /// Seconds to wait for the answer.
+    #[arg(long, default_value_t = 5)]
+    pub timeout: u64,
 }
 
 /// How to reach a registry (client subcommands).

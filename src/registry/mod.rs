@@ -87,9 +87,9 @@ impl Registry {
         Ok(self.store.durability().await?)
     }
 
-    /// Whether the database answers (`/health`).
-    pub async fn check_database(&self) -> Result<()> {
-        Ok(self.store.check_connection().await?)
+    /// Whether the registry can serve: the database answers and is migrated (`/ready`).
+    pub async fn check_ready(&self) -> Result<()> {
+        Ok(self.store.check_ready().await?)
     }
 
     /// The schema with this id in `context`, from memory after the first read. `None` when

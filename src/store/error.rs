@@ -27,6 +27,10 @@ pub enum StoreError {
     /// The database cannot be opened or migrated (URL, connection, migrations).
     #[error("{0}")]
     Open(String),
+    /// The database answers but lacks migrations this build embeds (another process, or an
+    /// older build, set it up): not ready to serve.
+    #[error("the database has migrations up to {applied}, this build needs {embedded}")]
+    NotMigrated { applied: i64, embedded: i64 },
     /// Any other failure of a statement.
     #[error("{0}")]
     Database(#[source] Source),

@@ -4,8 +4,11 @@ use super::error::Result;
 use sha2::{Digest, Sha256};
 use sqlx::{Any, AnyPool, AssertSqlSafe, Row, Transaction};
 
+/// The embedded migrations of this dialect.
+pub(super) static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+
 pub(super) async fn migrate(pool: &AnyPool) -> Result<()> {
-    sqlx::migrate!("./migrations/postgres").run(pool).await?;
+    MIGRATOR.run(pool).await?;
     Ok(())
 }
 

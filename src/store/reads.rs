@@ -57,6 +57,25 @@ impl Store {
         })
     }
 
+    /// Whether the store can serve: the database answers and has every migration this build
+    /// embeds (`/ready`).
+    pub async fn check_ready(&self) -> Result<()> {
+        let applied: i64 =
+            sqlx::query("SELECT COALESCE(MAX(version), 0) FROM _sqlx_migrations WHERE success")
+                .fetch_one(&self.pool)
+                .await?
+                .try_get(0)?;
+        let migrator = match self.dialect {
+            Dialect::Postgres => &super::postgres::MIGRATOR,
+            Dialect::Sqlite => &super::sqlite::MIGRATOR,
+        };
+        let embedded = migrator.iter().map(|m| m.version).max().unwrap_or(0);
+        if applied < embedded {
+            return Err(StoreError::NotMigrated { applied, embedded });
+        }
+        Ok(())
+    }
+
     pub async fn schema_by_id(&self, context: &str, id: i64) -> Result<Option<SchemaRecord>> {
         queries::schema_by_id(&self.pool, context, id).await
     }

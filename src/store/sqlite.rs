@@ -35,8 +35,11 @@ pub(super) fn configure_pool(
     })
 }
 
+/// The embedded migrations of this dialect.
+pub(super) static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+
 pub(super) async fn migrate(pool: &AnyPool) -> Result<()> {
-    sqlx::migrate!("./migrations/sqlite").run(pool).await?;
+    MIGRATOR.run(pool).await?;
     Ok(())
 }
 

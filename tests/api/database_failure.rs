@@ -89,15 +89,16 @@ async fn killed_connections_are_replaced_without_failing_requests() {
     app.cleanup().await;
 }
 
-/// With the database gone, `/health` (which answers without credentials) says so in
-/// general words: no host, user, database name or driver text.
+/// With the database gone, `/ready` (which answers without credentials) says so in general
+/// words: no host, user, database name or driver text; `/health` (liveness) still answers.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_failing_database_is_reported_without_its_details() {
     let app = spawn_app(Backend::Postgres).await;
-    assert_eq!(app.get("/health").await.assert_ok()["status"], "UP");
+    assert_eq!(app.get("/ready").await.assert_ok()["status"], "UP");
     let name = app.database_url.rsplit('/').next().unwrap().to_string();
     drop_database(Backend::Postgres, &app.database_url).await;
-    for path in ["/health", "/subjects"] {
+    assert_eq!(app.get("/health").await.assert_ok()["status"], "UP");
+    for path in ["/ready", "/subjects"] {
         let r = app.get(path).await;
         assert!(r.status.is_server_error(), "{path}: {}", r.text);
         assert_eq!(r.error_code(), 50001, "{path}");

@@ -388,3 +388,27 @@ fn registry_down_is_a_clear_error() {
     assert_eq!(code(&o), 2, "{o:?}");
     let _ = Path::new(&v1);
 }
+
+/// `schemata health` for container HEALTHCHECKs: exit 0 when the server answers 200, 1 when
+/// it does not answer at all.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn health_command_exit_codes() {
+    let registry = spawn_registry().await;
+    for extra in [None, Some("--ready")] {
+        let mut args = strs(&["health", "--url", &registry.url]);
+        args.extend(extra.map(String::from));
+        let o = run(args, Vec::new()).await;
+        assert_eq!(code(&o), 0, "{extra:?} {o:?}");
+        assert!(stdout(&o).contains("200"), "{o:?}");
+    }
+    let dead = crate::common::dead_url();
+    let o = run(strs(&["health", "--url", &dead]), Vec::new()).await;
+    assert_eq!(code(&o), 1, "{o:?}");
+    assert!(stdout(&o).contains("cannot connect"), "{o:?}");
+    let o = run(
+        strs(&["health", "--url", "https://example.invalid"]),
+        Vec::new(),
+    )
+    .await;
+    assert_eq!(code(&o), 1, "{o:?}");
+}

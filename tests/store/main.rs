@@ -44,6 +44,7 @@ both_backends!(
     an_uncommitted_write_leaves_nothing,
     corrupt_rows_are_errors_not_defaults,
     grouped_registration_checks_the_history_it_was_given,
+    a_database_behind_on_migrations_is_not_ready,
 );
 
 #[tokio::test]

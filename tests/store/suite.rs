@@ -139,6 +139,7 @@ async fn generation(store: &Store, context: &str, subject: &str) -> i64 {
 
 pub(crate) async fn the_database_answers(t: &TestStore) {
     t.store.check_connection().await.unwrap();
+    t.store.check_ready().await.unwrap();
     assert_eq!(
         t.store.registers_in_one_statement(),
         t.backend == Backend::Postgres
@@ -575,4 +576,17 @@ pub(crate) async fn only_the_group_function_registers(t: &TestStore) {
     .await
     .unwrap();
     assert_eq!(names, ["schemata_register_group2"]);
+}
+
+pub(crate) async fn a_database_behind_on_migrations_is_not_ready(t: &TestStore) {
+    t.store.check_ready().await.unwrap();
+    t.raw(
+        "DELETE FROM _sqlx_migrations WHERE version = (SELECT MAX(version) FROM _sqlx_migrations)",
+    )
+    .await;
+    let refused = t.store.check_ready().await;
+    assert!(
+        matches!(refused, Err(StoreError::NotMigrated { applied, embedded }) if applied < embedded),
+        "{refused:?}"
+    );
 }
