@@ -306,9 +306,8 @@ async fn metadata_and_rule_set_are_stored_and_returned(app: &TestApp) {
         .assert_error(422, 42210);
 }
 
-/// `GET /schemas` pages are cut in order (subject, then version), and `latestOnly` keeps the
-/// highest of the versions shown (so `deleted` changes which one that is).
-async fn schemas_listing_pages(app: &TestApp) {
+/// Versions 1 and 2 of subject `g` (record `G`, the second adding a field with a default).
+async fn register_two_versions_of_g(app: &TestApp) -> (serde_json::Value, serde_json::Value) {
     let s1 = record("G", &[field("a", "int")]);
     let s2 = record(
         "G",
@@ -316,6 +315,13 @@ async fn schemas_listing_pages(app: &TestApp) {
     );
     app.register("g", &s1).await;
     app.register("g", &s2).await;
+    (s1, s2)
+}
+
+/// `GET /schemas` pages are cut in order (subject, then version), and `latestOnly` keeps the
+/// highest of the versions shown (so `deleted` changes which one that is).
+async fn schemas_listing_pages(app: &TestApp) {
+    let (s1, _) = register_two_versions_of_g(app).await;
     app.register("a-first", &s1).await;
     app.register("h-last", &s1).await;
     let page = |query: &str| {
@@ -346,13 +352,7 @@ async fn schemas_listing_pages(app: &TestApp) {
 }
 
 async fn schemas_listing_and_guids(app: &TestApp) {
-    let s1 = record("G", &[field("a", "int")]);
-    let s2 = record(
-        "G",
-        &[field("a", "int"), field_with_default("b", "int", json!(0))],
-    );
-    app.register("g", &s1).await;
-    app.register("g", &s2).await;
+    register_two_versions_of_g(app).await;
     let all = app.get("/schemas").await.assert_ok();
     assert_eq!(all.as_array().unwrap().len(), 2);
     let latest = app.get("/schemas?latestOnly=true").await.assert_ok();
