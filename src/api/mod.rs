@@ -135,42 +135,50 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// Serve the API on a bound listener until the process is asked to stop.
+/// Serve the API on a bound listener until the process is asked to stop (SIGTERM or
+/// Ctrl-C), then finish the requests in flight. The signals are caught before the listening
+/// line is logged, so a stop that follows it at once still drains instead of killing.
 pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::io::Result<()> {
     use tower::Layer as _;
+    let stop = shutdown_signal()?;
     // Before routing: paths are rewritten (trailing slashes, `/contexts/{ctx}/...` prefixes),
     // then `front` checks credentials, refuses impossible contexts, follows aliases and
     // retries lost connections.
     let (registry, auth) = (state.registry.clone(), state.auth.clone());
     let app = front::Front::new(router(state), registry, auth);
     let service = tower::util::MapRequestLayer::new(rewrite::rewrite_request).layer(app);
+    tracing::info!(address = %listener.local_addr()?, "schemata listening");
     axum::serve(
         listener,
         axum::ServiceExt::<Request>::into_make_service(service),
     )
-    .with_graceful_shutdown(shutdown_signal())
+    .with_graceful_shutdown(stop)
     .await?;
     tracing::info!("stopped accepting connections; in-flight requests drained");
     Ok(())
 }
 
-async fn shutdown_signal() {
-    let ctrl_c = async {
+/// Catch SIGTERM and SIGINT now; the future ends when either arrives.
+#[cfg(unix)]
+fn shutdown_signal() -> std::io::Result<impl std::future::Future<Output = ()>> {
+    use tokio::signal::unix::{signal, SignalKind};
+    let (mut terminate, mut interrupt) = (
+        signal(SignalKind::terminate())?,
+        signal(SignalKind::interrupt())?,
+    );
+    Ok(async move {
+        tokio::select! { _ = terminate.recv() => {}, _ = interrupt.recv() => {} }
+        tracing::info!("shutdown requested; draining in-flight requests");
+    })
+}
+
+/// Catch Ctrl-C; the future ends when it arrives.
+#[cfg(not(unix))]
+fn shutdown_signal() -> std::io::Result<impl std::future::Future<Output = ()>> {
+    Ok(async {
         let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! { _ = ctrl_c => {}, _ = terminate => {} }
-    tracing::info!("shutdown requested; draining in-flight requests");
+        tracing::info!("shutdown requested; draining in-flight requests");
+    })
 }
 
 async fn unknown_route() -> Response {

@@ -19,6 +19,7 @@ pub(super) async fn run(args: ServeArgs) -> anyhow::Result<()> {
         max_schema_bytes: args.max_schema_bytes,
         cache_capacity: args.cache_capacity,
         history_capacity: args.history_cache_versions,
+        max_waiting_checks: args.max_waiting_checks,
     };
     let auth = match &args.basic_auth_file {
         Some(path) => {
@@ -44,7 +45,6 @@ pub(super) async fn run(args: ServeArgs) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(&args.listen)
         .await
         .with_context(|| format!("cannot listen on {}", args.listen))?;
-    tracing::info!(address = %listener.local_addr()?, "schemata listening");
     crate::api::serve(listener, state).await?;
     Ok(())
 }
