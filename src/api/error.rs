@@ -3,7 +3,7 @@
 
 use crate::domain::DomainError;
 use crate::registry::RegistryError;
-use axum::http::StatusCode;
+use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 
 #[derive(Debug)]
@@ -78,6 +78,8 @@ impl From<RegistryError> for ApiError {
             SchemaTooLarge => (StatusCode::UNPROCESSABLE_ENTITY, 42209),
             Invalid(DomainError::InvalidRuleSet(_)) => (StatusCode::UNPROCESSABLE_ENTITY, 42210),
             ContextNotEmpty(_) => (StatusCode::UNPROCESSABLE_ENTITY, 42211),
+            // Confluent's clients retry 429 with back-off.
+            Overloaded => (StatusCode::TOO_MANY_REQUESTS, 42901),
             Store(_) => (StatusCode::INTERNAL_SERVER_ERROR, 50001),
         };
         let connection_lost = matches!(&err, Store(e) if e.is_connection_lost());
@@ -108,6 +110,12 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let body = serde_json::json!({ "error_code": self.code, "message": self.message });
         let mut response = super::render::json_response(self.status, &body);
+        if self.status == StatusCode::TOO_MANY_REQUESTS {
+            response.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                HeaderValue::from_static("1"),
+            );
+        }
         if self.connection_lost {
             response.extensions_mut().insert(ConnectionLost);
         }

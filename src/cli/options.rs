@@ -243,6 +243,14 @@ pub(super) struct ServeArgs {
     /// Schemas kept in the in-memory id cache.
     #[arg(long, env = "SCHEMATA_CACHE_CAPACITY", default_value_t = RegistryOptions::DEFAULT_CACHE_CAPACITY)]
     pub cache_capacity: u64,
+    /// Parses and compatibility checks of large schemas (over 4 KiB) that may wait for a core
+    /// before further ones are refused with 429 and Retry-After; at most one runs per core.
+    #[arg(
+        long,
+        env = "SCHEMATA_MAX_WAITING_CHECKS",
+        default_value_t = RegistryOptions::DEFAULT_MAX_WAITING_CHECKS
+    )]
+    pub max_waiting_checks: usize,
     /// Subject versions remembered for registering the next version without reading the
     /// subject's history (all subjects together; 64 bytes each; each subject's newest schema,
     /// kept with its history, counts as ten times its text in 64-byte units).

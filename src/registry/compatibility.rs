@@ -7,9 +7,7 @@ use super::{Registry, RegistryError, Result};
 use crate::domain::EffectiveConfig;
 use crate::domain::VersionRecord;
 use crate::domain::{QualifiedSubject, VersionId};
-use schemata_compat::{
-    check_compatibility, CompatibilityLevel, ParseOptions, ParsedSchema, DIFFERENT_SCHEMA_TYPE,
-};
+use schemata_compat::{CompatibilityLevel, ParseOptions, ParsedSchema, DIFFERENT_SCHEMA_TYPE};
 use serde_json::Value;
 use std::sync::Arc;
 
@@ -86,7 +84,11 @@ impl Registry {
             Err(e) => return Err(e),
         };
         let old = self.parsed_versions(&[target], None).await?;
-        let messages = config.level.check_pair(&new, &old[0]);
+        // One previous version: the failure, if any, is its messages.
+        let messages = match self.check(config.level, &new, &old).await? {
+            Ok(()) => Vec::new(),
+            Err(failure) => failure.messages,
+        };
         self.report(messages, target, &config, options.verbose)
             .await
     }
@@ -116,8 +118,7 @@ impl Registry {
             .in_compatibility_group(&config, metadata.as_ref(), live)
             .await?;
         let parsed = self.parsed_versions(&live, None).await?;
-        let previous: Vec<_> = parsed.iter().map(|p| p.as_ref()).collect();
-        match check_compatibility(config.level, &new, &previous) {
+        match self.check(config.level, &new, &parsed).await? {
             Ok(()) => Ok(CompatibilityReport::compatible()),
             Err(failure) => {
                 self.report(
@@ -233,8 +234,7 @@ impl Registry {
         let considered = live.len().min(config.versions_checked());
         let live = &live[..considered];
         let parsed = self.parsed_versions(live, known).await?;
-        let previous: Vec<&ParsedSchema> = parsed.iter().map(|p| p.as_ref()).collect();
-        if let Err(failure) = check_compatibility(config.level, new, &previous) {
+        if let Err(failure) = self.check(config.level, new, &parsed).await? {
             let old = live[failure.index];
             let mut messages = failure.messages;
             let context = self.failure_context(&messages, old, config).await?;

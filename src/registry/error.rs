@@ -51,6 +51,9 @@ pub enum RegistryError {
     SchemaTooLarge,
     #[error("The specified context '{0}' is not empty.")]
     ContextNotEmpty(String),
+    /// Too many CPU-heavy jobs (large schemas) already wait (`registry/cpu.rs`).
+    #[error("Too many large schemas are being checked; retry in a moment")]
+    Overloaded,
     #[error("Error in the backend data store: {0}")]
     Store(#[from] StoreError),
 }

@@ -6,6 +6,7 @@ mod cache;
 mod compatibility;
 mod config_mode;
 mod contract;
+mod cpu;
 mod delete;
 mod error;
 mod id_lookup;
@@ -38,6 +39,8 @@ pub struct Registry {
     config_mode_cache: ConfigModeCache,
     /// Subject histories remembered for the registration path (verified before use).
     histories: HistoryCache,
+    /// Where parsing and checking large schemas runs (`cpu.rs`).
+    cpu: cpu::CpuPool,
     /// Whether contexts besides the default one exist (`id_lookup`).
     contexts_seen: id_lookup::ContextPresence,
     options: RegistryOptions,
@@ -74,6 +77,10 @@ impl Registry {
             config_mode_cache,
             histories,
             contexts_seen: id_lookup::ContextPresence::new(),
+            cpu: cpu::CpuPool::new(
+                std::thread::available_parallelism().map_or(1, |n| n.get()),
+                options.max_waiting_checks,
+            ),
             options,
         }
     }
@@ -136,18 +143,24 @@ impl Registry {
             .resolve_references(&record.context, &record.references, ReferenceUse::Stored)
             .await?;
         // Stored text is already canonical: parse leniently and do not normalise again.
-        let parsed = ParsedSchema::parse(
-            record.schema_type,
-            &record.schema,
-            &resolved.schemas,
-            ParseOptions {
-                validate: false,
-                normalize: false,
-            },
-        )
-        .map_err(|e| {
-            RegistryError::InvalidSchema(format!("Stored schema {} is unreadable: {e}", record.id))
-        })?;
+        let options = ParseOptions {
+            validate: false,
+            normalize: false,
+        };
+        let parsed = self
+            .parse(
+                record.schema_type,
+                &record.schema,
+                resolved.schemas,
+                options,
+            )
+            .await?
+            .map_err(|e| {
+                RegistryError::InvalidSchema(format!(
+                    "Stored schema {} is unreadable: {e}",
+                    record.id
+                ))
+            })?;
         Ok(schema.set_parsed(Arc::new(parsed)))
     }
 

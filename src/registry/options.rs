@@ -15,6 +15,9 @@ pub struct RegistryOptions {
     /// Subject versions remembered for the registration path, all subjects together (64
     /// bytes each).
     pub history_capacity: u64,
+    /// Parses and checks of large schemas that may wait for a core before requests are
+    /// refused with 429 (`registry/cpu.rs`).
+    pub max_waiting_checks: usize,
 }
 
 impl RegistryOptions {
@@ -22,6 +25,7 @@ impl RegistryOptions {
     pub const DEFAULT_MAX_SCHEMA_BYTES: usize = 1024 * 1024;
     pub const DEFAULT_CACHE_CAPACITY: u64 = 100_000;
     pub const DEFAULT_HISTORY_CAPACITY: u64 = 1_000_000;
+    pub const DEFAULT_MAX_WAITING_CHECKS: usize = 64;
 }
 
 impl Default for RegistryOptions {
@@ -31,6 +35,7 @@ impl Default for RegistryOptions {
             max_schema_bytes: Self::DEFAULT_MAX_SCHEMA_BYTES,
             cache_capacity: Self::DEFAULT_CACHE_CAPACITY,
             history_capacity: Self::DEFAULT_HISTORY_CAPACITY,
+            max_waiting_checks: Self::DEFAULT_MAX_WAITING_CHECKS,
         }
     }
 }

@@ -66,9 +66,15 @@ impl Registry {
         let references = self
             .resolve_references(context, &request.references, references)
             .await?;
-        let parsed =
-            ParsedSchema::parse(schema_type, &request.schema, &references.schemas, options)
-                .map_err(|e| invalid_schema(schema_type, &e.0))?;
+        let parsed = self
+            .parse(
+                schema_type,
+                &request.schema,
+                references.schemas.clone(),
+                options,
+            )
+            .await?
+            .map_err(|e| invalid_schema(schema_type, &e.0))?;
         let identity = Identity {
             schema_type,
             canonical: parsed.canonical(),

@@ -1,0 +1,177 @@
+//! Where the CPU-heavy work of a request runs. Parsing a schema and checking it against its
+//! history take microseconds for typical schemas and run inline; for a large schema they can
+//! take milliseconds to seconds (a deep one even starts its own big-stack thread), which on
+//! an async worker would stall every other request on it — reads by id and `/health`
+//! included. Such work goes to tokio's blocking pool instead, at most one job per core at a
+//! time; when too many already wait, the request is refused with 429 and `Retry-After`
+//! (docs/rest-api.md §8) rather than queued without bound.
+
+use super::{Registry, RegistryError, Result};
+use schemata_compat::{
+    check_compatibility, CompatibilityFailure, CompatibilityLevel, ParseOptions, ParsedSchema,
+    ResolvedReference, SchemaError, SchemaType,
+};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use tokio::sync::Semaphore;
+
+/// Schema texts up to this size are parsed and checked inline: a thread hop would cost more
+/// than the work (the registration benchmark's ~330-byte schemas parse in a few µs).
+pub(super) const INLINE_BYTES: usize = 4 * 1024;
+
+pub(super) struct CpuPool {
+    running: Semaphore,
+    waiting: AtomicUsize,
+    max_waiting: usize,
+}
+
+/// Counts a job as waiting until it is dropped (it got its turn, or its request went away).
+struct Waiting<'a>(&'a AtomicUsize);
+
+impl Drop for Waiting<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+impl CpuPool {
+    /// `workers` jobs at once (the cores), and at most `max_waiting` more waiting their turn.
+    pub(super) fn new(workers: usize, max_waiting: usize) -> Self {
+        CpuPool {
+            running: Semaphore::new(workers.max(1)),
+            waiting: AtomicUsize::new(0),
+            max_waiting,
+        }
+    }
+
+    /// Run `work` on the blocking pool when its turn comes; [`RegistryError::Overloaded`] if
+    /// every worker is busy and `max_waiting` jobs already wait. A panic in `work` resumes
+    /// here, as it would have inline.
+    pub(super) async fn run<T: Send + 'static>(
+        &self,
+        work: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T> {
+        let permit = match self.running.try_acquire() {
+            Ok(permit) => permit,
+            Err(_) => {
+                if self.waiting.fetch_add(1, Ordering::SeqCst) >= self.max_waiting {
+                    self.waiting.fetch_sub(1, Ordering::SeqCst);
+                    return Err(RegistryError::Overloaded);
+                }
+                let _waiting = Waiting(&self.waiting);
+                // The semaphore is never closed.
+                self.running
+                    .acquire()
+                    .await
+                    .expect("the CPU pool's semaphore is never closed")
+            }
+        };
+        let outcome = tokio::task::spawn_blocking(work).await;
+        drop(permit);
+        match outcome {
+            Ok(value) => Ok(value),
+            Err(e) => std::panic::resume_unwind(e.into_panic()),
+        }
+    }
+}
+
+/// Whether work on this schema text goes to the pool.
+fn heavy(text: &str) -> bool {
+    text.len() > INLINE_BYTES
+}
+
+impl Registry {
+    /// Parse a schema: inline when small, on the pool when large.
+    pub(super) async fn parse(
+        &self,
+        schema_type: SchemaType,
+        text: &str,
+        references: Vec<ResolvedReference>,
+        options: ParseOptions,
+    ) -> Result<std::result::Result<ParsedSchema, SchemaError>> {
+        if !heavy(text) {
+            return Ok(ParsedSchema::parse(schema_type, text, &references, options));
+        }
+        let text = text.to_string();
+        self.cpu
+            .run(move || ParsedSchema::parse(schema_type, &text, &references, options))
+            .await
+    }
+
+    /// `new` against `previous` (newest first) at `level`: inline when every schema is
+    /// small, on the pool otherwise.
+    pub(super) async fn check(
+        &self,
+        level: CompatibilityLevel,
+        new: &Arc<ParsedSchema>,
+        previous: &[Arc<ParsedSchema>],
+    ) -> Result<std::result::Result<(), CompatibilityFailure>> {
+        let check = move |new: &ParsedSchema, previous: &[Arc<ParsedSchema>]| {
+            let previous: Vec<&ParsedSchema> = previous.iter().map(|p| p.as_ref()).collect();
+            check_compatibility(level, new, &previous)
+        };
+        if !heavy(new.canonical()) && !previous.iter().any(|p| heavy(p.canonical())) {
+            return Ok(check(new, previous));
+        }
+        let (new, previous) = (new.clone(), previous.to_vec());
+        self.cpu.run(move || check(&new, &previous)).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    /// One worker and one waiting place: a third job is refused while the first runs and the
+    /// second waits; once they are done, jobs run again.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_full_queue_refuses_instead_of_growing() {
+        let pool = Arc::new(CpuPool::new(1, 1));
+        let (release, hold) = std::sync::mpsc::channel::<()>();
+        let first = {
+            let pool = pool.clone();
+            tokio::spawn(async move { pool.run(move || hold.recv().is_ok()).await })
+        };
+        // The first job occupies the worker.
+        while pool.running.available_permits() > 0 {
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+        let second = {
+            let pool = pool.clone();
+            tokio::spawn(async move { pool.run(|| 2).await })
+        };
+        while pool.waiting.load(Ordering::SeqCst) == 0 {
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+        assert!(matches!(
+            pool.run(|| 3).await,
+            Err(RegistryError::Overloaded)
+        ));
+        release.send(()).unwrap();
+        assert!(first.await.unwrap().unwrap());
+        assert_eq!(second.await.unwrap().unwrap(), 2);
+        assert_eq!(pool.run(|| 4).await.unwrap(), 4);
+        assert_eq!(pool.waiting.load(Ordering::SeqCst), 0);
+    }
+
+    /// A request that goes away while its job waits gives its place back.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn an_abandoned_wait_gives_its_place_back() {
+        let pool = Arc::new(CpuPool::new(1, 1));
+        let (release, hold) = std::sync::mpsc::channel::<()>();
+        let first = {
+            let pool = pool.clone();
+            tokio::spawn(async move { pool.run(move || hold.recv().is_ok()).await })
+        };
+        while pool.running.available_permits() > 0 {
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+        let abandoned = tokio::time::timeout(Duration::from_millis(20), pool.run(|| ())).await;
+        assert!(abandoned.is_err(), "it waited");
+        assert_eq!(pool.waiting.load(Ordering::SeqCst), 0);
+        release.send(()).unwrap();
+        first.await.unwrap().unwrap();
+    }
+}
