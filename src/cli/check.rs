@@ -1,6 +1,7 @@
 //! `schemata check`: is a new schema compatible with its history? Offline (files) or against
 //! a registry subject (the compatibility endpoint, at the subject's configured level).
-//! Exit 0 compatible, 1 incompatible (every reason printed), 2 invalid input.
+//! Exit 0 compatible, 1 incompatible (every reason printed), 2 invalid input or usage, 3 the
+//! registry unreachable or failing.
 
 use super::options::CheckArgs;
 use super::{read_file, registry_client, registry_references};
@@ -38,7 +39,7 @@ pub(super) async fn run(args: CheckArgs) -> ExitCode {
         }
         Err(e) => {
             eprintln!("error: {e:#}");
-            ExitCode::from(2)
+            super::client_failure(&e)
         }
     }
 }

@@ -47,8 +47,26 @@ pub fn run() -> ExitCode {
         Ok(code) => code,
         Err(e) => {
             eprintln!("error: {e:#}");
-            ExitCode::FAILURE
+            if server {
+                ExitCode::FAILURE
+            } else {
+                client_failure(&e)
+            }
         }
+    }
+}
+
+/// The exit status of a failed client subcommand, so a CI job can tell an outage from a bad
+/// schema: 3 when the registry could not be reached or failed (5xx), 1 when it refused the
+/// schema as incompatible (409), 2 for everything else (invalid input or usage).
+fn client_failure(error: &anyhow::Error) -> ExitCode {
+    match error.downcast_ref::<schemata_client::Error>() {
+        Some(schemata_client::Error::Unavailable { .. }) => ExitCode::from(3),
+        Some(schemata_client::Error::Registry { status, .. }) if *status >= 500 => {
+            ExitCode::from(3)
+        }
+        Some(schemata_client::Error::Registry { status: 409, .. }) => ExitCode::from(1),
+        _ => ExitCode::from(2),
     }
 }
 

@@ -247,6 +247,20 @@ async fn registry_check_register_encode_decode() {
         registered,
         json!({"subject": "users-value", "id": 1, "version": 1})
     );
+    // register: an incompatible schema is refused (1), an invalid one is invalid input (2).
+    let o = run(
+        reg(&["register", "--subject", "users-value", "--schema", &bad]),
+        vec![],
+    )
+    .await;
+    assert_eq!(code(&o), 1, "incompatible: {o:?}");
+    let garbage = f.write("garbage.avsc", "{\"type\": \"nope\"}");
+    let o = run(
+        reg(&["register", "--subject", "users-value", "--schema", &garbage]),
+        vec![],
+    )
+    .await;
+    assert_eq!(code(&o), 2, "invalid: {o:?}");
     let o = run(
         reg(&["check", "--subject", "users-value", "--new", &ok]),
         vec![],
@@ -331,7 +345,7 @@ async fn registry_check_register_encode_decode() {
         br#"{"n":"x"}"#.to_vec(),
     )
     .await;
-    assert_eq!(code(&o), 1, "{o:?}");
+    assert_eq!(code(&o), 2, "invalid input: {o:?}");
     assert!(String::from_utf8_lossy(&o.stderr).contains("validation failed"));
 
     // Bad input to decode: clear errors, non-zero exit.
@@ -341,7 +355,7 @@ async fn registry_check_register_encode_decode() {
         (vec![0u8, 0, 0, 0x30, 0x39, 0], "unknown schema id 12345"),
     ] {
         let o = run(reg(&["decode"]), bytes).await;
-        assert_eq!(code(&o), 1);
+        assert_eq!(code(&o), 2, "invalid input");
         assert!(
             String::from_utf8_lossy(&o.stderr).contains(expected),
             "{o:?}"
@@ -368,7 +382,7 @@ fn registry_down_is_a_clear_error() {
         ],
         b"",
     );
-    assert_eq!(code(&o), 1);
+    assert_eq!(code(&o), 3, "registry unreachable");
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(err.contains("unavailable after 2 attempt(s)"), "{err}");
     let o = schemata(
@@ -385,7 +399,7 @@ fn registry_down_is_a_clear_error() {
         ],
         b"",
     );
-    assert_eq!(code(&o), 2, "{o:?}");
+    assert_eq!(code(&o), 3, "registry unreachable: {o:?}");
     let _ = Path::new(&v1);
 }
 
