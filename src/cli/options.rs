@@ -35,7 +35,7 @@ pub(super) enum Command {
     /// Apply database migrations and exit.
     Migrate(DatabaseArgs),
     /// Check a schema's compatibility: offline against files, or against a registry subject.
-    /// Exit 0 compatible, 1 incompatible, 2 invalid input.
+    /// Exit 0 compatible, 1 incompatible, 2 invalid input or usage, 3 registry unreachable.
     Check(CheckArgs),
     /// Register a schema under a subject and print its id and version.
     Register(RegisterArgs),
