@@ -87,8 +87,7 @@ impl From<RegistryError> for ApiError {
             // The database's own words name hosts, users, tables: they go to the log, under
             // an id the client can quote.
             Store(e) => {
-                let request_id = super::request_id::new_request_id();
-                tracing::error!(%request_id, error = %e, "store error");
+                let request_id = super::request_id::log_with_request_id("store error", e);
                 format!("Error in the backend data store (request id {request_id})")
             }
             _ => err.to_string(),

@@ -72,8 +72,7 @@ async fn ready(State(state): State<AppState>) -> ApiResult {
         Ok(_) => Ok(ok(&json!({ "status": "UP" }))),
         // `/ready` answers without credentials: the cause goes to the log only.
         Err(e) => {
-            let request_id = super::request_id::new_request_id();
-            tracing::error!(%request_id, error = %e, "readiness check failed");
+            let request_id = super::request_id::log_with_request_id("readiness check failed", &e);
             let message = format!("The database is not ready (request id {request_id})");
             Ok(super::render::json_response(
                 StatusCode::SERVICE_UNAVAILABLE,

@@ -27,8 +27,9 @@ pub(super) struct Replayable {
     version: Version,
     headers: HeaderMap,
     body: Bytes,
-    /// What `latest` resolved to in the first attempt, for the second.
-    resolved: Arc<ResolvedLatest>,
+    /// DELETE only: what `latest` resolved to in the first attempt, for the second. Other
+    /// requests carry nothing extra (the read-by-id hot path allocates no extension map).
+    resolved: Option<Arc<ResolvedLatest>>,
 }
 
 impl Replayable {
@@ -41,7 +42,8 @@ impl Replayable {
         } else {
             Bytes::new()
         };
-        let resolved = Arc::new(ResolvedLatest::default());
+        let resolved =
+            (parts.method == Method::DELETE).then(|| Arc::new(ResolvedLatest::default()));
         let kept = Replayable {
             method: parts.method.clone(),
             uri: parts.uri.clone(),
@@ -51,7 +53,9 @@ impl Replayable {
             resolved: resolved.clone(),
         };
         let mut first = Request::from_parts(parts, Body::from(body));
-        first.extensions_mut().insert(resolved);
+        if let Some(resolved) = resolved {
+            first.extensions_mut().insert(resolved);
+        }
         Ok((kept, first))
     }
 
@@ -64,7 +68,9 @@ impl Replayable {
         *request.uri_mut() = self.uri;
         *request.version_mut() = self.version;
         *request.headers_mut() = self.headers;
-        request.extensions_mut().insert(self.resolved);
+        if let Some(resolved) = self.resolved {
+            request.extensions_mut().insert(resolved);
+        }
         Some(request)
     }
 }

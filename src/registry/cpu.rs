@@ -81,18 +81,22 @@ fn heavy(text: &str) -> bool {
 }
 
 impl Registry {
-    /// Parse a schema: inline when small, on the pool when large.
+    /// Parse a schema: inline when it and its references are small, on the pool otherwise
+    /// (only then are the texts copied, to move them to the pool's thread).
     pub(super) async fn parse(
         &self,
         schema_type: SchemaType,
         text: &str,
-        references: Vec<ResolvedReference>,
+        references: &[ResolvedReference],
         options: ParseOptions,
     ) -> Result<std::result::Result<ParsedSchema, SchemaError>> {
-        if !heavy(text) {
-            return Ok(ParsedSchema::parse(schema_type, text, &references, options));
+        let size = references
+            .iter()
+            .fold(text.len(), |size, r| size.saturating_add(r.schema.len()));
+        if size <= INLINE_BYTES {
+            return Ok(ParsedSchema::parse(schema_type, text, references, options));
         }
-        let text = text.to_string();
+        let (text, references) = (text.to_string(), references.to_vec());
         self.cpu
             .run(move || ParsedSchema::parse(schema_type, &text, &references, options))
             .await
@@ -124,20 +128,30 @@ mod tests {
     use std::sync::Arc;
     use std::time::Duration;
 
-    /// One worker and one waiting place: a third job is refused while the first runs and the
-    /// second waits; once they are done, jobs run again.
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn a_full_queue_refuses_instead_of_growing() {
+    /// A pool of one worker and one waiting place, its worker held by a job that ends when
+    /// the returned sender sends.
+    async fn occupied_pool() -> (
+        Arc<CpuPool>,
+        std::sync::mpsc::Sender<()>,
+        tokio::task::JoinHandle<Result<bool>>,
+    ) {
         let pool = Arc::new(CpuPool::new(1, 1));
         let (release, hold) = std::sync::mpsc::channel::<()>();
         let first = {
             let pool = pool.clone();
             tokio::spawn(async move { pool.run(move || hold.recv().is_ok()).await })
         };
-        // The first job occupies the worker.
         while pool.running.available_permits() > 0 {
             tokio::time::sleep(Duration::from_millis(1)).await;
         }
+        (pool, release, first)
+    }
+
+    /// One worker and one waiting place: a third job is refused while the first runs and the
+    /// second waits; once they are done, jobs run again.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_full_queue_refuses_instead_of_growing() {
+        let (pool, release, first) = occupied_pool().await;
         let second = {
             let pool = pool.clone();
             tokio::spawn(async move { pool.run(|| 2).await })
@@ -159,15 +173,7 @@ mod tests {
     /// A request that goes away while its job waits gives its place back.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn an_abandoned_wait_gives_its_place_back() {
-        let pool = Arc::new(CpuPool::new(1, 1));
-        let (release, hold) = std::sync::mpsc::channel::<()>();
-        let first = {
-            let pool = pool.clone();
-            tokio::spawn(async move { pool.run(move || hold.recv().is_ok()).await })
-        };
-        while pool.running.available_permits() > 0 {
-            tokio::time::sleep(Duration::from_millis(1)).await;
-        }
+        let (pool, release, first) = occupied_pool().await;
         let abandoned = tokio::time::timeout(Duration::from_millis(20), pool.run(|| ())).await;
         assert!(abandoned.is_err(), "it waited");
         assert_eq!(pool.waiting.load(Ordering::SeqCst), 0);

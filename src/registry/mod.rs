@@ -151,7 +151,7 @@ impl Registry {
             .parse(
                 record.schema_type,
                 &record.schema,
-                resolved.schemas,
+                &resolved.schemas,
                 options,
             )
             .await?

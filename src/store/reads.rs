@@ -32,12 +32,6 @@ impl Store {
         queries::version_page(&self.pool, page).await
     }
 
-    /// Whether the database answers a trivial query.
-    pub async fn check_connection(&self) -> Result<()> {
-        sqlx::query("SELECT 1").execute(&self.pool).await?;
-        Ok(())
-    }
-
     /// Whether an acknowledged commit survives a power loss, as the database reports it for
     /// a pooled connection: SQLite's `synchronous` (FULL or NORMAL, `StoreOptions`), or
     /// PostgreSQL's `synchronous_commit` (on unless the server is configured otherwise).

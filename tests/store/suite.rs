@@ -138,7 +138,6 @@ async fn generation(store: &Store, context: &str, subject: &str) -> i64 {
 }
 
 pub(crate) async fn the_database_answers(t: &TestStore) {
-    t.store.check_connection().await.unwrap();
     t.store.check_ready().await.unwrap();
     assert_eq!(
         t.store.registers_in_one_statement(),

@@ -67,12 +67,7 @@ impl Registry {
             .resolve_references(context, &request.references, references)
             .await?;
         let parsed = self
-            .parse(
-                schema_type,
-                &request.schema,
-                references.schemas.clone(),
-                options,
-            )
+            .parse(schema_type, &request.schema, &references.schemas, options)
             .await?
             .map_err(|e| invalid_schema(schema_type, &e.0))?;
         let identity = Identity {
