@@ -55,7 +55,7 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
     }
 }
 
-fn declared_length(headers: &HeaderMap) -> Option<usize> {
+pub(super) fn declared_length(headers: &HeaderMap) -> Option<usize> {
     headers
         .get(header::CONTENT_LENGTH)?
         .to_str()
@@ -79,10 +79,13 @@ pub async fn read_body(headers: &HeaderMap, body: Body) -> Result<Bytes, ApiErro
     if declared_length(headers).is_some_and(|n| n > MAX_BODY_BYTES + DISCARDED_BODY_BYTES) {
         return Err(body_too_large());
     }
-    read_limited(body).await
+    let expected = declared_length(headers).filter(|n| *n <= MAX_BODY_BYTES);
+    read_limited(body, expected.unwrap_or(0)).await
 }
 
-async fn read_limited(mut body: Body) -> Result<Bytes, ApiError> {
+/// `expected`: the announced length, reserved at once when the body comes in several frames
+/// (growing by doubling could take twice the memory the body budget counts).
+async fn read_limited(mut body: Body, expected: usize) -> Result<Bytes, ApiError> {
     let mut single: Option<Bytes> = None;
     let mut joined = BytesMut::new();
     let mut total = 0usize;
@@ -106,6 +109,7 @@ async fn read_limited(mut body: Body) -> Result<Bytes, ApiError> {
             None if joined.is_empty() => single = Some(data),
             None => joined.extend_from_slice(&data),
             Some(first) => {
+                joined.reserve(expected.max(first.len() + data.len()));
                 joined.extend_from_slice(&first);
                 joined.extend_from_slice(&data);
             }

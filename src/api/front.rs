@@ -5,6 +5,7 @@
 //! lost its database connection is run once more.
 
 use super::auth::BasicAuth;
+use super::body_budget::BodyBudget;
 use super::error::ApiError;
 use super::retry::Replayable;
 use super::{alias, rewrite};
@@ -23,14 +24,21 @@ pub(super) struct Front<S> {
     router: S,
     registry: Arc<Registry>,
     auth: Option<Arc<BasicAuth>>,
+    budget: Arc<BodyBudget>,
 }
 
 impl<S> Front<S> {
-    pub(super) fn new(router: S, registry: Arc<Registry>, auth: Option<Arc<BasicAuth>>) -> Self {
+    pub(super) fn new(
+        router: S,
+        registry: Arc<Registry>,
+        auth: Option<Arc<BasicAuth>>,
+        budget: Arc<BodyBudget>,
+    ) -> Self {
         Front {
             router,
             registry,
             auth,
+            budget,
         }
     }
 }
@@ -54,19 +62,28 @@ where
                 return Box::pin(async move { Ok(refused) });
             }
         }
-        let (router, registry) = (self.router.clone(), self.registry.clone());
-        Box::pin(async move { Ok(handle(router, &registry, request).await) })
+        let (router, registry, budget) = (
+            self.router.clone(),
+            self.registry.clone(),
+            self.budget.clone(),
+        );
+        Box::pin(async move { Ok(handle(router, &registry, &budget, request).await) })
     }
 }
 
-async fn handle<S>(router: S, registry: &Registry, request: Request) -> Response
+async fn handle<S>(
+    router: S,
+    registry: &Registry,
+    budget: &BodyBudget,
+    request: Request,
+) -> Response
 where
     S: Service<Request, Response = Response, Error = Infallible> + Clone,
 {
     if let Some(refused) = rewrite::invalid_context(request.uri().path()) {
         return refused.into_response();
     }
-    let (kept, request) = match Replayable::keep(request).await {
+    let (kept, request, _charge) = match Replayable::keep(request, budget).await {
         Ok(kept) => kept,
         Err(refused) => return refused.into_response(),
     };

@@ -5,12 +5,15 @@
 mod alias;
 pub mod auth;
 mod body;
+mod body_budget;
 mod compatibility;
 mod config;
 mod contexts;
 pub mod error;
 pub mod extract;
 mod front;
+pub mod limits;
+mod listen;
 mod meta;
 mod mode;
 mod negotiate;
@@ -92,6 +95,8 @@ pub struct AppState {
     pub cluster_id: String,
     /// Basic authentication, when configured (`auth`).
     pub auth: Option<Arc<auth::BasicAuth>>,
+    /// Connections, buffered bytes and time limits of the HTTP server.
+    pub limits: limits::ServerLimits,
 }
 
 impl AppState {
@@ -101,6 +106,7 @@ impl AppState {
             metrics: metrics_handle(),
             cluster_id: "schemata".into(),
             auth: None,
+            limits: limits::ServerLimits::default(),
         }
     }
 }
@@ -136,25 +142,24 @@ pub fn router(state: AppState) -> Router {
 }
 
 /// Serve the API on a bound listener until the process is asked to stop (SIGTERM or
-/// Ctrl-C), then finish the requests in flight. The signals are caught before the listening
-/// line is logged, so a stop that follows it at once still drains instead of killing.
+/// Ctrl-C), then finish the requests in flight (within the shutdown timeout). The signals
+/// are caught before the listening line is logged, so a stop that follows it at once still
+/// drains instead of killing.
 pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::io::Result<()> {
     use tower::Layer as _;
     let stop = shutdown_signal()?;
     // Before routing: paths are rewritten (trailing slashes, `/contexts/{ctx}/...` prefixes),
-    // then `front` checks credentials, refuses impossible contexts, follows aliases and
-    // retries lost connections.
+    // then `front` checks credentials, refuses impossible contexts, reads the body within
+    // the buffered-bytes budget, follows aliases and retries lost connections.
+    let limits = state.limits.clone();
+    let budget = Arc::new(body_budget::BodyBudget::new(&limits));
     let (registry, auth) = (state.registry.clone(), state.auth.clone());
-    let app = front::Front::new(router(state), registry, auth);
+    let app = front::Front::new(router(state), registry, auth, budget);
     let service = tower::util::MapRequestLayer::new(rewrite::rewrite_request).layer(app);
     tracing::info!(address = %listener.local_addr()?, "schemata listening");
-    axum::serve(
-        listener,
-        axum::ServiceExt::<Request>::into_make_service(service),
-    )
-    .with_graceful_shutdown(stop)
-    .await?;
-    tracing::info!("stopped accepting connections; in-flight requests drained");
+    if listen::accept_loop(listener, service, &limits, stop).await {
+        tracing::info!("stopped accepting connections; in-flight requests drained");
+    }
     Ok(())
 }
 

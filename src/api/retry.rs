@@ -10,8 +10,8 @@
 //! commit reached the database just before the connection died answers as if the version
 //! were already gone.
 
+use super::body_budget::{BodyBudget, Charge};
 use super::error::{ApiError, ConnectionLost};
-use super::extract::read_body;
 use crate::registry::ResolvedLatest;
 use axum::body::Body;
 use axum::extract::Request;
@@ -33,14 +33,19 @@ pub(super) struct Replayable {
 }
 
 impl Replayable {
-    /// Keep a copy of `request` and return the request to run first. A body over the limit
-    /// is answered here with 413.
-    pub(super) async fn keep(request: Request) -> Result<(Replayable, Request), ApiError> {
+    /// Keep a copy of `request` and return the request to run first, with the body's share
+    /// of the buffered-bytes budget (held until both attempts are done). A body over the
+    /// limit is answered here with 413; one that finds no room, with 503.
+    pub(super) async fn keep(
+        request: Request,
+        budget: &BodyBudget,
+    ) -> Result<(Replayable, Request, Option<Charge>), ApiError> {
         let (parts, body) = request.into_parts();
-        let body = if carries_body(&parts.headers) {
-            read_body(&parts.headers, body).await?
+        let (body, charge) = if carries_body(&parts.headers) {
+            let (bytes, charge) = budget.read(&parts.headers, body).await?;
+            (bytes, Some(charge))
         } else {
-            Bytes::new()
+            (Bytes::new(), None)
         };
         let resolved =
             (parts.method == Method::DELETE).then(|| Arc::new(ResolvedLatest::default()));
@@ -56,7 +61,7 @@ impl Replayable {
         if let Some(resolved) = resolved {
             first.extensions_mut().insert(resolved);
         }
-        Ok((kept, first))
+        Ok((kept, first, charge))
     }
 
     /// The request again, if `first` failed on a lost database connection.

@@ -2,6 +2,7 @@
 //! (clap derive + env). The registry's defaults come from `RegistryOptions`, so each is
 //! written once.
 
+use crate::api::limits::ServerLimits;
 use crate::registry::RegistryOptions;
 use crate::store::{SqliteSynchronous, StoreOptions};
 use clap::{ArgGroup, Args, Parser, Subcommand};
@@ -267,6 +268,43 @@ pub(super) struct ServeArgs {
     /// Roles let in when basic authentication is on: comma-separated, or `*` for any user.
     #[arg(long, env = "SCHEMATA_BASIC_AUTH_ROLES", default_value = "*")]
     pub basic_auth_roles: String,
+    /// Open client connections at most; one more is answered 503 and closed. Keep it below
+    /// the process's file limit (`ulimit -n`).
+    #[arg(long, env = "SCHEMATA_MAX_CONNECTIONS", value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..), default_value_t = ServerLimits::DEFAULT_MAX_CONNECTIONS)]
+    pub max_connections: usize,
+    /// Request body bytes held by all requests at once; a body that does not fit waits up to
+    /// --buffered-wait seconds, then is answered 503 with Retry-After.
+    #[arg(long, env = "SCHEMATA_MAX_BUFFERED_BYTES", value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..), default_value_t = ServerLimits::DEFAULT_MAX_BUFFERED_BYTES)]
+    pub max_buffered_bytes: usize,
+    /// Seconds a request body waits for room in --max-buffered-bytes.
+    #[arg(long, env = "SCHEMATA_BUFFERED_WAIT", value_name = "SECONDS", default_value_t = ServerLimits::DEFAULT_BUFFERED_WAIT_SECS)]
+    pub buffered_wait: u64,
+    /// Seconds a client has to send a request's headers, from the connection's start or the
+    /// previous response (idle keep-alive connections are closed after it).
+    #[arg(long, env = "SCHEMATA_HEADER_READ_TIMEOUT", value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..), default_value_t = ServerLimits::DEFAULT_HEADER_READ_TIMEOUT_SECS)]
+    pub header_read_timeout: u64,
+    /// Seconds a client has to send a request's body once its headers have arrived (408).
+    #[arg(long, env = "SCHEMATA_BODY_READ_TIMEOUT", value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..), default_value_t = ServerLimits::DEFAULT_BODY_READ_TIMEOUT_SECS)]
+    pub body_read_timeout: u64,
+    /// Seconds in-flight requests may take to finish after SIGTERM before their connections
+    /// are closed.
+    #[arg(long, env = "SCHEMATA_SHUTDOWN_TIMEOUT", value_name = "SECONDS", default_value_t = ServerLimits::DEFAULT_SHUTDOWN_TIMEOUT_SECS)]
+    pub shutdown_timeout: u64,
+}
+
+impl ServeArgs {
+    /// The HTTP server's limits from the flags.
+    pub(super) fn server_limits(&self) -> ServerLimits {
+        use std::time::Duration;
+        ServerLimits {
+            max_connections: self.max_connections,
+            max_buffered_bytes: self.max_buffered_bytes,
+            buffered_wait: Duration::from_secs(self.buffered_wait),
+            header_read_timeout: Duration::from_secs(self.header_read_timeout),
+            body_read_timeout: Duration::from_secs(self.body_read_timeout),
+            shutdown_timeout: Duration::from_secs(self.shutdown_timeout),
+        }
+    }
 }
 
 #[cfg(test)]

@@ -40,6 +40,7 @@ pub(super) async fn run(args: ServeArgs) -> anyhow::Result<()> {
     .await
     .context("cannot open the database")?;
     state.auth = auth;
+    state.limits = args.server_limits();
     let durability = state.registry.database_durability().await?;
     tracing::info!(%durability, "database opened");
     let listener = tokio::net::TcpListener::bind(&args.listen)

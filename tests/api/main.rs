@@ -20,3 +20,4 @@ mod protobuf;
 mod references;
 mod registration;
 mod remembered_history;
+mod resource_limits;

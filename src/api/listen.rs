@@ -1,0 +1,103 @@
+//! The accept loop: connections up to a cap (one more is answered 503 and closed), each
+//! served by hyper's HTTP/1.1 with a header time limit that also closes idle keep-alive
+//! connections, and a graceful stop on SIGTERM or Ctrl-C bounded by the shutdown timeout
+//! (docs/rest-api.md §8, ARCHITECTURE.md).
+
+use super::limits::ServerLimits;
+use axum::body::Body;
+use axum::extract::Request;
+use axum::response::Response;
+use hyper::body::Incoming;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::server::graceful::GracefulShutdown;
+use hyper_util::service::TowerToHyperService;
+use std::convert::Infallible;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::Semaphore;
+use tower::{Service, ServiceExt};
+
+/// Serve `app` on `listener` until `stop` ends, then let in-flight requests finish within
+/// the shutdown timeout. Returns whether they all finished.
+pub(super) async fn accept_loop<S>(
+    listener: TcpListener,
+    app: S,
+    limits: &ServerLimits,
+    stop: impl std::future::Future<Output = ()>,
+) -> bool
+where
+    S: Service<Request, Response = Response, Error = Infallible> + Clone + Send + 'static,
+    S::Future: Send + 'static,
+{
+    let connections = Arc::new(Semaphore::new(limits.max_connections.max(1)));
+    let graceful = GracefulShutdown::new();
+    let mut http = hyper::server::conn::http1::Builder::new();
+    http.timer(TokioTimer::new())
+        .header_read_timeout(limits.header_read_timeout)
+        .keep_alive(true);
+    tokio::pin!(stop);
+    loop {
+        let stream = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => stream,
+                Err(e) => {
+                    // Out of file descriptors and the like: wait rather than spin.
+                    tracing::warn!(error = %e, "could not accept a connection");
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    continue;
+                }
+            },
+            () = &mut stop => break,
+        };
+        let Ok(permit) = connections.clone().try_acquire_owned() else {
+            tokio::spawn(refuse(stream, limits.max_connections));
+            continue;
+        };
+        let _ = stream.set_nodelay(true);
+        let service = app
+            .clone()
+            .map_request(|request: hyper::Request<Incoming>| request.map(Body::new));
+        let connection =
+            http.serve_connection(TokioIo::new(stream), TowerToHyperService::new(service));
+        let connection = graceful.watch(connection);
+        tokio::spawn(async move {
+            // An error here is the client's connection failing or timing out: nothing to do.
+            let _ = connection.await;
+            drop(permit);
+        });
+    }
+    drop(listener);
+    let drained = tokio::time::timeout(limits.shutdown_timeout, graceful.shutdown())
+        .await
+        .is_ok();
+    if !drained {
+        tracing::warn!(
+            connections = limits.max_connections.max(1) - connections.available_permits(),
+            timeout_secs = limits.shutdown_timeout.as_secs(),
+            "shutdown timeout reached; closing the connections still open"
+        );
+    }
+    drained
+}
+
+/// Answer a connection over the cap with 503 and close it. What the client already sent is
+/// read (a little, briefly) first so that closing does not reset the connection before the
+/// answer arrives.
+async fn refuse(mut stream: TcpStream, cap: usize) {
+    let body = format!(
+        r#"{{"error_code":503,"message":"The server has reached its limit of {cap} connections; retry in a moment"}}"#
+    );
+    let answer = format!(
+        "HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/vnd.schemaregistry.v1+json\r\nretry-after: 1\r\nconnection: close\r\ncontent-length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    let _ = tokio::time::timeout(Duration::from_secs(1), async {
+        let mut sent = [0u8; 4096];
+        let _ = tokio::time::timeout(Duration::from_millis(50), stream.read(&mut sent)).await;
+        stream.write_all(answer.as_bytes()).await?;
+        stream.shutdown().await
+    })
+    .await;
+}
