@@ -22,5 +22,6 @@ pub async fn build_state(
 ) -> anyhow::Result<api::AppState> {
     let store = store::Store::connect(database_url, store_options).await?;
     let registry = Arc::new(registry::Registry::new(store, options));
+    registry.upgrade_stored_identities().await?;
     Ok(api::AppState::new(registry))
 }

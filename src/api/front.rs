@@ -1,8 +1,9 @@
 //! What happens to a request between the connection and the router, in one service (one
 //! allocation per request, which matters on the `GET /schemas/ids/{id}` hot path): its
 //! credentials are checked (when basic authentication is on), a context URL with an
-//! impossible name is refused, a subject alias is replaced by its target, and a request that
-//! lost its database connection is run once more.
+//! impossible name is refused, the body is read within the buffered-bytes budget
+//! (`body_budget`), a subject alias is replaced by its target, and a request that lost its
+//! database connection is run once more.
 
 use super::auth::BasicAuth;
 use super::body_budget::BodyBudget;

@@ -14,12 +14,14 @@ mod reads;
 mod register_batch;
 mod sqlite;
 pub mod statistics;
+mod upgrades;
 mod write_tx;
 
 pub use error::{Result, StoreError};
 pub use options::{SqliteSynchronous, StoreOptions};
 pub use postgres::Invalidation;
 pub use reads::{HashedHistory, VersionPage};
+pub use upgrades::Rehashed;
 pub use write_tx::WriteTx;
 
 use crate::domain::{NewSchema, ReferenceTarget, SeenHistory};

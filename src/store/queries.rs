@@ -11,7 +11,7 @@ use schemata_compat::SchemaType;
 use sqlx::any::AnyRow;
 use sqlx::{Any, AssertSqlSafe, Executor, Row};
 
-const SCHEMA_COLUMNS: &str =
+pub(super) const SCHEMA_COLUMNS: &str =
     "context, id, hash, schema_type, schema_text, refs, metadata, rule_set, guid, created_at";
 const VERSION_COLUMNS: &str = "context, subject, version, schema_id, deleted, created_at";
 
@@ -30,7 +30,7 @@ fn json_column<T: serde::de::DeserializeOwned>(
 /// A schema row. An unknown type or unreadable references fail the read: a default would
 /// hand out a wrong answer (a Protobuf schema served as Avro, a schema without its
 /// references).
-fn schema_from_row(row: &AnyRow) -> Result<SchemaRecord> {
+pub(super) fn schema_from_row(row: &AnyRow) -> Result<SchemaRecord> {
     let schema_type: String = row.try_get(3)?;
     let schema_type = SchemaType::from_wire(&schema_type).ok_or_else(|| {
         StoreError::corrupt("schemas", format!("unknown schema type {schema_type:?}"))

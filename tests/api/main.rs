@@ -13,6 +13,7 @@ mod contexts;
 mod database_failure;
 mod deletion;
 mod http_conventions;
+mod identity;
 mod json_schema;
 mod load_isolation;
 mod openapi;
