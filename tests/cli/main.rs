@@ -11,3 +11,4 @@ mod client_protobuf;
 mod client_rest;
 mod logs;
 mod memory;
+mod secrets;

@@ -1,0 +1,172 @@
+//! The database password never reaches the terminal, the log or an HTTP answer, on any
+//! error path we can provoke (docs/rest-api.md §9): a URL the server cannot use, a database
+//! that does not answer or does not exist, `migrate` failing, a running server whose
+//! database disappears (500s, `/ready`), and wrong basic-auth passwords.
+
+use std::io::Read;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+const SECRET: &str = "Zq7-database-secret-91x";
+
+fn admin_url() -> String {
+    std::env::var("SCHEMATA_TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_string())
+}
+
+/// The admin URL with `SECRET` as its password (trust authentication ignores it) and
+/// `database` as its database.
+fn url_with_secret(database: &str) -> String {
+    let admin = admin_url();
+    let (scheme, rest) = admin.split_once("://").expect("a URL");
+    let (credentials, host_and_db) = rest.split_once('@').unwrap_or(("postgres", rest));
+    let user = credentials.split(':').next().unwrap_or("postgres");
+    let host = host_and_db.split('/').next().unwrap();
+    format!("{scheme}://{user}:{SECRET}@{host}/{database}")
+}
+
+/// Run the binary to its end (it is expected to fail) and return stdout + stderr.
+fn fails(args: &[&str]) -> String {
+    let output = Command::new(env!("CARGO_BIN_EXE_schemata"))
+        .args(args)
+        .env("SCHEMATA_LOG", "debug")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert!(!output.status.success(), "{args:?} succeeded");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(!text.trim().is_empty(), "{args:?} failed without a word");
+    text
+}
+
+fn assert_no_secret(what: &str, text: &str) {
+    assert!(
+        !text.contains(SECRET),
+        "{what} shows the password:\n{text}"
+    );
+}
+
+#[test]
+fn failing_to_start_never_shows_the_password() {
+    let cases = [
+        ("unsupported scheme", format!("mysql://root:{SECRET}@127.0.0.1:3306/x")),
+        ("closed port", format!("postgres://postgres:{SECRET}@127.0.0.1:1/x")),
+        ("missing database", url_with_secret("schemata_no_such_database")),
+        ("unparsable URL", format!("postgres://postgres:{SECRET}@[bad/x")),
+    ];
+    for (what, url) in &cases {
+        for command in ["serve", "migrate"] {
+            let mut args = vec![command, "--database-url", url];
+            if command == "serve" {
+                args.extend(["--listen", "127.0.0.1:0"]);
+            }
+            let text = fails(&args);
+            assert_no_secret(&format!("{command} with a {what}"), &text);
+        }
+    }
+}
+
+async fn admin_execute(sql: &str) {
+    let pool = sqlx::postgres::PgPoolOptions::new()
+        .max_connections(1)
+        .connect(&admin_url())
+        .await
+        .unwrap();
+    sqlx::query(sqlx::AssertSqlSafe(sql.to_string()))
+        .execute(&pool)
+        .await
+        .unwrap();
+    pool.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_whose_database_disappears_never_shows_the_password() {
+    let database = format!("schemata_secret_{}", uuid::Uuid::new_v4().simple());
+    admin_execute(&format!("CREATE DATABASE {database}")).await;
+    let users = std::env::temp_dir().join(format!("{database}.users"));
+    std::fs::write(&users, format!("admin: {SECRET}-user,admin\n")).unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_schemata"))
+        .args(["serve", "--database-url", &url_with_secret(&database)])
+        .args(["--listen", "127.0.0.1:0", "--log-format", "json"])
+        .arg("--basic-auth-file")
+        .arg(&users)
+        .env("SCHEMATA_LOG", "debug")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = child.stderr.take().unwrap();
+    let log = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+    let collected = log.clone();
+    let reader = std::thread::spawn(move || {
+        let mut buffer = [0u8; 4096];
+        while let Ok(n) = stderr.read(&mut buffer) {
+            if n == 0 {
+                break;
+            }
+            collected
+                .lock()
+                .unwrap()
+                .push_str(&String::from_utf8_lossy(&buffer[..n]));
+        }
+    });
+    let started = Instant::now();
+    let address = loop {
+        assert!(started.elapsed() < Duration::from_secs(30), "never listened");
+        let text = log.lock().unwrap().clone();
+        if let Some(line) = text.lines().find(|l| l.contains("schemata listening")) {
+            let event: serde_json::Value = serde_json::from_str(line).unwrap();
+            break event["fields"]["address"].as_str().unwrap().to_string();
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let base = format!("http://{address}");
+    let client = reqwest::Client::new();
+    let mut answers = String::new();
+    let wrong = client
+        .get(format!("{base}/subjects"))
+        .basic_auth("admin", Some(format!("{SECRET}-wrong")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wrong.status(), 401);
+    answers.push_str(&wrong.text().await.unwrap());
+    let registered = client
+        .post(format!("{base}/subjects/s/versions"))
+        .basic_auth("admin", Some(format!("{SECRET}-user")))
+        .body(r#"{"schema": "\"string\""}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(registered.status(), 200);
+
+    admin_execute(&format!("DROP DATABASE {database} WITH (FORCE)")).await;
+    let mut server_errors = 0;
+    for path in ["/subjects", "/schemas/ids/999", "/config", "/ready", "/subjects/s/versions"] {
+        let reply = client
+            .get(format!("{base}{path}"))
+            .basic_auth("admin", Some(format!("{SECRET}-user")))
+            .send()
+            .await
+            .unwrap();
+        if reply.status().is_server_error() {
+            server_errors += 1;
+        }
+        answers.push_str(&reply.text().await.unwrap());
+    }
+    assert!(server_errors >= 3, "the database is gone: {answers}");
+    let _ = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status();
+    let _ = child.wait();
+    reader.join().unwrap();
+    let _ = std::fs::remove_file(&users);
+    let log = log.lock().unwrap().clone();
+    assert!(log.contains("request_id"), "the 5xx causes are logged: {log}");
+    assert_no_secret("an HTTP answer", &answers);
+    assert_no_secret("the log", &log);
+}
