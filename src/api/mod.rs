@@ -33,7 +33,7 @@ use axum::Router;
 use error::ApiError;
 use metrics_exporter_prometheus::PrometheusHandle;
 use std::sync::{Arc, OnceLock};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 pub use negotiate::choose_response_type;
 pub use rewrite::rewrite_path;
@@ -205,14 +205,54 @@ async fn record_metrics(req: Request, next: Next) -> Response {
         .unwrap_or(UNMATCHED);
     let method = method_index(req.method());
     let started = Instant::now();
+    // The request's method and path, kept only when its access-log line will be written.
+    let logged = access_log_on().then(|| (req.method().clone(), req.uri().path().to_owned()));
     let response = next.run(req).await;
+    let elapsed = started.elapsed();
+    if let Some((method, path)) = logged {
+        access_log(&method, &path, response.status(), elapsed);
+    }
     let status = status_index(response.status());
     let handles = RequestMetrics::get();
     handles.counter(route, method, status).increment(1);
     handles
         .histogram(route, method)
-        .record(started.elapsed().as_secs_f64());
+        .record(elapsed.as_secs_f64());
     response
+}
+
+/// Whether the access log is written at INFO (`--access-log`) rather than DEBUG.
+static ACCESS_LOG_AT_INFO: std::sync::atomic::AtomicBool =
+    std::sync::atomic::AtomicBool::new(false);
+
+/// Log every request at INFO from now on (`--access-log`); otherwise at DEBUG.
+pub fn log_requests_at_info(on: bool) {
+    ACCESS_LOG_AT_INFO.store(on, std::sync::atomic::Ordering::Relaxed);
+}
+
+fn access_log_at_info() -> bool {
+    ACCESS_LOG_AT_INFO.load(std::sync::atomic::Ordering::Relaxed)
+}
+
+/// Whether access-log lines are written at all (the filter lets their level through).
+fn access_log_on() -> bool {
+    if access_log_at_info() {
+        tracing::enabled!(target: "schemata::access", tracing::Level::INFO)
+    } else {
+        tracing::enabled!(target: "schemata::access", tracing::Level::DEBUG)
+    }
+}
+
+/// One line per request under the target `schemata::access`: method, path (without the
+/// query), status and duration.
+fn access_log(method: &axum::http::Method, path: &str, status: StatusCode, took: Duration) {
+    let millis = took.as_secs_f64() * 1000.0;
+    let status = status.as_u16();
+    if access_log_at_info() {
+        tracing::info!(target: "schemata::access", %method, path, status, millis, "request");
+    } else {
+        tracing::debug!(target: "schemata::access", %method, path, status, millis, "request");
+    }
 }
 
 /// The route index of requests that matched no route.

@@ -7,6 +7,7 @@ mod decode;
 mod encode;
 mod health;
 mod options;
+mod redact;
 mod register;
 mod serve;
 
@@ -76,8 +77,15 @@ fn client_failure(error: &anyhow::Error) -> ExitCode {
 /// and fields).
 fn init_logs(server: bool, format: &str) {
     use std::io::IsTerminal;
-    let filter = tracing_subscriber::EnvFilter::try_from_env("SCHEMATA_LOG")
-        .unwrap_or_else(|_| if server { "info" } else { "warn" }.into());
+    // PostgreSQL's NOTICEs (`migrate` meets "relation already exists, skipping") are not news.
+    let filter = tracing_subscriber::EnvFilter::try_from_env("SCHEMATA_LOG").unwrap_or_else(|_| {
+        if server {
+            "info,sqlx::postgres::notice=warn"
+        } else {
+            "warn"
+        }
+        .into()
+    });
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr);

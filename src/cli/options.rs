@@ -290,6 +290,10 @@ pub(super) struct ServeArgs {
     /// are closed.
     #[arg(long, env = "SCHEMATA_SHUTDOWN_TIMEOUT", value_name = "SECONDS", default_value_t = ServerLimits::DEFAULT_SHUTDOWN_TIMEOUT_SECS)]
     pub shutdown_timeout: u64,
+    /// Log every request (method, route, status, duration) at INFO; without it they are
+    /// logged at DEBUG (`SCHEMATA_LOG=schemata::access=debug`).
+    #[arg(long, env = "SCHEMATA_ACCESS_LOG")]
+    pub access_log: bool,
 }
 
 impl ServeArgs {

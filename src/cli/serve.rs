@@ -7,6 +7,7 @@ use schemata_compat::CompatibilityLevel;
 use std::str::FromStr;
 
 pub(super) async fn run(args: ServeArgs) -> anyhow::Result<()> {
+    log_configuration(&args);
     let default_compatibility =
         CompatibilityLevel::from_str(&args.default_compatibility).map_err(|_| {
             anyhow::anyhow!(
@@ -41,6 +42,7 @@ pub(super) async fn run(args: ServeArgs) -> anyhow::Result<()> {
     .context("cannot open the database")?;
     state.auth = auth;
     state.limits = args.server_limits();
+    crate::api::log_requests_at_info(args.access_log);
     let durability = state.registry.database_durability().await?;
     tracing::info!(%durability, "database opened");
     let listener = tokio::net::TcpListener::bind(&args.listen)
@@ -48,6 +50,31 @@ pub(super) async fn run(args: ServeArgs) -> anyhow::Result<()> {
         .with_context(|| format!("cannot listen on {}", args.listen))?;
     crate::api::serve(listener, state).await?;
     Ok(())
+}
+
+/// Everything the server runs with, once at start; the database password is never shown.
+fn log_configuration(args: &ServeArgs) {
+    tracing::info!(
+        database_url = %super::redact::redact_url(&args.database.database_url),
+        db_max_connections = args.database.db_max_connections,
+        sqlite_synchronous = %args.database.sqlite_synchronous,
+        listen = %args.listen,
+        default_compatibility = %args.default_compatibility,
+        max_schema_bytes = args.max_schema_bytes,
+        cache_capacity = args.cache_capacity,
+        history_cache_versions = args.history_cache_versions,
+        max_waiting_checks = args.max_waiting_checks,
+        basic_auth_file = ?args.basic_auth_file,
+        basic_auth_roles = %args.basic_auth_roles,
+        max_connections = args.max_connections,
+        max_buffered_bytes = args.max_buffered_bytes,
+        buffered_wait_secs = args.buffered_wait,
+        header_read_timeout_secs = args.header_read_timeout,
+        body_read_timeout_secs = args.body_read_timeout,
+        shutdown_timeout_secs = args.shutdown_timeout,
+        access_log = args.access_log,
+        "effective configuration"
+    );
 }
 
 pub(super) async fn migrate(args: DatabaseArgs) -> anyhow::Result<()> {

@@ -9,6 +9,11 @@ use std::time::{Duration, Instant};
 /// Start `schemata serve` on a fresh SQLite file and a free port, wait until it listens,
 /// stop it with SIGTERM, and return (stdout, stderr).
 fn serve_and_stop(extra: &[&str]) -> (String, String) {
+    serve_use_and_stop(extra, |_| {})
+}
+
+/// `serve_and_stop`, calling `between` with the listening address before the stop.
+fn serve_use_and_stop(extra: &[&str], between: impl FnOnce(&str)) -> (String, String) {
     let dir = std::env::temp_dir().join(format!("schemata_logs_{}", uuid::Uuid::new_v4().simple()));
     std::fs::create_dir_all(&dir).unwrap();
     let url = format!("sqlite://{}", dir.join("logs.db").display());
@@ -33,6 +38,18 @@ fn serve_and_stop(extra: &[&str]) -> (String, String) {
             panic!("the server exited: {log}");
         }
     }
+    let address = log
+        .split("address=")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .or_else(|| {
+            log.split("\"address\":\"")
+                .nth(1)
+                .and_then(|rest| rest.split('"').next())
+        })
+        .expect("the listening line names the address")
+        .to_string();
+    between(&address);
     let terminated = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
         .status()
@@ -79,4 +96,62 @@ fn json_logs_are_one_object_a_line() {
         messages.contains(&"stopped accepting connections; in-flight requests drained"),
         "{messages:?}"
     );
+}
+
+/// One plain HTTP/1.1 GET, answered in full.
+fn get(address: &str, path: &str) -> String {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(address).unwrap();
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).unwrap();
+    answer
+}
+
+#[test]
+fn access_log_lines_are_written_at_info_with_the_flag() {
+    let (_, stderr) = serve_use_and_stop(&["--access-log", "--log-format", "json"], |address| {
+        assert!(get(address, "/subjects?deleted=true").starts_with("HTTP/1.1 200"));
+        assert!(get(address, "/schemas/ids/77").starts_with("HTTP/1.1 404"));
+    });
+    let access: Vec<serde_json::Value> = stderr
+        .lines()
+        .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+        .filter(|line| line["target"] == "schemata::access")
+        .collect();
+    assert_eq!(access.len(), 2, "{stderr}");
+    assert_eq!(access[0]["level"], "INFO");
+    assert_eq!(access[0]["fields"]["method"], "GET");
+    assert_eq!(access[0]["fields"]["path"], "/subjects");
+    assert_eq!(access[0]["fields"]["status"], 200);
+    assert!(access[0]["fields"]["millis"].is_number());
+    assert_eq!(access[1]["fields"]["path"], "/schemas/ids/77");
+    assert_eq!(access[1]["fields"]["status"], 404);
+}
+
+#[test]
+fn without_the_flag_requests_are_not_logged_at_info() {
+    let (_, stderr) = serve_use_and_stop(&[], |address| {
+        assert!(get(address, "/subjects").starts_with("HTTP/1.1 200"));
+    });
+    assert!(!stderr.contains("schemata::access"), "{stderr}");
+    // The effective configuration is logged at start, every flag with its value.
+    let configuration = stderr
+        .lines()
+        .find(|l| l.contains("effective configuration"))
+        .unwrap_or_else(|| panic!("no configuration line: {stderr}"));
+    for field in [
+        "database_url=sqlite://",
+        "max_connections=1000",
+        "access_log=false",
+    ] {
+        assert!(
+            configuration.contains(field),
+            "{field} missing: {configuration}"
+        );
+    }
 }

@@ -44,19 +44,28 @@ fn fails(args: &[&str]) -> String {
 }
 
 fn assert_no_secret(what: &str, text: &str) {
-    assert!(
-        !text.contains(SECRET),
-        "{what} shows the password:\n{text}"
-    );
+    assert!(!text.contains(SECRET), "{what} shows the password:\n{text}");
 }
 
 #[test]
 fn failing_to_start_never_shows_the_password() {
     let cases = [
-        ("unsupported scheme", format!("mysql://root:{SECRET}@127.0.0.1:3306/x")),
-        ("closed port", format!("postgres://postgres:{SECRET}@127.0.0.1:1/x")),
-        ("missing database", url_with_secret("schemata_no_such_database")),
-        ("unparsable URL", format!("postgres://postgres:{SECRET}@[bad/x")),
+        (
+            "unsupported scheme",
+            format!("mysql://root:{SECRET}@127.0.0.1:3306/x"),
+        ),
+        (
+            "closed port",
+            format!("postgres://postgres:{SECRET}@127.0.0.1:1/x"),
+        ),
+        (
+            "missing database",
+            url_with_secret("schemata_no_such_database"),
+        ),
+        (
+            "unparsable URL",
+            format!("postgres://postgres:{SECRET}@[bad/x"),
+        ),
     ];
     for (what, url) in &cases {
         for command in ["serve", "migrate"] {
@@ -116,7 +125,10 @@ async fn a_server_whose_database_disappears_never_shows_the_password() {
     });
     let started = Instant::now();
     let address = loop {
-        assert!(started.elapsed() < Duration::from_secs(30), "never listened");
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "never listened"
+        );
         let text = log.lock().unwrap().clone();
         if let Some(line) = text.lines().find(|l| l.contains("schemata listening")) {
             let event: serde_json::Value = serde_json::from_str(line).unwrap();
@@ -146,7 +158,13 @@ async fn a_server_whose_database_disappears_never_shows_the_password() {
 
     admin_execute(&format!("DROP DATABASE {database} WITH (FORCE)")).await;
     let mut server_errors = 0;
-    for path in ["/subjects", "/schemas/ids/999", "/config", "/ready", "/subjects/s/versions"] {
+    for path in [
+        "/subjects",
+        "/schemas/ids/999",
+        "/config",
+        "/ready",
+        "/subjects/s/versions",
+    ] {
         let reply = client
             .get(format!("{base}{path}"))
             .basic_auth("admin", Some(format!("{SECRET}-user")))
@@ -166,7 +184,14 @@ async fn a_server_whose_database_disappears_never_shows_the_password() {
     reader.join().unwrap();
     let _ = std::fs::remove_file(&users);
     let log = log.lock().unwrap().clone();
-    assert!(log.contains("request_id"), "the 5xx causes are logged: {log}");
+    assert!(
+        log.contains("request_id"),
+        "the 5xx causes are logged: {log}"
+    );
+    assert!(
+        log.contains("effective configuration") && log.contains(":****@"),
+        "the configuration is logged with the password redacted: {log}"
+    );
     assert_no_secret("an HTTP answer", &answers);
     assert_no_secret("the log", &log);
 }
