@@ -7,6 +7,7 @@ mod decode;
 mod encode;
 mod health;
 mod options;
+mod passwd;
 mod register;
 mod serve;
 
@@ -41,6 +42,7 @@ pub fn run() -> ExitCode {
             Command::Encode(args) => encode::run(args).await,
             Command::Decode(args) => decode::run(args).await,
             Command::Health(args) => Ok(health::run(args).await),
+            Command::Passwd(args) => passwd::run(args).map(|()| ExitCode::SUCCESS),
         }
     });
     match result {

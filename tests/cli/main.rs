@@ -10,3 +10,4 @@ mod client_json;
 mod client_protobuf;
 mod client_rest;
 mod logs;
+mod passwords;
