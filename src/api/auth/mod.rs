@@ -8,11 +8,13 @@
 //! Jetty's property-file login module that CSR's JAAS set-up uses; the password forms are in
 //! `password`. An unknown user is checked against a decoy stored like the costliest entry, so
 //! the answer takes as long as for a known one; successful checks are remembered for a
-//! minute (`cache`), so argon2's cost is paid once per client and not per request.
+//! minute (`cache`), so argon2's cost is paid once per client and not per request; at most
+//! one costly check runs per core at a time (`throttle`).
 
 mod cache;
 mod jetty;
 mod password;
+mod throttle;
 mod unix_crypt;
 mod users;
 
@@ -26,6 +28,7 @@ use cache::Verified;
 use password::Stored;
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
+use throttle::Throttle;
 use tokio::runtime::{Handle, RuntimeFlavor};
 use users::Entry;
 
@@ -36,6 +39,8 @@ pub struct BasicAuth {
     /// What an unknown user's password is checked against.
     decoy: Stored,
     verified: Verified,
+    /// Bounds the argon2 and bcrypt checks running at once.
+    throttle: Throttle,
     /// `None`: any authenticated user (`*`).
     allowed_roles: Option<Vec<String>>,
     /// Password checks run (not answered from `verified`), for the tests.
@@ -82,6 +87,7 @@ impl BasicAuth {
             by_user,
             decoy,
             verified: Verified::new(capacity, lifetime)?,
+            throttle: Throttle::per_core(),
             allowed_roles,
             #[cfg(test)]
             checks: Default::default(),
@@ -139,7 +145,11 @@ impl BasicAuth {
         self.checks
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let stored = index.map_or(&self.decoy, |i| &self.entries[i].password);
-        let matches = off_the_async_workers(stored.costly(), || stored.verify(password));
+        let matches = if stored.costly() {
+            off_the_async_workers(|| self.throttle.run(|| stored.verify(password)))
+        } else {
+            stored.verify(password)
+        };
         let index = std::hint::black_box(index).filter(|_| matches)?;
         self.verified.remember(fingerprint, index, now);
         Some(&self.entries[index])
@@ -147,10 +157,10 @@ impl BasicAuth {
 }
 
 /// Run a costly check so that the async worker it blocks hands its other tasks to another
-/// thread first (multi-threaded runtime only; elsewhere, and for cheap checks, run inline).
-fn off_the_async_workers<T>(costly: bool, check: impl FnOnce() -> T) -> T {
-    let multi_threaded = costly
-        && Handle::try_current().is_ok_and(|h| h.runtime_flavor() == RuntimeFlavor::MultiThread);
+/// thread first (on a multi-threaded runtime; elsewhere, inline).
+fn off_the_async_workers<T>(check: impl FnOnce() -> T) -> T {
+    let multi_threaded =
+        Handle::try_current().is_ok_and(|h| h.runtime_flavor() == RuntimeFlavor::MultiThread);
     if multi_threaded {
         tokio::task::block_in_place(check)
     } else {
