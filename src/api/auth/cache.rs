@@ -18,7 +18,8 @@ use std::time::{Duration, Instant};
 pub(super) type Fingerprint = [u8; 32];
 
 pub(super) struct Verified {
-    key: [u8; 32],
+    /// The hash with its random key already absorbed, cloned for each fingerprint.
+    keyed: Blake2bMac<U32>,
     capacity: usize,
     lifetime: Duration,
     entries: RwLock<HashMap<Fingerprint, Remembered>>,
@@ -40,8 +41,10 @@ impl Verified {
     pub(super) fn new(capacity: usize, lifetime: Duration) -> Result<Verified, String> {
         let mut key = [0u8; 32];
         getrandom::fill(&mut key).map_err(|e| format!("no random bytes: {e}"))?;
+        let keyed = <Blake2bMac<U32> as KeyInit>::new_from_slice(&key)
+            .map_err(|_| "32 bytes is a valid BLAKE2b key length")?;
         Ok(Verified {
-            key,
+            keyed,
             capacity: capacity.max(1),
             lifetime,
             entries: RwLock::new(HashMap::new()),
@@ -49,8 +52,7 @@ impl Verified {
     }
 
     pub(super) fn fingerprint(&self, user: &str, password: &str) -> Fingerprint {
-        let mut mac = <Blake2bMac<U32> as KeyInit>::new_from_slice(&self.key)
-            .expect("32 bytes is a valid BLAKE2b key length");
+        let mut mac = self.keyed.clone();
         // The user's length first, so no two (user, password) pairs hash the same input.
         mac.update(&(user.len() as u64).to_le_bytes());
         mac.update(user.as_bytes());
