@@ -7,6 +7,7 @@ mod decode;
 mod encode;
 mod health;
 mod options;
+mod passwd;
 mod redact;
 mod register;
 mod serve;
@@ -42,6 +43,7 @@ pub fn run() -> ExitCode {
             Command::Encode(args) => encode::run(args).await,
             Command::Decode(args) => decode::run(args).await,
             Command::Health(args) => Ok(health::run(args).await),
+            Command::Passwd(args) => passwd::run(args).map(|()| ExitCode::SUCCESS),
         }
     });
     match result {
@@ -80,11 +82,10 @@ fn init_logs(server: bool, format: &str) {
     // PostgreSQL's NOTICEs (`migrate` meets "relation already exists, skipping") are not news.
     let filter = tracing_subscriber::EnvFilter::try_from_env("SCHEMATA_LOG").unwrap_or_else(|_| {
         if server {
-            "info,sqlx::postgres::notice=warn"
+            format!("info,{}=warn", crate::store::DATABASE_NOTICES_LOG_TARGET).into()
         } else {
-            "warn"
+            "warn".into()
         }
-        .into()
     });
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)

@@ -47,6 +47,16 @@ pub(super) enum Command {
     /// Ask a running server whether it is alive (or, with --ready, ready to serve): exit 0
     /// yes, 1 no. For container HEALTHCHECKs; needs no curl.
     Health(HealthArgs),
+    /// Read a password on stdin (not echoed on a terminal, where it is asked twice) and print
+    /// the `--basic-auth-file` line for USER with its argon2id hash, `USER: $argon2id$...`.
+    /// Roles are appended by hand: `USER: $argon2id$...,admin,developer`.
+    Passwd(PasswdArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub(super) struct PasswdArgs {
+    /// The user name the line is for.
+    pub user: String,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -262,7 +272,9 @@ pub(super) struct ServeArgs {
     )]
     pub history_cache_versions: u64,
     /// Require HTTP basic authentication; users from this file, one a line:
-    /// `user: password[,role...]` (password in clear or as `SHA256:<hex>`).
+    /// `user: password[,role...]`. Passwords as argon2id (`schemata passwd USER` prints the
+    /// line) or bcrypt PHC strings; Jetty's `MD5:`, `CRYPT:` and `OBF:`, `SHA256:<hex>` and
+    /// clear text are accepted with a warning at startup.
     #[arg(long, env = "SCHEMATA_BASIC_AUTH_FILE", value_name = "FILE")]
     pub basic_auth_file: Option<PathBuf>,
     /// Roles let in when basic authentication is on: comma-separated, or `*` for any user.

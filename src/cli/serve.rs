@@ -28,6 +28,16 @@ pub(super) async fn run(args: ServeArgs) -> anyhow::Result<()> {
                 .with_context(|| format!("cannot read {}", path.display()))?;
             let auth = crate::api::auth::BasicAuth::parse(&users, &args.basic_auth_roles)
                 .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+            for weak in auth.weak_entries() {
+                tracing::warn!(
+                    file = %path.display(),
+                    line = weak.line,
+                    user = %weak.user,
+                    "weak password form: {}; replace it with the line `schemata passwd {}` prints",
+                    weak.weakness,
+                    weak.user,
+                );
+            }
             tracing::info!(roles = %args.basic_auth_roles, "basic authentication required");
             Some(std::sync::Arc::new(auth))
         }

@@ -32,6 +32,9 @@ use std::str::FromStr;
 use std::time::Duration;
 use tokio::sync::{Semaphore, SemaphorePermit};
 
+/// The log target under which the driver reports PostgreSQL's NOTICE messages.
+pub const DATABASE_NOTICES_LOG_TARGET: &str = "sqlx::postgres::notice";
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Dialect {
     Postgres,

@@ -11,4 +11,5 @@ mod client_protobuf;
 mod client_rest;
 mod logs;
 mod memory;
+mod passwords;
 mod secrets;

@@ -32,9 +32,21 @@ def secured_url(tmp_path_factory):
         pytest.fail("SCHEMATA_BIN is not set; run tests/e2e/run.sh")
     work = tmp_path_factory.mktemp("basic-auth")
     users = work / "users.txt"
-    # writer's password "w-pass" given as its SHA-256.
+    # The producer's line as `schemata passwd` prints it (argon2id), roles appended by hand.
+    producer = subprocess.run(
+        [binary, "passwd", "producer"],
+        input="p-pass\n",
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    assert producer.startswith("producer: $argon2id$"), producer
+    # writer's password "w-pass" given as its SHA-256; legacy's "secret" as Jetty's OBF:, as
+    # in a users file carried over from CSR.
     users.write_text(
+        f"{producer},developer\n"
         "writer: SHA256:11ec02c04cb6bb0e008b47cf24f020219864ae7721911ffa73d62e75ccba7437,developer\n"
+        "legacy: OBF:1yta1t331v8w1v9q1t331ytc,developer\n"
         "auditor: a-pass,auditor\n"
     )
     port = free_port()
@@ -71,10 +83,9 @@ def secured_url(tmp_path_factory):
         proc.wait(timeout=10)
 
 
-def test_serializer_round_trips_with_credentials(secured_url):
-    client = SchemaRegistryClient(
-        {"url": secured_url, "basic.auth.user.info": "writer:w-pass"}
-    )
+@pytest.mark.parametrize("user_info", ["producer:p-pass", "writer:w-pass", "legacy:secret"])
+def test_serializer_round_trips_with_credentials(secured_url, user_info):
+    client = SchemaRegistryClient({"url": secured_url, "basic.auth.user.info": user_info})
     schema_str = json.dumps(
         {"type": "record", "name": "Login", "fields": [{"name": "user", "type": "string"}]}
     )
@@ -82,11 +93,21 @@ def test_serializer_round_trips_with_credentials(secured_url):
     payload = AvroSerializer(client, schema_str)({"user": "ada"}, ctx)
     assert AvroDeserializer(client)(payload, ctx) == {"user": "ada"}
     assert client.get_subjects() == ["logins-value"]
+    # A second client with the same credentials: answered from the remembered verification.
+    again = SchemaRegistryClient({"url": secured_url, "basic.auth.user.info": user_info})
+    assert again.get_subjects() == ["logins-value"]
 
 
 @pytest.mark.parametrize(
     "user_info, status",
-    [(None, 401), ("writer:wrong", 401), ("auditor:a-pass", 403)],
+    [
+        (None, 401),
+        ("writer:wrong", 401),
+        ("producer:wrong", 401),
+        ("nobody:p-pass", 401),
+        ("legacy:OBF:1yta1t331v8w1v9q1t331ytc", 401),
+        ("auditor:a-pass", 403),
+    ],
 )
 def test_refused_clients_get_the_error_envelope(secured_url, user_info, status):
     conf = {"url": secured_url}

@@ -1,0 +1,333 @@
+//! HTTP basic authentication, as CSR offers it (`authentication.method=BASIC`,
+//! `docs/rest-api.md` §10): users, passwords and roles come from a file, and every request
+//! except `GET /health` and `GET /ready` (for load balancers and probes) must carry the
+//! credentials of a user with one of the allowed roles. Missing or wrong credentials: 401
+//! with `WWW-Authenticate`; a known user without an allowed role: 403.
+//!
+//! The file (`users`) has one user a line, `user: password[,role ...]`, in the format of
+//! Jetty's property-file login module that CSR's JAAS set-up uses; the password forms are in
+//! `password`. An unknown user is checked against a decoy stored like the costliest entry, so
+//! the answer takes as long as for a known one; successful checks are remembered for a
+//! minute (`cache`), so argon2's cost is paid once per client and not per request; at most
+//! one costly check runs per core at a time (`throttle`).
+
+mod cache;
+mod jetty;
+mod password;
+mod throttle;
+mod unix_crypt;
+mod users;
+
+pub use password::argon2id_line;
+
+use super::error::ApiError;
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use base64::Engine;
+use cache::Verified;
+use password::Stored;
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+use throttle::Throttle;
+use tokio::runtime::{Handle, RuntimeFlavor};
+use users::Entry;
+
+pub struct BasicAuth {
+    entries: Vec<Entry>,
+    /// User name → index in `entries`.
+    by_user: HashMap<String, usize>,
+    /// What an unknown user's password is checked against.
+    decoy: Stored,
+    verified: Verified,
+    /// Bounds the argon2 and bcrypt checks running at once.
+    throttle: Throttle,
+    /// `None`: any authenticated user (`*`).
+    allowed_roles: Option<Vec<String>>,
+    /// Password checks run (not answered from `verified`), for the tests.
+    #[cfg(test)]
+    checks: std::sync::atomic::AtomicUsize,
+}
+
+/// A users-file entry whose password form is weak, for the startup warnings.
+pub struct WeakEntry<'a> {
+    pub line: usize,
+    pub user: &'a str,
+    pub weakness: &'static str,
+}
+
+impl BasicAuth {
+    /// Parse a users file; `roles` is a comma-separated list of the roles allowed in, or `*`.
+    /// The error names the line at fault, never its password.
+    pub fn parse(users_file: &str, roles: &str) -> Result<BasicAuth, String> {
+        Self::with_cache(users_file, roles, Verified::CAPACITY, Verified::LIFETIME)
+    }
+
+    fn with_cache(
+        users_file: &str,
+        roles: &str,
+        capacity: usize,
+        lifetime: Duration,
+    ) -> Result<BasicAuth, String> {
+        let entries = users::parse(users_file)?;
+        let by_user = entries
+            .iter()
+            .enumerate()
+            .map(|(i, e)| (e.user.clone(), i))
+            .collect();
+        let decoy = Stored::decoy(entries.iter().map(|e| &e.password))?;
+        let roles: Vec<String> = roles
+            .split(',')
+            .map(str::trim)
+            .filter(|r| !r.is_empty())
+            .map(String::from)
+            .collect();
+        let allowed_roles = (!roles.iter().any(|r| r == "*") && !roles.is_empty()).then_some(roles);
+        Ok(BasicAuth {
+            entries,
+            by_user,
+            decoy,
+            verified: Verified::new(capacity, lifetime)?,
+            throttle: Throttle::per_core(),
+            allowed_roles,
+            #[cfg(test)]
+            checks: Default::default(),
+        })
+    }
+
+    /// The entries whose password is in a weak form (everything but argon2 and bcrypt), in
+    /// file order: the server logs one warning for each at startup.
+    pub fn weak_entries(&self) -> impl Iterator<Item = WeakEntry<'_>> {
+        self.entries.iter().filter_map(|e| {
+            Some(WeakEntry {
+                line: e.line,
+                user: &e.user,
+                weakness: e.form.weakness()?,
+            })
+        })
+    }
+
+    /// `None` when the request may go on; otherwise the 401 or 403 to answer with.
+    pub fn refusal(&self, path: &str, headers: &HeaderMap) -> Option<Response> {
+        if path == "/health" || path == "/ready" {
+            return None;
+        }
+        let Some((user, password)) = credentials(headers) else {
+            return Some(unauthorized());
+        };
+        let Some(entry) = self.authenticate(&user, &password, Instant::now()) else {
+            return Some(unauthorized());
+        };
+        let allowed = match &self.allowed_roles {
+            None => true,
+            Some(allowed) => entry.roles.iter().any(|r| allowed.contains(r)),
+        };
+        (!allowed).then(|| {
+            ApiError::new(
+                StatusCode::FORBIDDEN,
+                40301,
+                format!("User {user} is not allowed to use this registry"),
+            )
+            .into_response()
+        })
+    }
+
+    /// The entry whose user and password these are. A remembered success answers at once;
+    /// otherwise the password is checked, an unknown user's against the decoy.
+    fn authenticate(&self, user: &str, password: &str, now: Instant) -> Option<&Entry> {
+        let index = self.by_user.get(user).copied();
+        let fingerprint = self.verified.fingerprint(user, password);
+        if let Some(index) = index {
+            if self.verified.holds(&fingerprint, index, now) {
+                return Some(&self.entries[index]);
+            }
+        }
+        #[cfg(test)]
+        self.checks
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let stored = index.map_or(&self.decoy, |i| &self.entries[i].password);
+        let matches = if stored.costly() {
+            off_the_async_workers(|| self.throttle.run(|| stored.verify(password)))
+        } else {
+            stored.verify(password)
+        };
+        let index = std::hint::black_box(index).filter(|_| matches)?;
+        self.verified.remember(fingerprint, index, now);
+        Some(&self.entries[index])
+    }
+}
+
+/// Run a costly check so that the async worker it blocks hands its other tasks to another
+/// thread first (on a multi-threaded runtime; elsewhere, inline).
+fn off_the_async_workers<T>(check: impl FnOnce() -> T) -> T {
+    let multi_threaded =
+        Handle::try_current().is_ok_and(|h| h.runtime_flavor() == RuntimeFlavor::MultiThread);
+    if multi_threaded {
+        tokio::task::block_in_place(check)
+    } else {
+        check()
+    }
+}
+
+fn credentials(headers: &HeaderMap) -> Option<(String, String)> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, encoded) = value.trim().split_once(' ')?;
+    if !scheme.eq_ignore_ascii_case("basic") {
+        return None;
+    }
+    let decoded = base64::engine::general_purpose::STANDARD
+        .decode(encoded.trim())
+        .ok()?;
+    let decoded = String::from_utf8(decoded).ok()?;
+    let (user, password) = decoded.split_once(':')?;
+    Some((user.to_string(), password.to_string()))
+}
+
+fn unauthorized() -> Response {
+    let mut response = ApiError::http(StatusCode::UNAUTHORIZED).into_response();
+    response.headers_mut().insert(
+        header::WWW_AUTHENTICATE,
+        HeaderValue::from_static("Basic realm=\"schemata\""),
+    );
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn basic(user_password: &str) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        let encoded = base64::engine::general_purpose::STANDARD.encode(user_password);
+        headers.insert(
+            header::AUTHORIZATION,
+            HeaderValue::from_str(&format!("Basic {encoded}")).unwrap(),
+        );
+        headers
+    }
+
+    const USERS: &str = "# comment\n\nalice: secret,admin,developer\n\
+        bob: SHA256:2bb80d537b1da3e38bd30361aa855686bde0eacd7162fef6a25fe97bf527a25b,reader\n\
+        carol: pw\n";
+
+    #[test]
+    fn accepts_known_users_with_an_allowed_role() {
+        let auth = BasicAuth::parse(USERS, "admin,reader").unwrap();
+        assert!(auth.refusal("/subjects", &basic("alice:secret")).is_none());
+        // bob's password is "secret", given as its SHA-256.
+        assert!(auth.refusal("/subjects", &basic("bob:secret")).is_none());
+    }
+
+    #[test]
+    fn refuses_missing_or_wrong_credentials_with_401_and_a_challenge() {
+        let auth = BasicAuth::parse(USERS, "*").unwrap();
+        for headers in [
+            HeaderMap::new(),
+            basic("alice:wrong"),
+            basic("nobody:secret"),
+        ] {
+            let refused = auth.refusal("/subjects", &headers).unwrap();
+            assert_eq!(refused.status(), StatusCode::UNAUTHORIZED);
+            assert_eq!(
+                refused.headers()[header::WWW_AUTHENTICATE],
+                "Basic realm=\"schemata\""
+            );
+        }
+        assert!(auth.refusal("/health", &HeaderMap::new()).is_none());
+    }
+
+    #[test]
+    fn a_user_without_an_allowed_role_gets_403() {
+        let auth = BasicAuth::parse(USERS, "admin").unwrap();
+        let refused = auth.refusal("/subjects", &basic("carol:pw")).unwrap();
+        assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+        // Any role, `*`: carol (no roles) is in.
+        let any = BasicAuth::parse(USERS, "*").unwrap();
+        assert!(any.refusal("/subjects", &basic("carol:pw")).is_none());
+    }
+
+    #[test]
+    fn malformed_files_are_refused() {
+        assert!(BasicAuth::parse("", "*").is_err());
+        assert!(BasicAuth::parse("no colon here", "*").is_err());
+        assert!(BasicAuth::parse("u: SHA256:abc", "*").is_err());
+        assert!(BasicAuth::parse("u: $argon2id$v=19$m=64", "*").is_err());
+    }
+
+    /// The hashes of "secret" in each of Jetty's forms (see `password.rs` for where they come
+    /// from), and an argon2id one of "correct horse".
+    const CARRIED_OVER: &str = "md5: MD5:5ebe2294ecd0e0f08eab7690d2a6ee69,admin\n\
+        crypt: CRYPT:abNANd1rDfiNc,admin\n\
+        obf: OBF:1yta1t331v8w1v9q1t331ytc,admin\n\
+        strong: $argon2id$v=19$m=64,t=2,p=1$c2NoZW1hdGEtc2FsdA$\
+        vszcVWNNbt47A7VxvaE1cg9EBhGLyWdTfaW+xBrGK28,admin\n";
+
+    #[test]
+    fn jetty_forms_are_verified_as_what_they_are() {
+        let auth = BasicAuth::parse(CARRIED_OVER, "admin").unwrap();
+        for user in ["md5", "crypt", "obf"] {
+            let ok = auth.refusal("/subjects", &basic(&format!("{user}:secret")));
+            assert!(ok.is_none(), "{user}");
+        }
+        // The stored string itself is not the password.
+        for given in [
+            "md5:MD5:5ebe2294ecd0e0f08eab7690d2a6ee69",
+            "crypt:CRYPT:abNANd1rDfiNc",
+            "obf:OBF:1yta1t331v8w1v9q1t331ytc",
+        ] {
+            let refused = auth.refusal("/subjects", &basic(given)).unwrap();
+            assert_eq!(refused.status(), StatusCode::UNAUTHORIZED, "{given}");
+        }
+        assert!(auth
+            .refusal("/subjects", &basic("strong:correct horse"))
+            .is_none());
+    }
+
+    #[test]
+    fn weak_entries_are_listed_by_line_and_user() {
+        let auth = BasicAuth::parse(&format!("# users\n{CARRIED_OVER}clear: pw\n"), "*").unwrap();
+        let weak: Vec<(usize, &str)> = auth.weak_entries().map(|w| (w.line, w.user)).collect();
+        assert_eq!(weak, [(2, "md5"), (3, "crypt"), (4, "obf"), (6, "clear")]);
+        assert!(auth.weak_entries().all(|w| !w.weakness.is_empty()));
+    }
+
+    fn checks(auth: &BasicAuth) -> usize {
+        auth.checks.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    #[test]
+    fn an_unknown_user_is_checked_against_a_decoy_like_the_costliest_entry() {
+        let auth = BasicAuth::parse(CARRIED_OVER, "*").unwrap();
+        assert!(matches!(auth.decoy, Stored::Argon2(_)));
+        let now = Instant::now();
+        assert!(auth.authenticate("nobody", "correct horse", now).is_none());
+        assert!(auth.authenticate("nobody", "correct horse", now).is_none());
+        assert_eq!(checks(&auth), 2, "each attempt is checked in full");
+    }
+
+    #[test]
+    fn a_verified_password_is_remembered_until_it_expires() {
+        let auth = BasicAuth::with_cache(CARRIED_OVER, "*", 16, Duration::from_secs(60)).unwrap();
+        let now = Instant::now();
+        let later = |s| now + Duration::from_secs(s);
+        assert!(auth.authenticate("strong", "correct horse", now).is_some());
+        assert!(auth
+            .authenticate("strong", "correct horse", later(59))
+            .is_some());
+        assert_eq!(
+            checks(&auth),
+            1,
+            "the second request is answered from memory"
+        );
+        assert!(auth
+            .authenticate("strong", "correct horse", later(60))
+            .is_some());
+        assert_eq!(checks(&auth), 2, "expired: checked again");
+        // Failures are not remembered, and a remembered password is not another user's.
+        assert!(auth.authenticate("strong", "wrong", later(61)).is_none());
+        assert!(auth.authenticate("strong", "wrong", later(61)).is_none());
+        assert!(auth
+            .authenticate("md5", "correct horse", later(61))
+            .is_none());
+        assert_eq!(checks(&auth), 5);
+    }
+}
