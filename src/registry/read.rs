@@ -40,7 +40,7 @@ pub struct SchemaListing<'a> {
 }
 
 /// The context (`None`: all) and the subject-name prefix a `subjectPrefix` selects: the same
-/// selection as [`matches_prefix`] within the context the prefix names.
+/// selection as `GET /subjects`' prefix rule (`listing::matches_prefix`) within the context the prefix names.
 fn listing_scope(prefix: &str) -> (Option<String>, Option<String>) {
     if prefix.is_empty() {
         return (Some(DEFAULT_CONTEXT.to_string()), None);
@@ -91,45 +91,7 @@ impl VersionFilter {
     }
 }
 
-/// Does a (context, subject) pair match a `subjectPrefix`? `:*:` or absent matches all; a
-/// context-qualified prefix matches inside that context; a bare prefix, the default context.
-fn matches_prefix(prefix: Option<&str>, qualified: &str, context: &str) -> bool {
-    match prefix {
-        None | Some(":*:") => true,
-        Some(p) if p.starts_with(":.") => {
-            qualified.starts_with(p) || (p.ends_with(':') && p == format!(":{context}:"))
-        }
-        Some(p) => context == DEFAULT_CONTEXT && qualified.starts_with(p),
-    }
-}
-
 impl Registry {
-    pub async fn subjects(&self, filter: &SubjectFilter) -> Result<Vec<String>> {
-        let mut out: Vec<String> = self
-            .store
-            .subjects()
-            .await?
-            .into_iter()
-            .filter(|s| {
-                if filter.deleted_only {
-                    s.all_deleted
-                } else {
-                    filter.deleted || !s.all_deleted
-                }
-            })
-            .map(|s| {
-                (
-                    QualifiedSubject::in_context(&s.context, &s.subject).qualified(),
-                    s.context,
-                )
-            })
-            .filter(|(q, ctx)| matches_prefix(filter.prefix.as_deref(), q, ctx))
-            .map(|(q, _)| q)
-            .collect();
-        out.sort();
-        Ok(out)
-    }
-
     /// The version numbers of a subject `filter` shows, ascending by absolute value (as
     /// stored).
     pub async fn versions(
@@ -156,18 +118,8 @@ impl Registry {
         version: VersionId,
         deleted: bool,
     ) -> Result<SubjectVersion> {
-        let (subject, versions) = self.locate(subject).await?;
-        if !versions.iter().any(|v| deleted || !v.deleted) {
-            return Err(RegistryError::SubjectNotFound(subject.qualified()));
-        }
-        let found = match version {
-            VersionId::Latest => versions.iter().rev().find(|v| !v.deleted),
-            VersionId::Number(n) => versions
-                .iter()
-                .find(|v| v.version == n && (deleted || !v.deleted)),
-        }
-        .ok_or(RegistryError::VersionNotFound(version.display_number()))?;
-        self.subject_version(subject, found).await
+        let (subject, found) = self.resolve_version(subject, version, deleted).await?;
+        self.subject_version(subject, &found).await
     }
 
     async fn subject_version(
@@ -198,30 +150,6 @@ impl Registry {
         }
     }
 
-    /// (subject, version) pairs using a schema id.
-    pub async fn schema_usages(
-        &self,
-        id: i64,
-        subject: Option<&str>,
-        deleted: bool,
-    ) -> Result<Vec<(String, i64)>> {
-        let context = Self::context_of(subject);
-        let versions = self.store.versions_of_schema(&context, id).await?;
-        if versions.is_empty() {
-            return Err(RegistryError::SchemaNotFound);
-        }
-        Ok(versions
-            .into_iter()
-            .filter(|v| deleted || !v.deleted)
-            .map(|v| {
-                (
-                    QualifiedSubject::in_context(&v.context, &v.subject).qualified(),
-                    v.version,
-                )
-            })
-            .collect())
-    }
-
     pub async fn max_schema_id(&self, context: &str) -> Result<i64> {
         Ok(self.store.max_schema_id(context).await?)
     }
@@ -244,25 +172,6 @@ impl Registry {
             }
         }
         Ok(out)
-    }
-
-    /// Ids of schemas referencing a version of a subject.
-    pub async fn referenced_by(
-        &self,
-        subject: &QualifiedSubject,
-        version: VersionId,
-        deleted: bool,
-    ) -> Result<Vec<i64>> {
-        let found = self.version(subject, version, true).await?;
-        Ok(self
-            .store
-            .referrers(
-                &found.subject.context,
-                &found.subject.name,
-                found.version,
-                deleted,
-            )
-            .await?)
     }
 
     /// `GET /subjects/{s}/metadata`: newest version whose metadata properties contain every pair.
@@ -421,6 +330,7 @@ fn has_rule_of_type(rule_set: Option<&serde_json::Value>, rule_type: &str) -> bo
 
 #[cfg(test)]
 mod tests {
+    use super::super::listing::matches_prefix;
     use super::*;
 
     /// The scope the database filters by selects exactly what `matches_prefix` selects in
@@ -471,16 +381,5 @@ mod tests {
                 assert_eq!(actual, expected, "prefix {prefix:?}, subject {q:?}");
             }
         }
-    }
-
-    #[test]
-    fn subject_prefix_selects_contexts() {
-        assert!(matches_prefix(None, ":.ctx:a", ".ctx"));
-        assert!(matches_prefix(Some(":*:"), "a", "."));
-        assert!(matches_prefix(Some("or"), "orders", "."));
-        assert!(!matches_prefix(Some("or"), ":.ctx:orders", ".ctx"));
-        assert!(matches_prefix(Some(":.ctx:"), ":.ctx:orders", ".ctx"));
-        assert!(matches_prefix(Some(":.ctx:or"), ":.ctx:orders", ".ctx"));
-        assert!(!matches_prefix(Some(":.ctx:"), "orders", "."));
     }
 }
