@@ -205,61 +205,69 @@ impl Registry {
 
     /// `GET /schemas`: versions ordered by qualified subject, then version, one page of
     /// them. Without a rule filter the page is cut by the database, so the cost does not grow
-    /// with the registry. `rule_type` keeps versions whose rule set has a rule of that type
-    /// (every candidate's schema is read), and `latest_only` then keeps the highest remaining
-    /// version of each subject. A listing reads schemas without keeping them in the id cache:
+    /// with the registry. A listing reads schemas without keeping them in the id cache:
     /// walking the registry must not evict what consumers read.
     pub async fn list_schemas(&self, listing: &SchemaListing<'_>) -> Result<Vec<SubjectVersion>> {
         let (context, subject_prefix) = listing_scope(listing.prefix);
-        if listing.rule_type.is_none() {
-            let page = VersionPage {
-                context: context.as_deref(),
-                subject_prefix: subject_prefix.as_deref(),
-                include_deleted: listing.deleted,
-                latest_only: listing.latest_only,
-                offset: listing.offset as u64,
-                limit: listing.limit as u64,
-            };
+        let mut page = VersionPage {
+            context: context.as_deref(),
+            subject_prefix: subject_prefix.as_deref(),
+            include_deleted: listing.deleted,
+            latest_only: listing.latest_only,
+            rule_text: None,
+            offset: listing.offset as u64,
+            limit: listing.limit as u64,
+        };
+        let Some(rule_type) = listing.rule_type else {
             let mut out = Vec::new();
             for v in self.store.version_page(&page).await? {
                 out.push(self.listed_version(&v).await?);
             }
             return Ok(out);
-        }
-        self.list_schemas_with_rule(listing, context.as_deref(), subject_prefix.as_deref())
+        };
+        // The rule type as it appears inside the stored JSON text.
+        let needle = serde_json::Value::from(rule_type).to_string();
+        let needle = &needle[1..needle.len() - 1];
+        page.rule_text = Some(needle);
+        (page.latest_only, page.offset, page.limit) = (false, 0, u64::MAX);
+        self.list_schemas_with_rule(listing, rule_type, &self.store.version_page(&page).await?)
             .await
     }
 
-    /// `GET /schemas?ruleType=`: every candidate version's rule set is looked at.
+    /// `GET /schemas?ruleType=`: `candidates` are the versions whose rule set mentions the
+    /// type (the database's text filter, in listing order); each is checked exactly, and
+    /// `latest_only` then keeps the highest remaining version of each subject. Schemas are
+    /// read until the page is complete, not for every candidate.
     async fn list_schemas_with_rule(
         &self,
         listing: &SchemaListing<'_>,
-        context: Option<&str>,
-        subject_prefix: Option<&str>,
+        rule_type: &str,
+        candidates: &[VersionRecord],
     ) -> Result<Vec<SubjectVersion>> {
-        let all = self.store.all_versions(context).await?;
-        let mut selected: Vec<(String, &VersionRecord)> = all
-            .iter()
-            .filter(|v| listing.deleted || !v.deleted)
-            .filter(|v| subject_prefix.is_none_or(|p| v.subject.starts_with(p)))
-            .map(|v| {
-                let q = QualifiedSubject::in_context(&v.context, &v.subject).qualified();
-                (q, v)
-            })
-            .collect();
-        selected.sort_by(|a, b| (&a.0, a.1.version).cmp(&(&b.0, b.1.version)));
-        let mut out = Vec::new();
-        for (_, v) in selected {
-            let version = self.listed_version(v).await?;
-            if listing
-                .rule_type
-                .is_none_or(|t| has_rule_of_type(version.schema.record.rule_set.as_ref(), t))
-            {
-                out.push(version);
+        let wanted = listing.offset.saturating_add(listing.limit);
+        let mut out: Vec<SubjectVersion> = Vec::new();
+        for v in candidates {
+            let complete = match out.last() {
+                // A later version of the last subject may still replace it.
+                Some(last) if listing.latest_only => {
+                    out.len() >= wanted
+                        && (last.subject.context != v.context || last.subject.name != v.subject)
+                }
+                _ => out.len() >= wanted,
+            };
+            if complete {
+                break;
             }
-        }
-        if listing.latest_only {
-            out = latest_per_subject(out, |v| v.subject.qualified());
+            let version = self.listed_version(v).await?;
+            if !has_rule_of_type(version.schema.record.rule_set.as_ref(), rule_type) {
+                continue;
+            }
+            match out.last_mut() {
+                Some(last) if listing.latest_only && last.subject == version.subject => {
+                    *last = version;
+                }
+                _ => out.push(version),
+            }
         }
         Ok(out
             .into_iter()
@@ -301,19 +309,6 @@ impl Registry {
         contexts.insert(0, DEFAULT_CONTEXT.to_string());
         Ok(contexts)
     }
-}
-
-/// The last item of each run of equal keys (the highest version, in a list ordered by
-/// subject then version).
-fn latest_per_subject<T, K: PartialEq>(items: Vec<T>, key: impl Fn(&T) -> K) -> Vec<T> {
-    let mut latest: Vec<T> = Vec::with_capacity(items.len());
-    for item in items {
-        match latest.last_mut() {
-            Some(last) if key(last) == key(&item) => *last = item,
-            _ => latest.push(item),
-        }
-    }
-    latest
 }
 
 /// Whether a rule set has a migration, domain or encoding rule of `rule_type` (`CEL`, ...).

@@ -247,6 +247,16 @@ pub(super) async fn version_page<'e, E: Executor<'e, Database = Any>>(
     if !page.include_deleted {
         conditions.push("v.deleted = 0".into());
     }
+    let rule_join = match page.rule_text {
+        Some(_) => {
+            conditions.push(format!(
+                "s.rule_set IS NOT NULL AND s.rule_set LIKE {} ESCAPE '\\'",
+                param()
+            ));
+            " JOIN schemas s ON s.context = v.context AND s.id = v.schema_id"
+        }
+        None => "",
+    };
     if page.latest_only {
         conditions.push(format!(
             "v.version = (SELECT MAX(w.version) FROM subject_versions w \
@@ -267,7 +277,8 @@ pub(super) async fn version_page<'e, E: Executor<'e, Database = Any>>(
     };
     let (limit, offset) = (param(), param());
     let sql = format!(
-        "SELECT {VERSION_COLUMNS} FROM subject_versions v {filter} \
+        "SELECT v.context, v.subject, v.version, v.schema_id, v.deleted, v.created_at \
+         FROM subject_versions v{rule_join} {filter} \
          ORDER BY {order} LIMIT {limit} OFFSET {offset}"
     );
     let mut query = sqlx::query(AssertSqlSafe(sql));
@@ -280,12 +291,30 @@ pub(super) async fn version_page<'e, E: Executor<'e, Database = Any>>(
     if let Some(end) = prefix_end {
         query = query.bind(end);
     }
+    if let Some(text) = page.rule_text {
+        query = query.bind(like_containing(text));
+    }
     let rows = query
         .bind(i64::try_from(page.limit).unwrap_or(i64::MAX))
         .bind(i64::try_from(page.offset).unwrap_or(i64::MAX))
         .fetch_all(e)
         .await?;
     rows.iter().map(version_from_row).collect()
+}
+
+/// A LIKE pattern for text containing `text` (`\\` escapes; SQLite's LIKE also ignores
+/// ASCII case, which only widens the match).
+fn like_containing(text: &str) -> String {
+    let mut pattern = String::with_capacity(text.len() + 2);
+    pattern.push('%');
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            pattern.push('\\');
+        }
+        pattern.push(c);
+    }
+    pattern.push('%');
+    pattern
 }
 
 /// Every version of every subject (optionally of one context), with its schema.

@@ -14,6 +14,7 @@ mod database_failure;
 mod deletion;
 mod http_conventions;
 mod json_schema;
+mod listing;
 mod load_isolation;
 mod openapi;
 mod protobuf;
