@@ -220,6 +220,26 @@ pub(super) async fn id_in_use<'e, E: Executor<'e, Database = Any>>(
     Ok(row.is_some())
 }
 
+/// Whether `subject` has a version, soft-deleted or not, carrying a schema id (one probe of
+/// the index on (context, schema_id, subject)).
+pub(super) async fn subject_uses_id<'e, E: Executor<'e, Database = Any>>(
+    e: E,
+    context: &str,
+    id: i64,
+    subject: &str,
+) -> Result<bool> {
+    let row = sqlx::query(
+        "SELECT 1 FROM subject_versions WHERE context = $1 AND schema_id = $2 AND subject = $3 \
+         LIMIT 1",
+    )
+    .bind(context)
+    .bind(id)
+    .bind(subject)
+    .fetch_optional(e)
+    .await?;
+    Ok(row.is_some())
+}
+
 /// One page of the ids of schemas that reference (context, subject, version) and are still
 /// used by a version (a live one unless `include_deleted`) outside that subject, ascending.
 pub(super) async fn referrer_page<'e, E: Executor<'e, Database = Any>>(
@@ -285,6 +305,11 @@ impl Store {
     /// Whether any version (soft-deleted included) carries a schema id.
     pub async fn id_in_use(&self, context: &str, id: i64) -> Result<bool> {
         id_in_use(&self.pool, context, id).await
+    }
+
+    /// Whether `subject` has a version (soft-deleted included) carrying a schema id.
+    pub async fn subject_uses_id(&self, context: &str, id: i64, subject: &str) -> Result<bool> {
+        subject_uses_id(&self.pool, context, id, subject).await
     }
 
     /// One page of [`referrers`](Self::referrers), ascending.

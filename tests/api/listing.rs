@@ -195,20 +195,20 @@ async fn listings_of_an_id_filter_and_page(app: &TestApp) {
     );
 }
 
-/// A record `name` with a field of the type `common.Shared`, referencing `shared` v1.
+/// A record `name` with a field of the type `common.Shared`, referencing `base` v1.
 fn referring(name: &str) -> Value {
     let text = json!({"type": "record", "name": name, "namespace": "app",
         "fields": [{"name": "s", "type": "common.Shared"}]});
     json!({
         "schema": text.to_string(),
-        "references": [{"name": "common.Shared", "subject": "shared", "version": 1}],
+        "references": [{"name": "common.Shared", "subject": "base", "version": 1}],
     })
 }
 
 async fn referencedby_filters_and_pages(app: &TestApp) {
     let shared = json!({"type": "record", "name": "Shared", "namespace": "common",
         "fields": [{"name": "x", "type": "int"}]});
-    app.register("shared", &shared).await;
+    app.register("base", &shared).await;
     let mut ids = Vec::new();
     for name in ["A", "B", "C", "D"] {
         let r = app
@@ -218,7 +218,7 @@ async fn referencedby_filters_and_pages(app: &TestApp) {
     }
     app.delete("/subjects/app-B").await.assert_ok();
     let ids_of = |query: &str| {
-        let path = format!("/subjects/shared/versions/1/referencedby?{query}");
+        let path = format!("/subjects/base/versions/1/referencedby?{query}");
         async move { app.get(&path).await.assert_ok() }
     };
     assert_eq!(ids_of("").await, json!([ids[0], ids[2], ids[3]]));
@@ -231,18 +231,18 @@ async fn referencedby_filters_and_pages(app: &TestApp) {
     assert_eq!(ids_of("offset=9").await, json!([]));
     assert_eq!(ids_of("limit=-1").await, json!([ids[0], ids[2], ids[3]]));
     assert_eq!(
-        app.get("/subjects/shared/versions/latest/referencedby?limit=2")
+        app.get("/subjects/base/versions/latest/referencedby?limit=2")
             .await
             .assert_ok(),
         json!([ids[0], ids[2]])
     );
-    app.get("/subjects/shared/versions/2/referencedby")
+    app.get("/subjects/base/versions/2/referencedby")
         .await
         .assert_error(404, 40402);
     app.get("/subjects/nobody/versions/1/referencedby")
         .await
         .assert_error(404, 40401);
-    app.get("/subjects/shared/versions/1/referencedby?offset=x")
+    app.get("/subjects/base/versions/1/referencedby?offset=x")
         .await
         .assert_error(404, 404);
 }
@@ -319,7 +319,7 @@ async fn listings_do_not_fill_the_id_cache() {
     let first = spawn_app(Backend::Postgres).await;
     let shared = json!({"type": "record", "name": "Shared", "namespace": "common",
         "fields": [{"name": "x", "type": "int"}]});
-    let shared_id = first.register("shared", &shared).await;
+    let shared_id = first.register("base", &shared).await;
     let app_id = first
         .register_body("app-A", referring("A"))
         .await
@@ -329,8 +329,8 @@ async fn listings_do_not_fill_the_id_cache() {
     for listing in [
         "/subjects?limit=10".to_string(),
         "/subjects".to_string(),
-        "/subjects/shared/versions/1/referencedby".to_string(),
-        "/subjects/shared/versions/latest/referencedby?limit=1".to_string(),
+        "/subjects/base/versions/1/referencedby".to_string(),
+        "/subjects/base/versions/latest/referencedby?limit=1".to_string(),
         format!("/schemas/ids/{shared_id}/versions"),
         format!("/schemas/ids/{app_id}/subjects?deleted=true"),
     ] {

@@ -736,6 +736,11 @@ pub(crate) async fn usage_pages_honour_every_filter(t: &TestStore) {
         .is_empty());
     assert!(!store.id_in_use(".", 999).await.unwrap());
     assert!(!store.id_in_use(".ctx", id).await.unwrap());
+    assert!(store.subject_uses_id(".", id, "s2").await.unwrap());
+    assert!(store.subject_uses_id(".", id, "s3").await.unwrap());
+    assert!(!store.subject_uses_id(".", id, "gone").await.unwrap());
+    assert!(!store.subject_uses_id(".", id, "s").await.unwrap());
+    assert!(!store.subject_uses_id(".ctx", id, "s1").await.unwrap());
 }
 
 pub(crate) async fn referrer_pages_honour_every_filter(t: &TestStore) {
