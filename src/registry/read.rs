@@ -40,7 +40,8 @@ pub struct SchemaListing<'a> {
 }
 
 /// The context (`None`: all) and the subject-name prefix a `subjectPrefix` selects: the same
-/// selection as `GET /subjects`' prefix rule (`listing::matches_prefix`) within the context the prefix names.
+/// selection as `GET /subjects`' prefix rule (`listing::matches_prefix`) within the context
+/// the prefix names.
 fn listing_scope(prefix: &str) -> (Option<String>, Option<String>) {
     if prefix.is_empty() {
         return (Some(DEFAULT_CONTEXT.to_string()), None);
