@@ -7,7 +7,7 @@ use super::render::{
 };
 use super::subjects::raw_schema_response;
 use super::AppState;
-use crate::registry::{Registry, SchemaListing};
+use crate::registry::{ListPage, Registry, SchemaListing};
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::get;
@@ -87,41 +87,49 @@ async fn raw_schema_by_id(
     Ok(raw_schema_response(text))
 }
 
-/// (subject, version) pairs using the id in the path, filtered by `subject` and `deleted`.
-async fn usages(state: &AppState, id: &str, params: &Params) -> ApiResult<Vec<(String, i64)>> {
-    let id = parse_id(id)?;
-    let subject = params.get("subject").filter(|s| !s.is_empty());
-    Ok(state
-        .registry
-        .schema_usages(id, subject, params.flag("deleted"))
-        .await?)
-}
-
+/// The subjects using the id in the path, filtered by `subject` (the context) and
+/// `deleted`, one page (`offset`, `limit`).
 async fn subjects_of_id(
     State(state): State<AppState>,
     PathParams(id): PathParams<String>,
     params: Params,
 ) -> ApiResult {
-    let mut subjects: Vec<String> = usages(&state, &id, &params)
-        .await?
-        .into_iter()
-        .map(|(s, _)| s)
-        .collect();
-    subjects.dedup();
-    Ok(ok(&params.page(subjects, None)?))
+    let id = parse_id(&id)?;
+    let (offset, limit) = params.page_bounds(None)?;
+    let subjects = state
+        .registry
+        .schema_subjects(
+            id,
+            params.get("subject").filter(|s| !s.is_empty()),
+            params.flag("deleted"),
+            ListPage { offset, limit },
+        )
+        .await?;
+    Ok(ok(&subjects))
 }
 
+/// The (subject, version) pairs using the id in the path, filtered as
+/// [`subjects_of_id`], one page.
 async fn versions_of_id(
     State(state): State<AppState>,
     PathParams(id): PathParams<String>,
     params: Params,
 ) -> ApiResult {
-    let list: Vec<_> = usages(&state, &id, &params)
+    let id = parse_id(&id)?;
+    let (offset, limit) = params.page_bounds(None)?;
+    let list: Vec<_> = state
+        .registry
+        .schema_usages(
+            id,
+            params.get("subject").filter(|s| !s.is_empty()),
+            params.flag("deleted"),
+            ListPage { offset, limit },
+        )
         .await?
         .into_iter()
         .map(|(subject, version)| json!({"subject": subject, "version": version}))
         .collect();
-    Ok(ok(&params.page(list, None)?))
+    Ok(ok(&list))
 }
 
 async fn schema_by_guid(

@@ -7,8 +7,8 @@ use super::render::{ok, schema_text, subject_version_value};
 use super::AppState;
 use crate::domain::{QualifiedSubject, VersionId};
 use crate::registry::{
-    Deletion, LookupOptions, RegisterOptions, ResolvedLatest, SubjectFilter, SubjectVersion,
-    VersionFilter,
+    Deletion, ListPage, LookupOptions, RegisterOptions, ResolvedLatest, SubjectFilter,
+    SubjectVersion, VersionFilter,
 };
 use axum::extract::State;
 use axum::http::{header, HeaderValue};
@@ -57,8 +57,12 @@ async fn list_subjects(State(state): State<AppState>, params: Params) -> ApiResu
         deleted: params.flag("deleted"),
         deleted_only: params.flag_any(&["deletedOnly", "deleted_only"]),
     };
-    let subjects = state.registry.subjects(&filter).await?;
-    Ok(ok(&params.page(subjects, None)?))
+    let (offset, limit) = params.page_bounds(None)?;
+    let subjects = state
+        .registry
+        .subjects(&filter, ListPage { offset, limit })
+        .await?;
+    Ok(ok(&subjects))
 }
 
 async fn lookup(
@@ -218,15 +222,17 @@ async fn referenced_by(
     params: Params,
 ) -> ApiResult {
     let version = VersionId::parse(&version)?;
+    let (offset, limit) = params.page_bounds(Some(REFERENCED_BY_PAGE))?;
     let ids = state
         .registry
         .referenced_by(
             &QualifiedSubject::parse(&subject),
             version,
             params.flag("deleted"),
+            ListPage { offset, limit },
         )
         .await?;
-    Ok(ok(&params.page(ids, Some(REFERENCED_BY_PAGE))?))
+    Ok(ok(&ids))
 }
 
 async fn latest_with_metadata(

@@ -135,8 +135,7 @@ impl Registry {
         let mut contexts = vec![DEFAULT_CONTEXT.to_string()];
         contexts.extend(self.store.contexts_with_subject(name).await?);
         for context in contexts {
-            let versions = self.store.versions_of_schema(&context, id).await?;
-            if versions.iter().any(|v| v.subject == name) {
+            if self.store.subject_uses_id(&context, id, name).await? {
                 return Ok(context);
             }
         }

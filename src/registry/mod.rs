@@ -11,6 +11,7 @@ mod delete;
 mod error;
 mod id_lookup;
 mod identity;
+mod listing;
 mod lookup;
 mod options;
 mod read;
@@ -21,6 +22,7 @@ pub use cache::CachedSchema;
 pub use compatibility::{CheckOptions, CompatibilityReport};
 pub use delete::{Deletion, ResolvedLatest};
 pub use error::{RegistryError, Result};
+pub use listing::ListPage;
 pub use lookup::LookupOptions;
 pub use options::RegistryOptions;
 pub use read::{SchemaListing, SubjectFilter, SubjectVersion, VersionFilter};
@@ -109,7 +111,7 @@ impl Registry {
         let Some(record) = self.store.schema_by_id(context, id).await? else {
             return Ok(None);
         };
-        if self.store.versions_of_schema(context, id).await?.is_empty() {
+        if !self.store.id_in_use(context, id).await? {
             return Ok(None);
         }
         let cached = Arc::new(CachedSchema::new(record));

@@ -40,7 +40,8 @@ pub struct SchemaListing<'a> {
 }
 
 /// The context (`None`: all) and the subject-name prefix a `subjectPrefix` selects: the same
-/// selection as [`matches_prefix`] within the context the prefix names.
+/// selection as `GET /subjects`' prefix rule (`listing::matches_prefix`) within the context
+/// the prefix names.
 fn listing_scope(prefix: &str) -> (Option<String>, Option<String>) {
     if prefix.is_empty() {
         return (Some(DEFAULT_CONTEXT.to_string()), None);
@@ -91,45 +92,7 @@ impl VersionFilter {
     }
 }
 
-/// Does a (context, subject) pair match a `subjectPrefix`? `:*:` or absent matches all; a
-/// context-qualified prefix matches inside that context; a bare prefix, the default context.
-fn matches_prefix(prefix: Option<&str>, qualified: &str, context: &str) -> bool {
-    match prefix {
-        None | Some(":*:") => true,
-        Some(p) if p.starts_with(":.") => {
-            qualified.starts_with(p) || (p.ends_with(':') && p == format!(":{context}:"))
-        }
-        Some(p) => context == DEFAULT_CONTEXT && qualified.starts_with(p),
-    }
-}
-
 impl Registry {
-    pub async fn subjects(&self, filter: &SubjectFilter) -> Result<Vec<String>> {
-        let mut out: Vec<String> = self
-            .store
-            .subjects()
-            .await?
-            .into_iter()
-            .filter(|s| {
-                if filter.deleted_only {
-                    s.all_deleted
-                } else {
-                    filter.deleted || !s.all_deleted
-                }
-            })
-            .map(|s| {
-                (
-                    QualifiedSubject::in_context(&s.context, &s.subject).qualified(),
-                    s.context,
-                )
-            })
-            .filter(|(q, ctx)| matches_prefix(filter.prefix.as_deref(), q, ctx))
-            .map(|(q, _)| q)
-            .collect();
-        out.sort();
-        Ok(out)
-    }
-
     /// The version numbers of a subject `filter` shows, ascending by absolute value (as
     /// stored).
     pub async fn versions(
@@ -156,18 +119,8 @@ impl Registry {
         version: VersionId,
         deleted: bool,
     ) -> Result<SubjectVersion> {
-        let (subject, versions) = self.locate(subject).await?;
-        if !versions.iter().any(|v| deleted || !v.deleted) {
-            return Err(RegistryError::SubjectNotFound(subject.qualified()));
-        }
-        let found = match version {
-            VersionId::Latest => versions.iter().rev().find(|v| !v.deleted),
-            VersionId::Number(n) => versions
-                .iter()
-                .find(|v| v.version == n && (deleted || !v.deleted)),
-        }
-        .ok_or(RegistryError::VersionNotFound(version.display_number()))?;
-        self.subject_version(subject, found).await
+        let (subject, found) = self.resolve_version(subject, version, deleted).await?;
+        self.subject_version(subject, &found).await
     }
 
     async fn subject_version(
@@ -198,30 +151,6 @@ impl Registry {
         }
     }
 
-    /// (subject, version) pairs using a schema id.
-    pub async fn schema_usages(
-        &self,
-        id: i64,
-        subject: Option<&str>,
-        deleted: bool,
-    ) -> Result<Vec<(String, i64)>> {
-        let context = Self::context_of(subject);
-        let versions = self.store.versions_of_schema(&context, id).await?;
-        if versions.is_empty() {
-            return Err(RegistryError::SchemaNotFound);
-        }
-        Ok(versions
-            .into_iter()
-            .filter(|v| deleted || !v.deleted)
-            .map(|v| {
-                (
-                    QualifiedSubject::in_context(&v.context, &v.subject).qualified(),
-                    v.version,
-                )
-            })
-            .collect())
-    }
-
     pub async fn max_schema_id(&self, context: &str) -> Result<i64> {
         Ok(self.store.max_schema_id(context).await?)
     }
@@ -244,25 +173,6 @@ impl Registry {
             }
         }
         Ok(out)
-    }
-
-    /// Ids of schemas referencing a version of a subject.
-    pub async fn referenced_by(
-        &self,
-        subject: &QualifiedSubject,
-        version: VersionId,
-        deleted: bool,
-    ) -> Result<Vec<i64>> {
-        let found = self.version(subject, version, true).await?;
-        Ok(self
-            .store
-            .referrers(
-                &found.subject.context,
-                &found.subject.name,
-                found.version,
-                deleted,
-            )
-            .await?)
     }
 
     /// `GET /subjects/{s}/metadata`: newest version whose metadata properties contain every pair.
@@ -296,61 +206,69 @@ impl Registry {
 
     /// `GET /schemas`: versions ordered by qualified subject, then version, one page of
     /// them. Without a rule filter the page is cut by the database, so the cost does not grow
-    /// with the registry. `rule_type` keeps versions whose rule set has a rule of that type
-    /// (every candidate's schema is read), and `latest_only` then keeps the highest remaining
-    /// version of each subject. A listing reads schemas without keeping them in the id cache:
+    /// with the registry. A listing reads schemas without keeping them in the id cache:
     /// walking the registry must not evict what consumers read.
     pub async fn list_schemas(&self, listing: &SchemaListing<'_>) -> Result<Vec<SubjectVersion>> {
         let (context, subject_prefix) = listing_scope(listing.prefix);
-        if listing.rule_type.is_none() {
-            let page = VersionPage {
-                context: context.as_deref(),
-                subject_prefix: subject_prefix.as_deref(),
-                include_deleted: listing.deleted,
-                latest_only: listing.latest_only,
-                offset: listing.offset as u64,
-                limit: listing.limit as u64,
-            };
+        let mut page = VersionPage {
+            context: context.as_deref(),
+            subject_prefix: subject_prefix.as_deref(),
+            include_deleted: listing.deleted,
+            latest_only: listing.latest_only,
+            rule_text: None,
+            offset: listing.offset as u64,
+            limit: listing.limit as u64,
+        };
+        let Some(rule_type) = listing.rule_type else {
             let mut out = Vec::new();
             for v in self.store.version_page(&page).await? {
                 out.push(self.listed_version(&v).await?);
             }
             return Ok(out);
-        }
-        self.list_schemas_with_rule(listing, context.as_deref(), subject_prefix.as_deref())
+        };
+        // The rule type as it appears inside the stored JSON text.
+        let needle = serde_json::Value::from(rule_type).to_string();
+        let needle = &needle[1..needle.len() - 1];
+        page.rule_text = Some(needle);
+        (page.latest_only, page.offset, page.limit) = (false, 0, u64::MAX);
+        self.list_schemas_with_rule(listing, rule_type, &self.store.version_page(&page).await?)
             .await
     }
 
-    /// `GET /schemas?ruleType=`: every candidate version's rule set is looked at.
+    /// `GET /schemas?ruleType=`: `candidates` are the versions whose rule set mentions the
+    /// type (the database's text filter, in listing order); each is checked exactly, and
+    /// `latest_only` then keeps the highest remaining version of each subject. Schemas are
+    /// read until the page is complete, not for every candidate.
     async fn list_schemas_with_rule(
         &self,
         listing: &SchemaListing<'_>,
-        context: Option<&str>,
-        subject_prefix: Option<&str>,
+        rule_type: &str,
+        candidates: &[VersionRecord],
     ) -> Result<Vec<SubjectVersion>> {
-        let all = self.store.all_versions(context).await?;
-        let mut selected: Vec<(String, &VersionRecord)> = all
-            .iter()
-            .filter(|v| listing.deleted || !v.deleted)
-            .filter(|v| subject_prefix.is_none_or(|p| v.subject.starts_with(p)))
-            .map(|v| {
-                let q = QualifiedSubject::in_context(&v.context, &v.subject).qualified();
-                (q, v)
-            })
-            .collect();
-        selected.sort_by(|a, b| (&a.0, a.1.version).cmp(&(&b.0, b.1.version)));
-        let mut out = Vec::new();
-        for (_, v) in selected {
-            let version = self.listed_version(v).await?;
-            if listing
-                .rule_type
-                .is_none_or(|t| has_rule_of_type(version.schema.record.rule_set.as_ref(), t))
-            {
-                out.push(version);
+        let wanted = listing.offset.saturating_add(listing.limit);
+        let mut out: Vec<SubjectVersion> = Vec::new();
+        for v in candidates {
+            let complete = match out.last() {
+                // A later version of the last subject may still replace it.
+                Some(last) if listing.latest_only => {
+                    out.len() >= wanted
+                        && (last.subject.context != v.context || last.subject.name != v.subject)
+                }
+                _ => out.len() >= wanted,
+            };
+            if complete {
+                break;
             }
-        }
-        if listing.latest_only {
-            out = latest_per_subject(out, |v| v.subject.qualified());
+            let version = self.listed_version(v).await?;
+            if !has_rule_of_type(version.schema.record.rule_set.as_ref(), rule_type) {
+                continue;
+            }
+            match out.last_mut() {
+                Some(last) if listing.latest_only && last.subject == version.subject => {
+                    *last = version;
+                }
+                _ => out.push(version),
+            }
         }
         Ok(out
             .into_iter()
@@ -394,19 +312,6 @@ impl Registry {
     }
 }
 
-/// The last item of each run of equal keys (the highest version, in a list ordered by
-/// subject then version).
-fn latest_per_subject<T, K: PartialEq>(items: Vec<T>, key: impl Fn(&T) -> K) -> Vec<T> {
-    let mut latest: Vec<T> = Vec::with_capacity(items.len());
-    for item in items {
-        match latest.last_mut() {
-            Some(last) if key(last) == key(&item) => *last = item,
-            _ => latest.push(item),
-        }
-    }
-    latest
-}
-
 /// Whether a rule set has a migration, domain or encoding rule of `rule_type` (`CEL`, ...).
 fn has_rule_of_type(rule_set: Option<&serde_json::Value>, rule_type: &str) -> bool {
     let Some(rule_set) = rule_set else {
@@ -421,6 +326,7 @@ fn has_rule_of_type(rule_set: Option<&serde_json::Value>, rule_type: &str) -> bo
 
 #[cfg(test)]
 mod tests {
+    use super::super::listing::matches_prefix;
     use super::*;
 
     /// The scope the database filters by selects exactly what `matches_prefix` selects in
@@ -471,16 +377,5 @@ mod tests {
                 assert_eq!(actual, expected, "prefix {prefix:?}, subject {q:?}");
             }
         }
-    }
-
-    #[test]
-    fn subject_prefix_selects_contexts() {
-        assert!(matches_prefix(None, ":.ctx:a", ".ctx"));
-        assert!(matches_prefix(Some(":*:"), "a", "."));
-        assert!(matches_prefix(Some("or"), "orders", "."));
-        assert!(!matches_prefix(Some("or"), ":.ctx:orders", ".ctx"));
-        assert!(matches_prefix(Some(":.ctx:"), ":.ctx:orders", ".ctx"));
-        assert!(matches_prefix(Some(":.ctx:or"), ":.ctx:orders", ".ctx"));
-        assert!(!matches_prefix(Some(":.ctx:"), "orders", "."));
     }
 }

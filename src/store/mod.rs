@@ -8,6 +8,7 @@
 mod error;
 mod liveness;
 mod options;
+mod pages;
 mod postgres;
 mod queries;
 mod reads;
@@ -19,6 +20,7 @@ mod write_tx;
 
 pub use error::{Result, StoreError};
 pub use options::{SqliteSynchronous, StoreOptions};
+pub use pages::{Page, SubjectPage, SubjectState};
 pub use postgres::Invalidation;
 pub use reads::{HashedHistory, VersionPage};
 pub use upgrades::Rehashed;

@@ -3,6 +3,7 @@
 //! writes under the lock, `write_tx.rs`).
 
 use super::error::{Result, StoreError};
+use super::pages::{prefix_condition, prefix_end, Page};
 use super::reads::VersionPage;
 use crate::domain::{
     Config, NewSchema, ReferenceTarget, SchemaRecord, SubjectSummary, VersionRecord,
@@ -50,7 +51,7 @@ pub(super) fn schema_from_row(row: &AnyRow) -> Result<SchemaRecord> {
     })
 }
 
-fn version_from_row(row: &AnyRow) -> Result<VersionRecord> {
+pub(super) fn version_from_row(row: &AnyRow) -> Result<VersionRecord> {
     let deleted: i64 = row.try_get(4)?;
     Ok(VersionRecord {
         context: row.try_get(0)?,
@@ -227,10 +228,15 @@ pub(super) async fn version_page<'e, E: Executor<'e, Database = Any>>(
     if page.context.is_some() {
         conditions.push(format!("v.context = {}", param()));
     }
+    let prefix_end = page.subject_prefix.and_then(prefix_end);
     if page.subject_prefix.is_some() {
-        let (from, prefix) = (param(), param());
-        conditions.push(format!(
-            "v.subject >= {from} AND substr(v.subject, 1, length({prefix})) = {prefix}"
+        let prefix = param();
+        let below = prefix_end.as_ref().map(|_| param());
+        conditions.push(prefix_condition(
+            "v.subject",
+            &prefix,
+            below.as_deref(),
+            &prefix,
         ));
     }
     let live = if page.include_deleted {
@@ -241,6 +247,16 @@ pub(super) async fn version_page<'e, E: Executor<'e, Database = Any>>(
     if !page.include_deleted {
         conditions.push("v.deleted = 0".into());
     }
+    let rule_join = match page.rule_text {
+        Some(_) => {
+            conditions.push(format!(
+                "s.rule_set IS NOT NULL AND s.rule_set LIKE {} ESCAPE '\\'",
+                param()
+            ));
+            " JOIN schemas s ON s.context = v.context AND s.id = v.schema_id"
+        }
+        None => "",
+    };
     if page.latest_only {
         conditions.push(format!(
             "v.version = (SELECT MAX(w.version) FROM subject_versions w \
@@ -261,7 +277,8 @@ pub(super) async fn version_page<'e, E: Executor<'e, Database = Any>>(
     };
     let (limit, offset) = (param(), param());
     let sql = format!(
-        "SELECT {VERSION_COLUMNS} FROM subject_versions v {filter} \
+        "SELECT v.context, v.subject, v.version, v.schema_id, v.deleted, v.created_at \
+         FROM subject_versions v{rule_join} {filter} \
          ORDER BY {order} LIMIT {limit} OFFSET {offset}"
     );
     let mut query = sqlx::query(AssertSqlSafe(sql));
@@ -269,7 +286,13 @@ pub(super) async fn version_page<'e, E: Executor<'e, Database = Any>>(
         query = query.bind(context);
     }
     if let Some(prefix) = page.subject_prefix {
-        query = query.bind(prefix).bind(prefix);
+        query = query.bind(prefix);
+    }
+    if let Some(end) = prefix_end {
+        query = query.bind(end);
+    }
+    if let Some(text) = page.rule_text {
+        query = query.bind(like_containing(text));
     }
     let rows = query
         .bind(i64::try_from(page.limit).unwrap_or(i64::MAX))
@@ -277,6 +300,21 @@ pub(super) async fn version_page<'e, E: Executor<'e, Database = Any>>(
         .fetch_all(e)
         .await?;
     rows.iter().map(version_from_row).collect()
+}
+
+/// A LIKE pattern for text containing `text` (`\\` escapes; SQLite's LIKE also ignores
+/// ASCII case, which only widens the match).
+fn like_containing(text: &str) -> String {
+    let mut pattern = String::with_capacity(text.len() + 2);
+    pattern.push('%');
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            pattern.push('\\');
+        }
+        pattern.push(c);
+    }
+    pattern.push('%');
+    pattern
 }
 
 /// Every version of every subject (optionally of one context), with its schema.
@@ -357,21 +395,7 @@ pub(super) async fn referrers<'e, E: Executor<'e, Database = Any>>(
     version: i64,
     include_deleted: bool,
 ) -> Result<Vec<i64>> {
-    let rows = sqlx::query(
-        "SELECT DISTINCT r.schema_id FROM schema_references r \
-         WHERE r.ref_context = $1 AND r.ref_subject = $2 AND r.ref_version = $3 \
-         AND EXISTS (SELECT 1 FROM subject_versions v WHERE v.context = r.context \
-                     AND v.schema_id = r.schema_id AND (v.deleted = 0 OR $4 = 1) \
-                     AND NOT (v.context = r.ref_context AND v.subject = r.ref_subject)) \
-         ORDER BY r.schema_id",
-    )
-    .bind(context)
-    .bind(subject)
-    .bind(version)
-    .bind(include_deleted as i64)
-    .fetch_all(e)
-    .await?;
-    rows.iter().map(|r| Ok(r.try_get(0)?)).collect()
+    super::pages::referrer_page(e, (context, subject, version), include_deleted, Page::ALL).await
 }
 
 pub(super) async fn insert_schema_row<'e, E: Executor<'e, Database = Any>>(

@@ -21,6 +21,9 @@ pub struct VersionPage<'a> {
     pub include_deleted: bool,
     /// Only the highest of each subject's shown versions.
     pub latest_only: bool,
+    /// Only versions whose schema's rule set contains this text (as stored, JSON): a
+    /// superset of the versions with a rule of some type, for the caller to narrow.
+    pub rule_text: Option<&'a str>,
     pub offset: u64,
     pub limit: u64,
 }

@@ -15,6 +15,7 @@ mod deletion;
 mod http_conventions;
 mod identity;
 mod json_schema;
+mod listing;
 mod load_isolation;
 mod openapi;
 mod protobuf;

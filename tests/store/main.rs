@@ -45,6 +45,9 @@ both_backends!(
     corrupt_rows_are_errors_not_defaults,
     grouped_registration_checks_the_history_it_was_given,
     a_database_behind_on_migrations_is_not_ready,
+    subject_pages_honour_every_filter,
+    usage_pages_honour_every_filter,
+    referrer_pages_honour_every_filter,
 );
 
 #[tokio::test]

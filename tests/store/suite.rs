@@ -5,7 +5,10 @@ use crate::common::{drop_database, fresh_database, Backend, TempDir};
 use schemata::domain::{
     Config, Mode, NewSchema, ReferenceTarget, SchemaReference, SeenHistory, VersionRecord,
 };
-use schemata::store::{Invalidation, SqliteSynchronous, Store, StoreError, StoreOptions};
+use schemata::store::{
+    Invalidation, Page, SqliteSynchronous, Store, StoreError, StoreOptions, SubjectPage,
+    SubjectState,
+};
 use schemata_compat::SchemaType;
 use serde_json::json;
 use sha2::{Digest, Sha256};
@@ -587,5 +590,199 @@ pub(crate) async fn a_database_behind_on_migrations_is_not_ready(t: &TestStore) 
     assert!(
         matches!(refused, Err(StoreError::NotMigrated { applied, embedded }) if applied < embedded),
         "{refused:?}"
+    );
+}
+
+/// Soft-delete one version (as `DELETE .../versions/{v}` does).
+async fn soft_delete(store: &Store, context: &str, subject: &str, version: i64) {
+    let mut tx = store.begin_subject_write(context, subject).await.unwrap();
+    tx.mark_deleted(context, subject, version).await.unwrap();
+    tx.commit().await.unwrap();
+}
+
+fn page(offset: u64, limit: u64) -> Page {
+    Page { offset, limit }
+}
+
+pub(crate) async fn subject_pages_honour_every_filter(t: &TestStore) {
+    let store = &t.store;
+    for (n, subject) in ["or-b", "a-live", "dead", "mixed", "or-a", "or_c", "os"]
+        .iter()
+        .enumerate()
+    {
+        append(store, ".", subject, &Row::new(&format!(r#""s{n}""#))).await;
+    }
+    append(store, ".", "mixed", &Row::new(r#""mixed-2""#)).await;
+    soft_delete(store, ".", "dead", 1).await;
+    soft_delete(store, ".", "mixed", 1).await;
+    append(store, ".ctx", "orders", &Row::new(r#""c""#)).await;
+    let names = |query: SubjectPage<'static>| async move {
+        let rows = store.subject_page(&query).await.unwrap();
+        rows.into_iter()
+            .map(|s| {
+                format!(
+                    "{}{}{}",
+                    s.subject,
+                    if s.all_deleted { "*" } else { "" },
+                    if s.context == "." { "" } else { "@ctx" }
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    let query = |name_prefix: Option<&'static str>, state: SubjectState, p: Page| SubjectPage {
+        context: ".",
+        name_prefix,
+        state,
+        page: p,
+    };
+    let all = Page::ALL;
+    assert_eq!(
+        names(query(None, SubjectState::Live, all)).await,
+        ["a-live", "mixed", "or-a", "or-b", "or_c", "os"]
+    );
+    assert_eq!(
+        names(query(None, SubjectState::Any, all)).await,
+        ["a-live", "dead*", "mixed", "or-a", "or-b", "or_c", "os"]
+    );
+    assert_eq!(
+        names(query(None, SubjectState::AllDeleted, all)).await,
+        ["dead*"]
+    );
+    // Only the page, after the filter.
+    assert_eq!(
+        names(query(None, SubjectState::Live, page(1, 2))).await,
+        ["mixed", "or-a"]
+    );
+    assert_eq!(
+        names(query(None, SubjectState::Any, page(1, 2))).await,
+        ["dead*", "mixed"]
+    );
+    assert!(names(query(None, SubjectState::Live, page(6, 5)))
+        .await
+        .is_empty());
+    // A prefix is a prefix of bytes: `_` and `%` are no wildcards, `os` is past `or`.
+    assert_eq!(
+        names(query(Some("or"), SubjectState::Live, all)).await,
+        ["or-a", "or-b", "or_c"]
+    );
+    assert_eq!(
+        names(query(Some("or"), SubjectState::Live, page(1, 1))).await,
+        ["or-b"]
+    );
+    assert_eq!(
+        names(query(Some("or_"), SubjectState::Live, all)).await,
+        ["or_c"]
+    );
+    assert!(names(query(Some("or%"), SubjectState::Live, all))
+        .await
+        .is_empty());
+    assert!(names(query(Some("dead"), SubjectState::Live, all))
+        .await
+        .is_empty());
+    let other = SubjectPage {
+        context: ".ctx",
+        name_prefix: None,
+        state: SubjectState::Live,
+        page: all,
+    };
+    assert_eq!(names(other).await, ["orders@ctx"]);
+    assert_eq!(store.context_names().await.unwrap(), [".", ".ctx"]);
+}
+
+pub(crate) async fn usage_pages_honour_every_filter(t: &TestStore) {
+    let store = &t.store;
+    let shared = Row::new(r#""shared""#);
+    let (id, _) = append(store, ".", "s3", &shared).await;
+    append(store, ".", "s3", &Row::new(r#""other""#)).await;
+    append(store, ".", "s3", &shared).await;
+    append(store, ".", "s2", &shared).await;
+    append(store, ".", "s1", &shared).await;
+    soft_delete(store, ".", "s2", 1).await;
+    let pairs = |include_deleted: bool, p: Page| async move {
+        store
+            .usage_page(".", id, include_deleted, p)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|v| format!("{}/{}", v.subject, v.version))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(pairs(false, Page::ALL).await, ["s1/1", "s3/1", "s3/3"]);
+    assert_eq!(
+        pairs(true, Page::ALL).await,
+        ["s1/1", "s2/1", "s3/1", "s3/3"]
+    );
+    assert_eq!(pairs(false, page(1, 1)).await, ["s3/1"]);
+    assert_eq!(pairs(true, page(1, 2)).await, ["s2/1", "s3/1"]);
+    assert!(pairs(true, page(4, 2)).await.is_empty());
+    let subjects = |include_deleted: bool, p: Page| async move {
+        store
+            .usage_subject_page(".", id, include_deleted, p)
+            .await
+            .unwrap()
+    };
+    assert_eq!(subjects(false, Page::ALL).await, ["s1", "s3"]);
+    assert_eq!(subjects(true, Page::ALL).await, ["s1", "s2", "s3"]);
+    assert_eq!(subjects(true, page(1, 1)).await, ["s2"]);
+    assert_eq!(subjects(false, page(1, 5)).await, ["s3"]);
+    // Ids used by soft-deleted versions only are still in use; other contexts are apart.
+    let (gone, _) = append(store, ".", "gone", &Row::new(r#""gone""#)).await;
+    soft_delete(store, ".", "gone", 1).await;
+    assert!(store.id_in_use(".", gone).await.unwrap());
+    assert!(store
+        .usage_page(".", gone, false, Page::ALL)
+        .await
+        .unwrap()
+        .is_empty());
+    assert!(!store.id_in_use(".", 999).await.unwrap());
+    assert!(!store.id_in_use(".ctx", id).await.unwrap());
+    assert!(store.subject_uses_id(".", id, "s2").await.unwrap());
+    assert!(store.subject_uses_id(".", id, "s3").await.unwrap());
+    assert!(!store.subject_uses_id(".", id, "gone").await.unwrap());
+    assert!(!store.subject_uses_id(".", id, "s").await.unwrap());
+    assert!(!store.subject_uses_id(".ctx", id, "s1").await.unwrap());
+}
+
+pub(crate) async fn referrer_pages_honour_every_filter(t: &TestStore) {
+    let store = &t.store;
+    append(store, ".", "common", &Row::new(r#""common""#)).await;
+    let target = ReferenceTarget {
+        context: ".".into(),
+        subject: "common".into(),
+        version: 1,
+    };
+    let mut ids = Vec::new();
+    for app in ["app-a", "app-b", "app-c", "app-d"] {
+        let mut row = Row::new(&format!(
+            r#"{{"type":"record","name":"{app}","fields":[]}}"#
+        ));
+        row.references = vec![SchemaReference {
+            name: "common.avsc".into(),
+            subject: "common".into(),
+            version: 1,
+        }];
+        let mut tx = store.begin_subject_write(".", app).await.unwrap();
+        let id = tx.allocate_schema_id(".").await.unwrap();
+        tx.insert_schema(".", id, &row.schema()).await.unwrap();
+        tx.insert_version(".", app, 1, id).await.unwrap();
+        tx.insert_reference(".", id, &target).await.unwrap();
+        tx.commit().await.unwrap();
+        ids.push(id);
+    }
+    soft_delete(store, ".", "app-b", 1).await;
+    let referrers = |include_deleted: bool, p: Page| async move {
+        store
+            .referrer_page((".", "common", 1), include_deleted, p)
+            .await
+            .unwrap()
+    };
+    assert_eq!(referrers(false, Page::ALL).await, [ids[0], ids[2], ids[3]]);
+    assert_eq!(referrers(true, Page::ALL).await, ids);
+    assert_eq!(referrers(false, page(1, 1)).await, [ids[2]]);
+    assert_eq!(referrers(true, page(1, 2)).await, [ids[1], ids[2]]);
+    assert!(referrers(true, page(4, 1)).await.is_empty());
+    assert_eq!(
+        store.referrers(".", "common", 1, false).await.unwrap(),
+        [ids[0], ids[2], ids[3]]
     );
 }
