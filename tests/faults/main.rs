@@ -1,0 +1,20 @@
+//! Fault tests (issue 15): the database fails under a running server — PostgreSQL restarted
+//! in the middle of a registration load, a SQLite file on a full or read-only file system —
+//! and the server answers in the error envelope, keeps what it acknowledged, and recovers by
+//! itself.
+//!
+//! A PostgreSQL restart disturbs every test using PostgreSQL at that moment, so these tests
+//! live in their own binary (cargo runs test binaries one after another, never two at once)
+//! and take [`one_at_a_time`] first: within this binary they never overlap either.
+
+#[path = "../api/common/mod.rs"]
+mod common;
+
+mod postgres_restart;
+
+/// Held by every test of this binary for its whole run: cargo runs the tests of one binary
+/// in parallel, and a fault injected by one test must not fall on another.
+pub(crate) async fn one_at_a_time() -> tokio::sync::MutexGuard<'static, ()> {
+    static LOCK: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+    LOCK.lock().await
+}
