@@ -11,6 +11,7 @@
 mod common;
 
 mod postgres_restart;
+mod sqlite_disk;
 
 /// Held by every test of this binary for its whole run: cargo runs the tests of one binary
 /// in parallel, and a fault injected by one test must not fall on another.
