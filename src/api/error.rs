@@ -93,8 +93,8 @@ impl From<RegistryError> for ApiError {
                 let request_id = super::request_id::log_with_request_id("store error", e);
                 if e.is_unwritable() {
                     format!(
-                        "The backend data store cannot store anything: its disk is full or \
-                         read-only (request id {request_id})"
+                        "The backend data store cannot store anything: its disk is full, \
+                         read-only or failing (request id {request_id})"
                     )
                 } else {
                     format!("Error in the backend data store (request id {request_id})")

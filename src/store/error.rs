@@ -22,9 +22,10 @@ pub enum StoreError {
         source: Source,
     },
     /// The database cannot take writes: its storage is full (SQLite's `SQLITE_FULL`,
-    /// PostgreSQL's `disk_full`) or read-only (SQLite's `SQLITE_READONLY`: a read-only file
-    /// or file system; PostgreSQL's `read_only_sql_transaction`: a standby). Nothing was
-    /// written; reads still work, and writes will again once the operator makes room.
+    /// PostgreSQL's `disk_full`), read-only (SQLite's `SQLITE_READONLY`, or a write's I/O
+    /// error: a read-only file or file system; PostgreSQL's `read_only_sql_transaction`: a
+    /// standby) or failing writes. Nothing was written; reads still work, and writes will
+    /// again once the operator makes room or repairs the file system.
     #[error("{0}")]
     Unwritable(#[source] Source),
     /// A stored row holds something no writer of this store produces: the answer would be
@@ -108,9 +109,13 @@ fn refuses_writes(error: &dyn sqlx::error::DatabaseError) -> bool {
         .is_some()
     {
         // The code is the extended result code; its low byte is the primary one:
-        // SQLITE_READONLY (8) or SQLITE_FULL (13).
+        // SQLITE_READONLY (8) or SQLITE_FULL (13). A file system made read-only under an
+        // open database gives the write side of SQLITE_IOERR: IOERR_WRITE (778),
+        // IOERR_FSYNC (1034), IOERR_DIR_FSYNC (1290), IOERR_TRUNCATE (1546).
         let code = error.code().and_then(|code| code.parse::<i32>().ok());
-        return code.is_some_and(|code| matches!(code & 0xff, 8 | 13));
+        return code.is_some_and(|code| {
+            matches!(code & 0xff, 8 | 13) || matches!(code, 778 | 1034 | 1290 | 1546)
+        });
     }
     // PostgreSQL's SQLSTATEs disk_full and read_only_sql_transaction.
     matches!(error.code().as_deref(), Some("53100" | "25006"))

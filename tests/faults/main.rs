@@ -19,3 +19,11 @@ pub(crate) async fn one_at_a_time() -> tokio::sync::MutexGuard<'static, ()> {
     static LOCK: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
     LOCK.lock().await
 }
+
+/// [`one_at_a_time`] for a test that drives its own runtimes.
+pub(crate) fn one_at_a_time_blocking() -> tokio::sync::MutexGuard<'static, ()> {
+    tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap()
+        .block_on(one_at_a_time())
+}

@@ -1,11 +1,15 @@
-//! A SQLite file whose file system fills up under the running server: registrations are
-//! refused with a clear 503 in the error envelope (docs/rest-api.md §9), never a panic or
-//! the database's own words; reads keep working; once space returns, registrations work
-//! again, `PRAGMA integrity_check` is `ok` and every acknowledged schema is intact.
+//! A SQLite file whose file system fills up, or turns read-only, under the running server:
+//! registrations are refused with a clear 503 in the error envelope (docs/rest-api.md §9),
+//! never a panic or the database's own words; reads keep working; once the disk has room
+//! again (or the file system is mounted again), registrations work, `PRAGMA
+//! integrity_check` is `ok` and every acknowledged schema is intact.
 //!
-//! The fault is real, not simulated: the database lives on a small tmpfs mounted for the
-//! test (which needs the root privileges the tests and CI run with), filled to the last byte
-//! by a ballast file, so SQLite itself meets `ENOSPC`.
+//! The faults are real, not simulated, and need the root privileges the tests and CI run
+//! with: a small tmpfs filled to the last byte by a ballast file (SQLite meets `ENOSPC`),
+//! and a loop-mounted ext4 image with `errors=remount-ro` whose kernel is told to report an
+//! error (`trigger_fs_error`), which turns it read-only under the open database as a failing
+//! disk would (SQLite meets `EROFS`). A plain `mount -o remount,ro` is refused while the
+//! server holds the file open for writing.
 
 use crate::common::{spawn_on, Backend, TestApp};
 use serde_json::{json, Value};
@@ -123,7 +127,7 @@ async fn a_full_disk_refuses_registrations_clearly_and_corrupts_nothing() {
         let r = register(&app, &format!("during-{n}"), &wide(&format!("During{n}"))).await;
         r.assert_error(503, 50001);
         let message = r.json()["message"].as_str().unwrap().to_string();
-        assert!(message.contains("full or read-only"), "{message}");
+        assert!(message.contains("cannot store anything"), "{message}");
         assert!(message.contains("request id "), "{message}");
         // Not SQLite's own words ("database or disk is full"), nor the file's path.
         for leak in ["database or disk", "SQLITE", "registry.db"] {
@@ -173,4 +177,165 @@ async fn a_full_disk_refuses_registrations_clearly_and_corrupts_nothing() {
             .len(),
         acked.len()
     );
+}
+
+/// A 16 MiB ext4 image, loop-mounted with `errors=remount-ro` on a fresh directory.
+struct Ext4Disk {
+    image: PathBuf,
+    path: PathBuf,
+}
+
+impl Ext4Disk {
+    fn create() -> Ext4Disk {
+        let base =
+            std::env::temp_dir().join(format!("schemata_faults_{}", uuid::Uuid::new_v4().simple()));
+        let (image, path) = (base.with_extension("img"), base);
+        std::fs::create_dir_all(&path).unwrap();
+        std::fs::File::create(&image)
+            .unwrap()
+            .set_len(16 << 20)
+            .unwrap();
+        run(Command::new("mkfs.ext4").args(["-q", "-F"]).arg(&image));
+        let disk = Ext4Disk { image, path };
+        disk.mount();
+        disk
+    }
+
+    fn mount(&self) {
+        run(Command::new("mount")
+            .args(["-o", "loop,errors=remount-ro"])
+            .arg(&self.image)
+            .arg(&self.path));
+    }
+
+    /// Make the kernel report a file-system error: with `errors=remount-ro`, the file
+    /// system is read-only from then on, for files already open too.
+    fn fail(&self) {
+        let device = run(Command::new("findmnt")
+            .args(["-no", "SOURCE"])
+            .arg(&self.path));
+        let name = device.trim().rsplit('/').next().unwrap().to_string();
+        std::fs::write(
+            format!("/sys/fs/ext4/{name}/trigger_fs_error"),
+            "schemata fault test",
+        )
+        .expect("trigger an ext4 error");
+    }
+
+    /// Unmount (waiting for the stopped server's connections to close) and mount again,
+    /// as an operator does once the disk is repaired.
+    fn mount_again(&self) {
+        let mut tries = 0;
+        while !Command::new("umount")
+            .arg(&self.path)
+            .status()
+            .unwrap()
+            .success()
+        {
+            tries += 1;
+            assert!(tries < 300, "the file system stayed busy");
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        self.mount();
+    }
+}
+
+impl Drop for Ext4Disk {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg("-l").arg(&self.path).status();
+        let _ = std::fs::remove_dir(&self.path);
+        let _ = std::fs::remove_file(&self.image);
+    }
+}
+
+/// Run a command that must succeed; its standard output.
+fn run(command: &mut Command) -> String {
+    let output = command.output().expect("run a command");
+    assert!(
+        output.status.success(),
+        "{command:?} (needs root, as the tests and CI run): {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+/// The server runs on a runtime of its own, shut down (closing its database connections)
+/// before the file system is mounted again.
+#[test]
+fn a_read_only_file_system_refuses_registrations_clearly_and_corrupts_nothing() {
+    let _alone = crate::one_at_a_time_blocking();
+    let disk = Ext4Disk::create();
+    let database = disk.path.join("registry.db");
+    let url = format!("sqlite://{}", database.display());
+    let (server, client) = (runtime(), runtime());
+    let app = server.block_on(spawn_on(&url, Backend::Sqlite, Default::default()));
+    let mut acked = Vec::new();
+    for n in 0..4 {
+        let (subject, schema) = (format!("before-{n}"), wide(&format!("Before{n}")));
+        let id = client
+            .block_on(register(&app, &subject, &schema))
+            .assert_ok()["id"]
+            .clone();
+        acked.push((subject, schema, id));
+    }
+
+    disk.fail();
+    for n in 0..DURING {
+        let r = client.block_on(register(
+            &app,
+            &format!("during-{n}"),
+            &wide(&format!("During{n}")),
+        ));
+        r.assert_error(503, 50001);
+        let message = r.json()["message"].as_str().unwrap().to_string();
+        assert!(message.contains("cannot store anything"), "{message}");
+        for leak in ["disk I/O error", "SQLITE", "registry.db"] {
+            assert!(!message.contains(leak), "{message}");
+        }
+    }
+    client.block_on(async {
+        let subjects = app.get("/subjects").await.assert_ok();
+        assert_eq!(subjects.as_array().unwrap().len(), 4, "{subjects}");
+        for (subject, schema, id) in &acked {
+            let stored = app
+                .get(&format!("/subjects/{subject}/versions/1"))
+                .await
+                .assert_ok();
+            assert_eq!(&stored["id"], id);
+            let text: Value = serde_json::from_str(stored["schema"].as_str().unwrap()).unwrap();
+            assert_eq!(&text, schema);
+        }
+    });
+
+    server.shutdown_timeout(std::time::Duration::from_secs(10));
+    disk.mount_again();
+    client.block_on(async {
+        assert_eq!(integrity_check(&database).await, "ok");
+        let app = spawn_on(&url, Backend::Sqlite, Default::default()).await;
+        for (subject, schema, id) in &acked {
+            let stored = app
+                .get(&format!("/subjects/{subject}/versions/1"))
+                .await
+                .assert_ok();
+            assert_eq!(&stored["id"], id, "{subject}");
+            let text: Value = serde_json::from_str(stored["schema"].as_str().unwrap()).unwrap();
+            assert_eq!(&text, schema, "{subject}");
+        }
+        for n in 0..DURING {
+            let answer = register(&app, &format!("during-{n}"), &wide(&format!("During{n}")))
+                .await
+                .assert_ok();
+            assert_eq!(answer["version"], 1, "nothing half-written: {answer}");
+        }
+        assert_eq!(integrity_check(&database).await, "ok");
+    });
+    client.shutdown_timeout(std::time::Duration::from_secs(10));
 }
