@@ -6,6 +6,13 @@
 //! A PostgreSQL restart disturbs every test using PostgreSQL at that moment, so these tests
 //! live in their own binary (cargo runs test binaries one after another, never two at once)
 //! and take [`one_at_a_time`] first: within this binary they never overlap either.
+//!
+//! They need root (mounts, `pg_ctlcluster`), as `scripts/test` has on the project machines
+//! and in CI. The PostgreSQL tests restart, and stop for some seconds, the local cluster
+//! that serves `SCHEMATA_TEST_POSTGRES_URL` (found with `pg_lsclusters` by its port): where
+//! others run tests against that cluster at the same time, run this binary against a
+//! cluster of its own, e.g. `pg_createcluster 15 faults -p 5433 --start` with the
+//! `schemata` role, and `SCHEMATA_TEST_POSTGRES_URL` on port 5433.
 
 #[path = "../api/common/mod.rs"]
 mod common;
