@@ -80,6 +80,9 @@ impl From<RegistryError> for ApiError {
             ContextNotEmpty(_) => (StatusCode::UNPROCESSABLE_ENTITY, 42211),
             // Confluent's clients retry 429 with back-off.
             Overloaded => (StatusCode::TOO_MANY_REQUESTS, 42901),
+            // Full or read-only storage is the server's condition, not the request's, and it
+            // passes once the operator makes room: 503, which clients retry with back-off.
+            Store(e) if e.is_unwritable() => (StatusCode::SERVICE_UNAVAILABLE, 50001),
             Store(_) => (StatusCode::INTERNAL_SERVER_ERROR, 50001),
         };
         let connection_lost = matches!(&err, Store(e) if e.is_connection_lost());
@@ -88,7 +91,14 @@ impl From<RegistryError> for ApiError {
             // an id the client can quote.
             Store(e) => {
                 let request_id = super::request_id::log_with_request_id("store error", e);
-                format!("Error in the backend data store (request id {request_id})")
+                if e.is_unwritable() {
+                    format!(
+                        "The backend data store cannot store anything: its disk is full, \
+                         read-only or failing (request id {request_id})"
+                    )
+                } else {
+                    format!("Error in the backend data store (request id {request_id})")
+                }
             }
             _ => err.to_string(),
         };

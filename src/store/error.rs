@@ -1,6 +1,7 @@
 //! The store's one error type, classified once where a database error arises: a lost
-//! connection (the request may be run again), a violated constraint (by name), a stored row
-//! the store cannot read, or any other database failure. Nothing above the store sees a
+//! connection (the request may be run again), a violated constraint (by name), storage that
+//! takes no writes (full or read-only), a stored row the store cannot read, or any other
+//! database failure. Nothing above the store sees a
 //! driver error type.
 
 use std::error::Error as StdError;
@@ -20,6 +21,13 @@ pub enum StoreError {
         #[source]
         source: Source,
     },
+    /// The database cannot take writes: its storage is full (SQLite's `SQLITE_FULL`,
+    /// PostgreSQL's `disk_full`), read-only (SQLite's `SQLITE_READONLY`, or a write's I/O
+    /// error: a read-only file or file system; PostgreSQL's `read_only_sql_transaction`: a
+    /// standby) or failing writes. Nothing was written; reads still work, and writes will
+    /// again once the operator makes room or repairs the file system.
+    #[error("{0}")]
+    Unwritable(#[source] Source),
     /// A stored row holds something no writer of this store produces: the answer would be
     /// wrong, so there is none.
     #[error("unreadable row in {table}: {reason}")]
@@ -41,6 +49,12 @@ impl StoreError {
     /// [`StoreError::ConnectionLost`]). Reading this has no side effect.
     pub fn is_connection_lost(&self) -> bool {
         matches!(self, StoreError::ConnectionLost(_))
+    }
+
+    /// Whether the database refused a write because its storage is full or read-only (see
+    /// [`StoreError::Unwritable`]).
+    pub fn is_unwritable(&self) -> bool {
+        matches!(self, StoreError::Unwritable(_))
     }
 
     /// The database could not be opened: `error` says why (never the URL, which may carry a
@@ -81,8 +95,30 @@ fn classify(error: sqlx::Error) -> StoreError {
                 source: Box::new(error),
             };
         }
+        if refuses_writes(db.as_ref()) {
+            return StoreError::Unwritable(Box::new(error));
+        }
     }
     StoreError::Database(Box::new(error))
+}
+
+/// Whether the database said its storage is full or read-only.
+fn refuses_writes(error: &dyn sqlx::error::DatabaseError) -> bool {
+    if error
+        .try_downcast_ref::<sqlx::sqlite::SqliteError>()
+        .is_some()
+    {
+        // The code is the extended result code; its low byte is the primary one:
+        // SQLITE_READONLY (8) or SQLITE_FULL (13). A file system made read-only under an
+        // open database gives the write side of SQLITE_IOERR: IOERR_WRITE (778),
+        // IOERR_FSYNC (1034), IOERR_DIR_FSYNC (1290), IOERR_TRUNCATE (1546).
+        let code = error.code().and_then(|code| code.parse::<i32>().ok());
+        return code.is_some_and(|code| {
+            matches!(code & 0xff, 8 | 13) || matches!(code, 778 | 1034 | 1290 | 1546)
+        });
+    }
+    // PostgreSQL's SQLSTATEs disk_full and read_only_sql_transaction.
+    matches!(error.code().as_deref(), Some("53100" | "25006"))
 }
 
 impl From<sqlx::migrate::MigrateError> for StoreError {

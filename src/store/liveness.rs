@@ -1,4 +1,5 @@
-//! Telling live database connections from dead ones without a round trip per query.
+//! Telling live database connections from dead ones without a round trip per query, and
+//! usable ones from those whose transaction the driver lost track of.
 //!
 //! Pooled connections are not pinged on every checkout (that would double the round trips of
 //! a registration). Two cheaper rules catch a restarted, failed-over or killed database:
@@ -59,11 +60,25 @@ fn predates_recent_loss(age: Duration) -> bool {
 }
 
 /// `before_acquire` of every pool: ping a connection only if it sat idle or may have died
-/// with one that was lost.
+/// with one that was lost; close one still counted in a transaction.
+///
+/// A transaction dropped unfinished is rolled back by the connection's next command. But
+/// SQLite ends a transaction by itself when a write fails with `SQLITE_FULL` (and other
+/// I/O errors); the driver's `ROLLBACK` then fails ("no transaction is active") and the
+/// driver goes on counting a transaction that no longer exists. It would turn the next
+/// `BEGIN` on that connection into a `SAVEPOINT`, whose release inside a transaction left
+/// open commits nothing: a registration answered 200 and never written. So a connection
+/// still counted in a transaction once its pending rollback has run (the ping runs after
+/// it) is closed instead of used; the pool opens a new one. A healthy connection is only
+/// counted in one, and pinged, right after a rolled-back transaction.
 pub(super) async fn ping_if_suspect<C: sqlx::Connection>(
     conn: &mut C,
     meta: sqlx::pool::PoolConnectionMetadata,
 ) -> Result<bool, sqlx::Error> {
+    if conn.is_in_transaction() {
+        conn.ping().await?;
+        return Ok(!conn.is_in_transaction());
+    }
     if meta.idle_for >= IDLE_BEFORE_PING || predates_recent_loss(meta.age) {
         conn.ping().await?;
     }
