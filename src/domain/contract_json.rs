@@ -4,7 +4,42 @@
 //! means "no encoding rules" there, and it is never echoed back as `null` to clients that
 //! iterate the list.
 
+use super::rule_set::{is_list_of_strings, is_map_of_strings};
+use super::DomainError;
 use serde_json::Value;
+
+/// `metadata` has the shape CSR's `Metadata` gives it: `tags` an object of string lists,
+/// `properties` an object of strings, `sensitive` a list of strings (400 otherwise, like any
+/// wrongly typed field). Other members are kept as sent.
+pub fn validate_metadata(metadata: Option<&Value>) -> Result<(), DomainError> {
+    let Some(metadata) = metadata.filter(|m| !m.is_null()) else {
+        return Ok(());
+    };
+    let wrong = |what: &str| Err(DomainError::InvalidMetadata(what.to_string()));
+    let Some(object) = metadata.as_object() else {
+        return wrong("metadata must be an object");
+    };
+    let tags_ok = object.get("tags").is_none_or(|tags| {
+        tags.as_object()
+            .is_some_and(|map| map.values().all(is_list_of_strings))
+    });
+    if !tags_ok {
+        return wrong("metadata.tags must be an object of string lists");
+    }
+    if object
+        .get("properties")
+        .is_some_and(|p| !is_map_of_strings(p))
+    {
+        return wrong("metadata.properties must be an object of strings");
+    }
+    if object
+        .get("sensitive")
+        .is_some_and(|s| !is_list_of_strings(s))
+    {
+        return wrong("metadata.sensitive must be a list of strings");
+    }
+    Ok(())
+}
 
 /// `value` without the `null` members of its objects, at any depth; `None` when `value` is
 /// itself `null`. Array elements are kept as they are (a `null` rule is still refused by

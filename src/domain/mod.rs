@@ -13,7 +13,7 @@ mod subject;
 mod version;
 
 pub use config::{Config, EffectiveConfig};
-pub use contract_json::without_nulls;
+pub use contract_json::{validate_metadata, without_nulls};
 pub use error::DomainError;
 pub use mode::Mode;
 pub use records::{

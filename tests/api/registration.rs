@@ -15,6 +15,7 @@ on_both_backends!(
     subjects_are_listed_in_byte_order,
     metadata_and_rule_set_are_stored_and_returned,
     null_contract_members_are_absent,
+    contract_fields_with_the_wrong_type_are_refused,
     schemas_listing_and_guids,
     schemas_listing_pages,
     schema_types_and_server_metadata,
@@ -344,6 +345,50 @@ async fn null_contract_members_are_absent(app: &TestApp) {
     );
     let found = app.post("/subjects/nulls", body).await.assert_ok();
     assert_eq!(found["version"], 1);
+}
+
+/// `metadata` and the rules of a `ruleSet` have the field types the document gives them; a
+/// wrongly typed one is refused rather than stored and echoed back (metadata 400, rules 42210).
+async fn contract_fields_with_the_wrong_type_are_refused(app: &TestApp) {
+    let schema = record("T", &[field("a", "int")]).to_string();
+    for metadata in [
+        json!("owner"),
+        json!({ "properties": { "owner": 1 } }),
+        json!({ "tags": { "f": "PII" } }),
+        json!({ "sensitive": [null] }),
+    ] {
+        app.register_body("typed", json!({ "schema": schema, "metadata": metadata }))
+            .await
+            .assert_error(400, 400);
+        app.put("/config/typed", json!({ "defaultMetadata": metadata }))
+            .await
+            .assert_error(400, 400);
+    }
+    let rule = |extra: serde_json::Value| {
+        let mut rule = json!({ "name": "r", "kind": "CONDITION", "mode": "WRITE" });
+        rule.as_object_mut()
+            .unwrap()
+            .extend(extra.as_object().unwrap().clone());
+        json!({ "domainRules": [rule] })
+    };
+    for rule_set in [
+        rule(json!({ "disabled": {} })),
+        rule(json!({ "params": { "k": 1 } })),
+        rule(json!({ "tags": "PII" })),
+        rule(json!({ "expr": 5 })),
+        json!({ "domainRules": ["r"] }),
+    ] {
+        app.register_body("typed", json!({ "schema": schema, "ruleSet": rule_set }))
+            .await
+            .assert_error(422, 42210);
+        app.put("/config/typed", json!({ "overrideRuleSet": rule_set }))
+            .await
+            .assert_error(422, 42210);
+    }
+    app.get("/subjects/typed/versions")
+        .await
+        .assert_error(404, 40401);
+    app.get("/config/typed").await.assert_error(404, 40408);
 }
 
 /// Versions 1 and 2 of subject `g` (record `G`, the second adding a field with a default).
