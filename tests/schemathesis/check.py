@@ -5,9 +5,12 @@ Usage: check.py BASELINE.toml REPORT.ndjson [REPORT.ndjson ...]
 Reads schemathesis' NDJSON event reports (one per backend) and the baseline, and exits 1 when
 a run did not complete, reported an error, or found a failure that no baseline entry covers.
 A failure is identified by its operation (`PUT /config`) and check
-(`negative_data_rejection`); an entry may narrow itself to responses carrying given
-`error_codes` (the `error_code` of the JSON error envelope) and never matches on message text,
-so the verdict does not depend on the random data schemathesis generated. Every entry must say
+(`negative_data_rejection`). An entry may narrow itself with structured fields of the failing
+case only: `error_codes` (the `error_code` of the JSON error envelope answered),
+`negative_in` (the parts of the request schemathesis made invalid must all be among these:
+`query`, `path`, `body`, `headers`, `cookies`) and `phase` (`coverage`, `fuzzing`,
+`stateful`, `examples`). It never matches on message text, so the verdict does not depend on
+the random data schemathesis generated. Every entry must say
 `reason`. Entries that matched nothing are listed (schemathesis may not reach them with this
 seed), but do not fail the run.
 """
@@ -36,6 +39,9 @@ KNOWN_CHECKS = {
     "object_level_authorization",
 }
 
+LOCATIONS = {"query", "path", "body", "headers", "cookies"}
+PHASES = {"examples", "coverage", "fuzzing", "stateful"}
+
 
 def load_baseline(path):
     with open(path, "rb") as f:
@@ -54,7 +60,14 @@ def load_baseline(path):
             isinstance(codes, list) and codes and all(isinstance(c, int) for c in codes)
         ):
             problems.append(f"{where}: `error_codes` must be a non-empty list of integers")
-        unknown = set(entry) - {"operation", "check", "reason", "error_codes"}
+        parts = entry.get("negative_in")
+        if parts is not None and not (
+            isinstance(parts, list) and parts and set(parts) <= LOCATIONS
+        ):
+            problems.append(f"{where}: `negative_in` must be a non-empty list of {sorted(LOCATIONS)}")
+        if "phase" in entry and entry["phase"] not in PHASES:
+            problems.append(f"{where}: `phase` must be one of {sorted(PHASES)}")
+        unknown = set(entry) - {"operation", "check", "reason", "error_codes", "negative_in", "phase"}
         if unknown:
             problems.append(f"{where}: unknown keys {sorted(unknown)}")
     if problems:
@@ -120,6 +133,8 @@ def read_report(path):
                     interaction = recorder.get("interactions", {}).get(case_id) or {}
                     case = (recorder.get("cases", {}).get(case_id) or {}).get("value")
                     response = interaction.get("response")
+                    meta = (case or {}).get("meta") or {}
+                    components = meta.get("components") or {}
                     failures.append(
                         {
                             "operation": failure.get("operation") or recorder.get("label"),
@@ -128,6 +143,12 @@ def read_report(path):
                             "title": failure.get("title"),
                             "status": (response or {}).get("status_code"),
                             "error_code": error_code(response),
+                            "negative": sorted(
+                                part
+                                for part, info in components.items()
+                                if (info or {}).get("mode") == "negative"
+                            ),
+                            "phase": (meta.get("phase") or {}).get("name"),
                             "request": request_text(interaction, case),
                             "response": response_text(response),
                             "message": (failure.get("message") or "").strip(),
@@ -145,6 +166,11 @@ def matching_entry(failure, entries):
         codes = entry.get("error_codes")
         if codes is not None and failure["error_code"] not in codes:
             continue
+        parts = entry.get("negative_in")
+        if parts is not None and not set(failure["negative"]) <= set(parts):
+            continue
+        if "phase" in entry and entry["phase"] != failure["phase"]:
+            continue
         return index
     return None
 
@@ -156,6 +182,7 @@ def main(argv):
     used = set()
     new, problems = {}, []
     tolerated = 0
+    covered = {}
     for report in argv[2:]:
         failures, report_problems = read_report(report)
         problems += report_problems
@@ -167,20 +194,27 @@ def main(argv):
             else:
                 used.add(index)
                 tolerated += 1
+                key = (failure["operation"], failure["check"], failure["error_code"])
+                covered[key] = covered.get(key, 0) + 1
+    for (operation, check, code), count in sorted(covered.items(), key=lambda kv: str(kv[0])):
+        shown = f", error_code {code}" if code is not None else ""
+        print(f"schemathesis: tolerated {operation} / {check}{shown} ({count}x)")
     unused = [e for i, e in enumerate(entries) if i not in used]
     print(f"schemathesis: {tolerated} failing check(s) covered by the baseline, "
           f"{len(new)} new unique failure(s), {len(problems)} problem(s)")
     if unused:
         print(f"schemathesis: {len(unused)} baseline entr(ies) not reproduced by this run:")
         for entry in unused:
-            print(f"    {entry['operation']} / {entry['check']}")
+            codes = f" {entry['error_codes']}" if "error_codes" in entry else ""
+            print(f"    {entry['operation']} / {entry['check']}{codes}")
     for problem in problems:
         print(f"schemathesis: PROBLEM {problem}")
     for (operation, check, code), (report, failure) in sorted(
         new.items(), key=lambda item: (item[0][0], item[0][1], item[0][2] or 0)
     ):
         print(f"\nschemathesis: NEW FAILURE {operation} / {check} ({failure['code']} "
-              f"{failure['title']}; error_code {code}) in {Path(report).name}")
+              f"{failure['title']}; error_code {code}; phase {failure['phase']}; "
+              f"invalid parts {failure['negative'] or 'none'}) in {Path(report).name}")
         print(f"    request:  {failure['request']}")
         print(f"    response: {failure['response']}")
         for line in failure["message"].splitlines()[:12]:
