@@ -1,7 +1,7 @@
 //! Request bodies of register, lookup and compatibility (CSR's RegisterSchemaRequest).
 
 use super::error::ApiError;
-use crate::domain::SchemaReference;
+use crate::domain::{without_nulls, SchemaReference};
 use crate::registry::SchemaRequest;
 use serde::Deserialize;
 use serde_json::Value;
@@ -71,8 +71,8 @@ impl SchemaBody {
             schema: self.schema.unwrap_or_default(),
             schema_type: self.schema_type,
             references,
-            metadata: self.metadata.filter(|m| !m.is_null()),
-            rule_set: self.rule_set.filter(|r| !r.is_null()),
+            metadata: self.metadata.and_then(without_nulls),
+            rule_set: self.rule_set.and_then(without_nulls),
             id: self.id.filter(|id| *id > 0),
             version: self.version,
         })

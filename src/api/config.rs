@@ -5,7 +5,7 @@ use super::error::{ApiError, ApiResult};
 use super::extract::{JsonBody, Params, PathParams};
 use super::render::ok;
 use super::AppState;
-use crate::domain::{Config, QualifiedSubject};
+use crate::domain::{without_nulls, Config, QualifiedSubject};
 use crate::registry::RegistryError;
 use axum::extract::State;
 use axum::routing::get;
@@ -41,6 +41,15 @@ impl ConfigBody {
         let mut config = self.rest;
         if self.compatibility.is_some() {
             config.compatibility_level = self.compatibility;
+        }
+        // A contract member sent as `null` is absent (docs/rest-api.md §3.4).
+        for contract in [
+            &mut config.default_metadata,
+            &mut config.override_metadata,
+            &mut config.default_rule_set,
+            &mut config.override_rule_set,
+        ] {
+            *contract = contract.take().and_then(without_nulls);
         }
         config
     }

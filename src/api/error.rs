@@ -77,6 +77,7 @@ impl From<RegistryError> for ApiError {
             Invalid(DomainError::InvalidSubject(_)) => (StatusCode::UNPROCESSABLE_ENTITY, 42208),
             SchemaTooLarge => (StatusCode::UNPROCESSABLE_ENTITY, 42209),
             Invalid(DomainError::InvalidRuleSet(_)) => (StatusCode::UNPROCESSABLE_ENTITY, 42210),
+            Invalid(DomainError::InvalidMetadata(_)) => (StatusCode::BAD_REQUEST, 400),
             ContextNotEmpty(_) => (StatusCode::UNPROCESSABLE_ENTITY, 42211),
             // Confluent's clients retry 429 with back-off.
             Overloaded => (StatusCode::TOO_MANY_REQUESTS, 42901),

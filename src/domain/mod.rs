@@ -4,6 +4,7 @@
 //! the crate (ARCHITECTURE.md, "Architecture invariants").
 
 mod config;
+mod contract_json;
 mod error;
 mod mode;
 mod records;
@@ -12,6 +13,7 @@ mod subject;
 mod version;
 
 pub use config::{Config, EffectiveConfig};
+pub use contract_json::{validate_metadata, without_nulls};
 pub use error::DomainError;
 pub use mode::Mode;
 pub use records::{

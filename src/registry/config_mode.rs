@@ -3,8 +3,8 @@
 
 use super::{Registry, RegistryError, Result};
 use crate::domain::{
-    context_scope, validate_rule_set, Config, EffectiveConfig, Mode, QualifiedSubject,
-    SubjectSummary, GLOBAL_CONTEXT,
+    context_scope, validate_metadata, validate_rule_set, Config, EffectiveConfig, Mode,
+    QualifiedSubject, SubjectSummary, GLOBAL_CONTEXT,
 };
 use crate::store::WriteTx;
 use schemata_compat::CompatibilityLevel;
@@ -109,6 +109,9 @@ impl Registry {
         }
         for rules in [&update.default_rule_set, &update.override_rule_set] {
             validate_rule_set(rules.as_ref())?;
+        }
+        for metadata in [&update.default_metadata, &update.override_metadata] {
+            validate_metadata(metadata.as_ref())?;
         }
         self.ensure_writable(subject).await?;
         let scope = subject.scope();

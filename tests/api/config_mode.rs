@@ -9,7 +9,8 @@ on_both_backends!(
     mode_rules,
     import_mode_purges_soft_deleted_versions,
     mode_can_be_cleared_with_null_or_recursively,
-    an_alias_serves_its_target_subject
+    an_alias_serves_its_target_subject,
+    null_contract_members_of_a_config_are_absent
 );
 
 async fn global_and_subject_config(app: &TestApp) {
@@ -342,4 +343,42 @@ async fn an_alias_serves_its_target_subject(app: &TestApp) {
     app.get("/subjects/orders/versions")
         .await
         .assert_error(404, 40401);
+}
+
+/// A `null` member of a config's default or override metadata or rule set is stored and
+/// answered as absent, never echoed back as `null`.
+async fn null_contract_members_of_a_config_are_absent(app: &TestApp) {
+    let body = json!({
+        "compatibility": "NONE",
+        "defaultMetadata": { "properties": { "owner": "a" }, "tags": null },
+        "overrideMetadata": { "sensitive": null },
+        "defaultRuleSet": { "migrationRules": [], "domainRules": null },
+        "overrideRuleSet": { "migrationRules": [], "domainRules": [], "encodingRules": null },
+    });
+    let expected = |level: &str| {
+        json!({
+            level: "NONE",
+            "defaultMetadata": { "properties": { "owner": "a" } },
+            "overrideMetadata": {},
+            "defaultRuleSet": { "migrationRules": [] },
+            "overrideRuleSet": { "migrationRules": [], "domainRules": [] },
+        })
+    };
+    for scope in ["/config", "/config/orders"] {
+        assert_eq!(
+            app.put(scope, body.clone()).await.assert_ok(),
+            expected("compatibility"),
+            "{scope}"
+        );
+        assert_eq!(
+            app.get(scope).await.assert_ok(),
+            expected("compatibilityLevel"),
+            "{scope}"
+        );
+        assert_eq!(
+            app.delete(scope).await.assert_ok(),
+            expected("compatibilityLevel"),
+            "{scope}"
+        );
+    }
 }

@@ -14,6 +14,8 @@ on_both_backends!(
     subject_listing_filters_and_pages,
     subjects_are_listed_in_byte_order,
     metadata_and_rule_set_are_stored_and_returned,
+    null_contract_members_are_absent,
+    contract_fields_with_the_wrong_type_are_refused,
     schemas_listing_and_guids,
     schemas_listing_pages,
     schema_types_and_server_metadata,
@@ -304,6 +306,89 @@ async fn metadata_and_rule_set_are_stored_and_returned(app: &TestApp) {
     app.register_body("meta", bad_rules)
         .await
         .assert_error(422, 42210);
+}
+
+/// A `null` member of `metadata` or `ruleSet` is stored and answered as absent, never echoed
+/// back as `null` (the document types each as an object or a list), and is not part of the
+/// schema's identity.
+async fn null_contract_members_are_absent(app: &TestApp) {
+    let schema = record("N", &[field("a", "int")]);
+    let rule = json!({ "name": "check", "kind": "CONDITION", "mode": "WRITE", "type": "CEL", "expr": "true", "params": null });
+    let body = json!({
+        "schema": schema.to_string(),
+        "metadata": { "properties": { "owner": "a" }, "tags": null, "sensitive": null },
+        "ruleSet": { "migrationRules": null, "domainRules": [rule], "encodingRules": null },
+    });
+    let id = app.register_body("nulls", body.clone()).await.assert_ok()["id"].clone();
+    let clean_rule = json!({ "name": "check", "kind": "CONDITION", "mode": "WRITE", "type": "CEL", "expr": "true" });
+    let version = app.get("/subjects/nulls/versions/latest").await.assert_ok();
+    assert_eq!(
+        version["metadata"],
+        json!({ "properties": { "owner": "a" } })
+    );
+    assert_eq!(version["ruleSet"], json!({ "domainRules": [clean_rule] }));
+    let by_id = app.get(&format!("/schemas/ids/{id}")).await.assert_ok();
+    assert_eq!(by_id["ruleSet"], json!({ "domainRules": [clean_rule] }));
+    // The same contract without the nulls is the same schema.
+    let without = json!({
+        "schema": schema.to_string(),
+        "metadata": { "properties": { "owner": "a" } },
+        "ruleSet": { "domainRules": [clean_rule] },
+    });
+    let again = app
+        .register_body("nulls", without.clone())
+        .await
+        .assert_ok();
+    assert_eq!(
+        (again["id"].clone(), again["version"].clone()),
+        (id.clone(), json!(1))
+    );
+    let found = app.post("/subjects/nulls", body).await.assert_ok();
+    assert_eq!(found["version"], 1);
+}
+
+/// `metadata` and the rules of a `ruleSet` have the field types the document gives them; a
+/// wrongly typed one is refused rather than stored and echoed back (metadata 400, rules 42210).
+async fn contract_fields_with_the_wrong_type_are_refused(app: &TestApp) {
+    let schema = record("T", &[field("a", "int")]).to_string();
+    for metadata in [
+        json!("owner"),
+        json!({ "properties": { "owner": 1 } }),
+        json!({ "tags": { "f": "PII" } }),
+        json!({ "sensitive": [null] }),
+    ] {
+        app.register_body("typed", json!({ "schema": schema, "metadata": metadata }))
+            .await
+            .assert_error(400, 400);
+        app.put("/config/typed", json!({ "defaultMetadata": metadata }))
+            .await
+            .assert_error(400, 400);
+    }
+    let rule = |extra: serde_json::Value| {
+        let mut rule = json!({ "name": "r", "kind": "CONDITION", "mode": "WRITE" });
+        rule.as_object_mut()
+            .unwrap()
+            .extend(extra.as_object().unwrap().clone());
+        json!({ "domainRules": [rule] })
+    };
+    for rule_set in [
+        rule(json!({ "disabled": {} })),
+        rule(json!({ "params": { "k": 1 } })),
+        rule(json!({ "tags": "PII" })),
+        rule(json!({ "expr": 5 })),
+        json!({ "domainRules": ["r"] }),
+    ] {
+        app.register_body("typed", json!({ "schema": schema, "ruleSet": rule_set }))
+            .await
+            .assert_error(422, 42210);
+        app.put("/config/typed", json!({ "overrideRuleSet": rule_set }))
+            .await
+            .assert_error(422, 42210);
+    }
+    app.get("/subjects/typed/versions")
+        .await
+        .assert_error(404, 40401);
+    app.get("/config/typed").await.assert_error(404, 40408);
 }
 
 /// Versions 1 and 2 of subject `g` (record `G`, the second adding a field with a default).

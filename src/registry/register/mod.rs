@@ -24,7 +24,8 @@ pub(super) use history::KnownHistory;
 use super::references::ReferenceUse;
 use super::{Registry, RegistryError, Result};
 use crate::domain::{
-    validate_rule_set, EffectiveConfig, Mode, QualifiedSubject, SchemaReference, VersionRecord,
+    validate_metadata, validate_rule_set, EffectiveConfig, Mode, QualifiedSubject, SchemaReference,
+    VersionRecord,
 };
 use schemata_compat::{ParseOptions, SchemaType};
 use serde_json::Value;
@@ -177,6 +178,7 @@ impl Registry {
     ) -> Result<Registration> {
         subject.validate_for_register()?;
         validate_rule_set(request.rule_set.as_ref())?;
+        validate_metadata(request.metadata.as_ref())?;
         let config = self.effective_config(subject).await?;
         let mode = self.effective_mode(subject).await?;
         let import = mode.accepts_explicit_ids() || request.id.is_some();
