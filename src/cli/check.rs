@@ -39,7 +39,15 @@ pub(super) async fn run(args: CheckArgs) -> ExitCode {
         }
         Err(e) => {
             eprintln!("error: {e:#}");
-            super::client_failure(&e)
+            let code = super::client_failure(&e);
+            if args.json {
+                // CI reads stdout: one object there for a failure too.
+                println!(
+                    "{}",
+                    serde_json::json!({ "error": format!("{e:#}"), "exit_code": super::failure_number(&e) })
+                );
+            }
+            code
         }
     }
 }

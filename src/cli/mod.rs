@@ -63,13 +63,16 @@ pub fn run() -> ExitCode {
 /// schema: 3 when the registry could not be reached or failed (5xx), 1 when it refused the
 /// schema as incompatible (409), 2 for everything else (invalid input or usage).
 fn client_failure(error: &anyhow::Error) -> ExitCode {
+    ExitCode::from(failure_number(error))
+}
+
+/// The exit status of [`client_failure`], as a number (for `--json` reports).
+fn failure_number(error: &anyhow::Error) -> u8 {
     match error.downcast_ref::<schemata_client::Error>() {
-        Some(schemata_client::Error::Unavailable { .. }) => ExitCode::from(3),
-        Some(schemata_client::Error::Registry { status, .. }) if *status >= 500 => {
-            ExitCode::from(3)
-        }
-        Some(schemata_client::Error::Registry { status: 409, .. }) => ExitCode::from(1),
-        _ => ExitCode::from(2),
+        Some(schemata_client::Error::Unavailable { .. }) => 3,
+        Some(schemata_client::Error::Registry { status, .. }) if *status >= 500 => 3,
+        Some(schemata_client::Error::Registry { status: 409, .. }) => 1,
+        _ => 2,
     }
 }
 

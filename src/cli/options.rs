@@ -105,8 +105,9 @@ pub(super) struct CheckArgs {
     #[arg(long = "type", value_name = "TYPE", default_value = "AVRO")]
     pub schema_type: String,
     /// Compatibility level for an offline check (NONE, BACKWARD, BACKWARD_TRANSITIVE,
-    /// FORWARD, FORWARD_TRANSITIVE, FULL, FULL_TRANSITIVE).
-    #[arg(long, default_value = "BACKWARD")]
+    /// FORWARD, FORWARD_TRANSITIVE, FULL, FULL_TRANSITIVE). Not with --subject: the registry
+    /// checks at the subject's configured level.
+    #[arg(long, default_value = "BACKWARD", conflicts_with = "subject")]
     pub level: String,
     /// The candidate schema file.
     #[arg(long, value_name = "FILE")]
@@ -117,7 +118,8 @@ pub(super) struct CheckArgs {
     /// References: NAME=FILE offline, NAME=SUBJECT:VERSION against a registry.
     #[arg(long = "ref", value_name = "NAME=FILE")]
     pub refs: Vec<String>,
-    /// Print {"is_compatible": bool, "messages": [...]} instead of one reason a line.
+    /// Print {"is_compatible": bool, "messages": [...]} instead of one reason a line; a
+    /// failure prints {"error": "...", "exit_code": N}.
     #[arg(long)]
     pub json: bool,
     /// Check against this subject of the registry (at its configured level).
@@ -153,7 +155,7 @@ pub(super) struct EncodeArgs {
     #[arg(long)]
     pub topic: String,
     /// Schema type: AVRO, PROTOBUF or JSON.
-    #[arg(long = "type", value_name = "TYPE")]
+    #[arg(long = "type", value_name = "TYPE", default_value = "AVRO")]
     pub schema_type: String,
     /// The schema file (.avsc, .proto, JSON Schema).
     #[arg(long, value_name = "FILE")]

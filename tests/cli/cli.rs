@@ -151,6 +151,39 @@ fn offline_check_exit_codes() {
         let o = schemata(&args, b"");
         assert_eq!(code(&o), 2, "{args:?} {o:?}");
     }
+    // With --json, a failure is one object on stdout too (CI jobs read stdout).
+    let o = schemata(&["check", "--new", &garbage, "--old", &v1, "--json"], b"");
+    assert_eq!(code(&o), 2, "{o:?}");
+    let report: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(report["exit_code"], 2, "{report}");
+    assert!(
+        report["error"]
+            .as_str()
+            .unwrap()
+            .contains("not a valid AVRO schema"),
+        "{report}"
+    );
+    // --level applies to files; with --subject the registry's level rules, so both at once
+    // is a usage error rather than a level silently ignored.
+    let o = schemata(
+        &[
+            "check",
+            "--level",
+            "NONE",
+            "--new",
+            &ok,
+            "--subject",
+            "s",
+            "--registry-url",
+            "http://127.0.0.1:9",
+        ],
+        b"",
+    );
+    assert_eq!(code(&o), 2, "{o:?}");
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("--level"),
+        "{o:?}"
+    );
     // Nothing to check against is a usage error, not "compatible".
     let o = schemata(&["check", "--new", &ok], b"");
     assert_eq!(code(&o), 2, "{o:?}");
@@ -277,11 +310,9 @@ async fn registry_check_register_encode_decode() {
     assert_eq!(report["is_compatible"], false);
     assert!(!report["messages"].as_array().unwrap().is_empty());
 
-    // Avro encode/decode.
+    // Avro encode/decode (AVRO is the default type, as for check and register).
     let o = run(
-        reg(&[
-            "encode", "--topic", "users", "--type", "AVRO", "--schema", &v1,
-        ]),
+        reg(&["encode", "--topic", "users", "--schema", &v1]),
         br#"{"name":"ann","age":3}"#.to_vec(),
     )
     .await;
