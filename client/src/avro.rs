@@ -364,6 +364,18 @@ impl AvroReader {
     }
 }
 
+/// A message's payload (after the header) read with `writer`, resolved to `reader` when
+/// given: what [`AvroDeserializer`] does once it has the writer schema. Public for the fuzz
+/// targets (`fuzz/`), which feed it untrusted bytes.
+#[doc(hidden)]
+pub fn decode_payload(
+    writer: Arc<AvroSchemas>,
+    reader: Option<Arc<AvroSchemas>>,
+    payload: &[u8],
+) -> Result<Value> {
+    AvroReader::new(writer, reader)?.read(payload)
+}
+
 /// Reads Avro messages with the writer schema from the registry, resolved to an optional
 /// reader schema (schema evolution).
 pub struct AvroDeserializer {
