@@ -6,7 +6,7 @@
 //! schema is kept with its ready writer/reader in one self-referential cell ([`AvroWriter`],
 //! `AvroReader`, made safe by `self_cell`) cached per subject/id.
 
-use crate::avro_depth::{self, Stop, MAX_DEPTH};
+use crate::avro_depth::{self, Stop, MAX_DEPTH, MAX_RESOLVED_DEPTH};
 use crate::config::{
     DeserializerConfig, HotCache, SerializationContext, SerializerConfig, TopicCache,
 };
@@ -317,7 +317,8 @@ struct ReaderSchemas {
 /// deep to decode without checking first (`avro_depth`).
 struct ReaderParts<'s> {
     reader: GenericDatumReader<'s>,
-    deep: Option<ResolvedSchema<'s>>,
+    /// The writer's named types and the depth limit, when they are needed.
+    deep: Option<(ResolvedSchema<'s>, usize)>,
 }
 
 self_cell!(
@@ -336,11 +337,11 @@ impl AvroReader {
     #[inline]
     fn read(&self, payload: &[u8]) -> Result<Value> {
         let parts = self.0.borrow_dependent();
-        if let Some(names) = &parts.deep {
+        if let Some((names, limit)) = &parts.deep {
             let writer = &self.0.borrow_owner().writer.root;
-            if avro_depth::check(writer, names.get_names(), payload) == Err(Stop::TooDeep) {
+            if avro_depth::check(writer, names.get_names(), payload, *limit) == Err(Stop::TooDeep) {
                 return Err(Error::Deserialization(format!(
-                    "message nests deeper than {MAX_DEPTH} levels"
+                    "message nests deeper than {limit} levels"
                 )));
             }
         }
@@ -362,7 +363,13 @@ impl AvroReader {
         ReaderCell::try_new(ReaderSchemas { writer, reader }, |s| {
             let (w, r) = (&s.writer, s.reader.as_deref());
             let names = ResolvedSchema::new_with_schemata(w.all())?;
-            let deep = avro_depth::may_nest_too_deep(&w.root, names.get_names()).then_some(names);
+            let limit = if r.is_some() {
+                MAX_RESOLVED_DEPTH
+            } else {
+                MAX_DEPTH
+            };
+            let deep = avro_depth::may_nest_too_deep(&w.root, names.get_names(), limit)
+                .then_some((names, limit));
             let builder = GenericDatumReader::builder(&w.root);
             let reader = match (w.references.is_empty(), r) {
                 (true, None) => builder.build(),
@@ -610,6 +617,22 @@ mod tests {
             }
         }
         assert_eq!(depth, cells + 1);
+    }
+
+    /// Resolving to a reader schema doubles its work with each nested union of a record: a
+    /// message of 20 list cells (42 bytes) took 50 s; with the lower limit it is refused.
+    #[test]
+    fn a_message_resolved_to_a_reader_schema_has_a_lower_limit() {
+        let schemas = Arc::new(AvroSchemas::parse(LIST, &[]).unwrap());
+        let cells = MAX_DEPTH / 3 - 1;
+        let decoded = decode_payload(schemas.clone(), Some(schemas), &list_payload(cells));
+        match decoded {
+            Err(Error::Deserialization(message)) => assert_eq!(
+                message,
+                format!("message nests deeper than {MAX_RESOLVED_DEPTH} levels")
+            ),
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]

@@ -5,7 +5,8 @@
 //! recursive type (a list, a tree) nests as deep as its bytes say, and a few kilobytes
 //! overflow a 2 MiB stack and abort the whole process. So a reader whose writer schema can
 //! nest deeper than [`MAX_DEPTH`] first walks the payload the way the decoder would, building
-//! nothing, and refuses a message that goes deeper. The walk is never stricter than the
+//! nothing, and refuses a message that goes deeper (less deep when it is resolved to a
+//! reader schema: [`MAX_RESOLVED_DEPTH`]). The walk is never stricter than the
 //! decoder: where it cannot follow the bytes it stops and leaves the verdict to the decoder,
 //! which fails at the same place.
 
@@ -15,20 +16,28 @@ use std::collections::HashMap;
 /// The deepest nesting (decoder calls inside each other) a message may have.
 pub(crate) const MAX_DEPTH: usize = 64;
 
-/// Whether a message of `schema` can nest deeper than [`MAX_DEPTH`]: it has a recursive
-/// type, or named types nested that deep.
-pub(crate) fn may_nest_too_deep(schema: &Schema, names: &NamesRef<'_>) -> bool {
+/// The same, when the message is resolved to a reader schema: apache-avro picks the reader's
+/// union branch for a record, array or map by resolving the whole value against it first,
+/// then resolves it again, so the work doubles with each such union nested inside another
+/// (a list of 20 cells took 50 s).
+pub(crate) const MAX_RESOLVED_DEPTH: usize = 32;
+
+/// Whether a message of `schema` can nest deeper than `limit`: it has a recursive type, or
+/// named types nested that deep.
+pub(crate) fn may_nest_too_deep(schema: &Schema, names: &NamesRef<'_>, limit: usize) -> bool {
     let mut static_depth = StaticDepth {
         names,
+        limit,
         known: HashMap::new(),
         open: Vec::new(),
     };
-    static_depth.of(schema, None) > MAX_DEPTH
+    static_depth.of(schema, None) > limit
 }
 
-/// The deepest nesting any message of a schema can have, capped at `MAX_DEPTH + 1`.
+/// The deepest nesting any message of a schema can have, capped at `limit + 1`.
 struct StaticDepth<'a, 's> {
     names: &'a NamesRef<'s>,
+    limit: usize,
     /// Named types already measured.
     known: HashMap<Name, usize>,
     /// Named types being measured (a reference to one of them is a recursion).
@@ -37,7 +46,7 @@ struct StaticDepth<'a, 's> {
 
 impl StaticDepth<'_, '_> {
     fn of(&mut self, schema: &Schema, namespace: NamespaceRef<'_>) -> usize {
-        let unbounded = MAX_DEPTH + 1;
+        let unbounded = self.limit + 1;
         let below = match schema {
             Schema::Array(array) => self.of(&array.items, namespace),
             Schema::Map(map) => self.of(&map.types, namespace),
@@ -82,17 +91,24 @@ impl StaticDepth<'_, '_> {
 /// Why a walk stopped before the end.
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) enum Stop {
-    /// The message nests deeper than [`MAX_DEPTH`].
+    /// The message nests deeper than the limit.
     TooDeep,
     /// The bytes do not follow the schema; the decoder reports it.
     Unreadable,
 }
 
-/// Walk `payload` as apache-avro decodes a value of `schema`, building nothing.
-pub(crate) fn check(schema: &Schema, names: &NamesRef<'_>, payload: &[u8]) -> Result<(), Stop> {
+/// Walk `payload` as apache-avro decodes a value of `schema`, building nothing; `TooDeep`
+/// when it nests deeper than `limit`.
+pub(crate) fn check(
+    schema: &Schema,
+    names: &NamesRef<'_>,
+    payload: &[u8],
+    limit: usize,
+) -> Result<(), Stop> {
     let mut walk = Walk {
         names,
         input: payload,
+        limit,
     };
     match walk.value(schema, None, 1) {
         Err(Stop::Unreadable) => Ok(()),
@@ -103,6 +119,7 @@ pub(crate) fn check(schema: &Schema, names: &NamesRef<'_>, payload: &[u8]) -> Re
 struct Walk<'a, 's, 'p> {
     names: &'a NamesRef<'s>,
     input: &'p [u8],
+    limit: usize,
 }
 
 impl Walk<'_, '_, '_> {
@@ -112,7 +129,7 @@ impl Walk<'_, '_, '_> {
         namespace: NamespaceRef<'_>,
         depth: usize,
     ) -> Result<(), Stop> {
-        if depth > MAX_DEPTH {
+        if depth > self.limit {
             return Err(Stop::TooDeep);
         }
         match schema {
@@ -223,7 +240,7 @@ mod tests {
     fn deep(text: &str) -> bool {
         let schema = Schema::parse_str(text).unwrap();
         let names = ResolvedSchema::new(&schema).unwrap();
-        may_nest_too_deep(&schema, names.get_names())
+        may_nest_too_deep(&schema, names.get_names(), MAX_DEPTH)
     }
 
     #[test]
@@ -252,11 +269,9 @@ mod tests {
         // Each level: an array block of one item, which is a T; then the innermost empty array.
         let mut payload = vec![2u8; MAX_DEPTH];
         payload.extend(vec![0u8; MAX_DEPTH + 1]);
-        assert_eq!(
-            check(&schema, names.get_names(), &payload),
-            Err(Stop::TooDeep)
-        );
-        assert_eq!(check(&schema, names.get_names(), &[2, 2, 0, 0, 0]), Ok(()));
-        assert_eq!(check(&schema, names.get_names(), &[2, 2]), Ok(()));
+        let check = |payload: &[u8]| check(&schema, names.get_names(), payload, MAX_DEPTH);
+        assert_eq!(check(&payload), Err(Stop::TooDeep));
+        assert_eq!(check(&[2, 2, 0, 0, 0]), Ok(()));
+        assert_eq!(check(&[2, 2]), Ok(()));
     }
 }
