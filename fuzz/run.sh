@@ -22,6 +22,8 @@ flags=(--debug-assertions --sanitizer "$sanitizer" --features "$features")
 command -v cargo-fuzz >/dev/null 2>&1 || cargo install cargo-fuzz --locked
 python3 seeds.py corpus
 nice -n 10 cargo +nightly fuzz build "${flags[@]}"
+# The binaries `cargo fuzz run` would run, run directly: built once, no cargo lock held.
+bin="${CARGO_TARGET_DIR:-target}/$(rustc +nightly -vV | sed -n 's/^host: //p')/release"
 
 if [ "$#" -gt 0 ]; then targets=("$@"); else mapfile -t targets < <(cd fuzz_targets && ls -- *.rs | sed 's/\.rs$//'); fi
 mkdir -p artifacts/logs
@@ -32,7 +34,7 @@ for target in "${targets[@]}"; do
     log="artifacts/logs/$target.log"
     started=$SECONDS
     status=0
-    nice -n 10 cargo +nightly fuzz run "${flags[@]}" "$target" -- \
+    nice -n 10 "$bin/$target" "corpus/$target" -artifact_prefix="artifacts/$target/" \
         -max_total_time="$seconds" -timeout=10 -rss_limit_mb="$rss_limit" \
         -print_final_stats=1 >"$log" 2>&1 || status=$?
     elapsed=$((SECONDS - started))

@@ -29,6 +29,9 @@ pub fn on_worker_stack(work: impl FnOnce() + Send) {
     });
 }
 
+/// How CSR's messages start where Java's checker threw.
+const JAVA_EXCEPTION: &str = "Unexpected exception during compatibility check";
+
 /// How stored text is read back: leniently, not normalised again.
 pub const STORED: ParseOptions = ParseOptions {
     validate: false,
@@ -126,7 +129,14 @@ pub fn exercise_parsed(
     if let ParsedSchema::Protobuf(proto) = parsed {
         exercise_protobuf(proto, references);
     }
-    let messages = CompatibilityLevel::Full.check_pair(parsed, &again);
+    // Java's checker throws when a reader field matches two writer fields (its name and an
+    // alias): CSR answers that as incompatible even for a schema against itself, and so does
+    // the engine (docs/compatibility.md §2.2).
+    let messages: Vec<String> = CompatibilityLevel::Full
+        .check_pair(parsed, &again)
+        .into_iter()
+        .filter(|m| !m.starts_with(JAVA_EXCEPTION))
+        .collect();
     assert!(
         messages.is_empty(),
         "a schema is incompatible with its own stored form: {messages:?}\n{stored}"
