@@ -166,7 +166,7 @@ fn the_client_does_not_depend_on_the_server() {
 #[test]
 fn every_rust_file_says_what_it_is_for() {
     let mut missing = Vec::new();
-    for dir in ["src", "tests", "compat", "client"] {
+    for dir in ["src", "tests", "compat", "client", "fuzz"] {
         for path in files(dir, ".rs") {
             if !read(&path).starts_with("//!") {
                 missing.push(relative(&path));
@@ -201,6 +201,10 @@ fn comments_cite_only_documents_in_the_repository() {
         ("tests", ".md"),
         ("bench", ".md"),
         ("bench", ".sh"),
+        ("fuzz", ".rs"),
+        ("fuzz", ".md"),
+        ("fuzz", ".sh"),
+        ("fuzz", ".py"),
         ("scripts", ""),
         ("docs", ".md"),
     ] {

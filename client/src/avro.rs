@@ -6,6 +6,7 @@
 //! schema is kept with its ready writer/reader in one self-referential cell ([`AvroWriter`],
 //! `AvroReader`, made safe by `self_cell`) cached per subject/id.
 
+use crate::avro_depth::{self, Stop, MAX_DEPTH, MAX_RESOLVED_DEPTH};
 use crate::config::{
     DeserializerConfig, HotCache, SerializationContext, SerializerConfig, TopicCache,
 };
@@ -15,6 +16,7 @@ use crate::serde_common::resolve_id;
 use crate::types::{Schema, SchemaType};
 use crate::wire;
 use apache_avro::reader::datum::GenericDatumReader;
+use apache_avro::schema::ResolvedSchema;
 use apache_avro::types::Value;
 use apache_avro::writer::datum::GenericDatumWriter;
 use self_cell::self_cell;
@@ -311,12 +313,20 @@ struct ReaderSchemas {
     reader: Option<Arc<AvroSchemas>>,
 }
 
+/// apache-avro's reader, and the writer schema's named types when its messages can nest too
+/// deep to decode without checking first (`avro_depth`).
+struct ReaderParts<'s> {
+    reader: GenericDatumReader<'s>,
+    /// The writer's named types and the depth limit, when they are needed.
+    deep: Option<(ResolvedSchema<'s>, usize)>,
+}
+
 self_cell!(
     /// The schemas and the reader that borrows them (dropped first, by `self_cell`).
     struct ReaderCell {
         owner: ReaderSchemas,
         #[covariant]
-        dependent: GenericDatumReader,
+        dependent: ReaderParts,
     }
 );
 
@@ -326,13 +336,21 @@ struct AvroReader(ReaderCell);
 impl AvroReader {
     #[inline]
     fn read(&self, payload: &[u8]) -> Result<Value> {
+        let parts = self.0.borrow_dependent();
+        if let Some((names, limit)) = &parts.deep {
+            let writer = &self.0.borrow_owner().writer.root;
+            if avro_depth::check(writer, names.get_names(), payload, *limit) == Err(Stop::TooDeep) {
+                return Err(Error::Deserialization(format!(
+                    "message nests deeper than {limit} levels"
+                )));
+            }
+        }
         let mut input = Payload {
             rest: payload,
             ran_out: false,
         };
-        let value = self
-            .0
-            .borrow_dependent()
+        let value = parts
+            .reader
             .read_value(&mut input)
             .map_err(|e| Error::Deserialization(e.to_string()))?;
         if input.ran_out {
@@ -344,8 +362,16 @@ impl AvroReader {
     fn new(writer: Arc<AvroSchemas>, reader: Option<Arc<AvroSchemas>>) -> Result<Self> {
         ReaderCell::try_new(ReaderSchemas { writer, reader }, |s| {
             let (w, r) = (&s.writer, s.reader.as_deref());
+            let names = ResolvedSchema::new_with_schemata(w.all())?;
+            let limit = if r.is_some() {
+                MAX_RESOLVED_DEPTH
+            } else {
+                MAX_DEPTH
+            };
+            let deep = avro_depth::may_nest_too_deep(&w.root, names.get_names(), limit)
+                .then_some((names, limit));
             let builder = GenericDatumReader::builder(&w.root);
-            match (w.references.is_empty(), r) {
+            let reader = match (w.references.is_empty(), r) {
                 (true, None) => builder.build(),
                 (false, None) => builder.writer_schemata(w.all()).and_then(|b| b.build()),
                 (true, Some(r)) => builder
@@ -357,11 +383,24 @@ impl AvroReader {
                         .reader_schemata(r.all())
                         .and_then(|b| b.build())
                 }),
-            }
+            }?;
+            Ok::<_, apache_avro::Error>(ReaderParts { reader, deep })
         })
         .map(AvroReader)
         .map_err(|e| Error::InvalidSchema(e.to_string()))
     }
+}
+
+/// A message's payload (after the header) read with `writer`, resolved to `reader` when
+/// given: what [`AvroDeserializer`] does once it has the writer schema. Public for the fuzz
+/// targets (`fuzz/`), which feed it untrusted bytes.
+#[doc(hidden)]
+pub fn decode_payload(
+    writer: Arc<AvroSchemas>,
+    reader: Option<Arc<AvroSchemas>>,
+    payload: &[u8],
+) -> Result<Value> {
+    AvroReader::new(writer, reader)?.read(payload)
 }
 
 /// Reads Avro messages with the writer schema from the registry, resolved to an optional
@@ -520,6 +559,80 @@ mod tests {
             target.encode(|writer, out| writer.write_value(out, &wrong)),
             Err(Error::Serialization(_))
         ));
+    }
+
+    const LIST: &str = r#"{"type":"record","name":"L","fields":[{"name":"v","type":"int"},{"name":"next","type":["null","L"]}]}"#;
+
+    /// A list of `n` cells (each `v` = 0, then the branch `L`), ended by `null`.
+    fn list_payload(n: usize) -> Vec<u8> {
+        let mut payload = [0u8, 2].repeat(n);
+        payload.extend_from_slice(&[0, 0]);
+        payload
+    }
+
+    /// Found with the `wire_decode` fuzz target (fuzz/README.md): a message of a recursive
+    /// type nested a few thousand levels deep overflowed the stack and aborted the process.
+    #[test]
+    fn a_message_nested_too_deep_is_an_error_not_a_stack_overflow() {
+        let schemas = Arc::new(AvroSchemas::parse(LIST, &[]).unwrap());
+        let payload = list_payload(20_000);
+        // On a thread with a tokio worker's stack, where a consumer decodes.
+        let decoded = std::thread::Builder::new()
+            .stack_size(2 * 1024 * 1024)
+            .spawn(move || decode_payload(schemas, None, &payload))
+            .unwrap()
+            .join()
+            .unwrap();
+        match decoded {
+            Err(Error::Deserialization(message)) => {
+                assert_eq!(
+                    message,
+                    format!("message nests deeper than {MAX_DEPTH} levels")
+                )
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_recursive_message_within_the_limit_decodes() {
+        let schemas = Arc::new(AvroSchemas::parse(LIST, &[]).unwrap());
+        // Three decoder levels per cell (record, union, reference).
+        let cells = MAX_DEPTH / 3 - 1;
+        // A debug build's decoder frames are tens of KiB: more stack than a test thread has.
+        let value = std::thread::Builder::new()
+            .stack_size(16 * 1024 * 1024)
+            .spawn(move || decode_payload(schemas, None, &list_payload(cells)))
+            .unwrap()
+            .join()
+            .unwrap()
+            .unwrap();
+        let mut depth = 0;
+        let mut cell = &value;
+        while let Value::Record(fields) = cell {
+            depth += 1;
+            match &fields[1].1 {
+                Value::Union(1, next) => cell = next,
+                _ => break,
+            }
+        }
+        assert_eq!(depth, cells + 1);
+    }
+
+    /// Resolving to a reader schema doubles its work with each nested union of a record: a
+    /// message of 20 list cells (42 bytes) took 50 s; with the lower limit it is refused.
+    #[test]
+    fn a_message_resolved_to_a_reader_schema_has_a_lower_limit() {
+        let schemas = Arc::new(AvroSchemas::parse(LIST, &[]).unwrap());
+        let cells = MAX_DEPTH / 3 - 1;
+        let decoded = decode_payload(schemas.clone(), Some(schemas), &list_payload(cells));
+        match decoded {
+            Err(Error::Deserialization(message)) => assert_eq!(
+                message,
+                format!("message nests deeper than {MAX_RESOLVED_DEPTH} levels")
+            ),
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]

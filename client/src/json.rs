@@ -144,6 +144,19 @@ impl JsonSerializer {
     }
 }
 
+/// A message's payload (after the header) read as JSON, validated against `schema` when
+/// `validate`: what [`JsonDeserializer`] does once it has the writer schema. Public for the
+/// fuzz targets (`fuzz/`), which feed it untrusted bytes.
+#[doc(hidden)]
+pub fn decode_payload(schema: &JsonSchema, payload: &[u8], validate: bool) -> Result<Value> {
+    let value: Value =
+        serde_json::from_slice(payload).map_err(|e| Error::Deserialization(e.to_string()))?;
+    if validate {
+        self::validate(schema, &value)?;
+    }
+    Ok(value)
+}
+
 /// Reads JSON messages, validating against the writer schema when configured.
 pub struct JsonDeserializer {
     client: SchemaRegistryClient,
@@ -181,12 +194,7 @@ impl JsonDeserializer {
             Some(s) => s,
             None => Box::pin(self.schema(id)).await?,
         };
-        let value: Value =
-            serde_json::from_slice(payload).map_err(|e| Error::Deserialization(e.to_string()))?;
-        if self.config.validate {
-            validate(&schema, &value)?;
-        }
-        Ok((id, value))
+        Ok((id, decode_payload(&schema, payload, self.config.validate)?))
     }
 
     pub async fn deserialize<T: DeserializeOwned>(&self, message: &[u8]) -> Result<T> {

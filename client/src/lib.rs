@@ -21,6 +21,7 @@
 #![forbid(unsafe_code)]
 
 pub mod avro;
+mod avro_depth;
 mod config;
 mod error;
 pub mod json;

@@ -242,6 +242,42 @@ struct WriterSchema {
     first: Option<MessageDescriptor>,
 }
 
+/// The message type designated by the message indexes at the start of `rest` (what follows
+/// the header of a message with schema `id`), and the payload after them. `first` is the
+/// message `[0]` designates, looked up once per schema.
+fn locate<'m>(
+    schema: &ProtobufSchema,
+    first: Option<&MessageDescriptor>,
+    id: u32,
+    rest: &'m [u8],
+) -> Result<(MessageDescriptor, &'m [u8])> {
+    let bad = |indexes: &[i32]| {
+        Error::BadMessageIndex(format!("{indexes:?} designates no message of schema {id}"))
+    };
+    // `[0]`, the common case, is the single byte 0: no allocation.
+    if rest.first() == Some(&0) {
+        return Ok((first.cloned().ok_or_else(|| bad(&[0]))?, &rest[1..]));
+    }
+    let (indexes, payload) = wire::read_message_indexes(rest)?;
+    let descriptor = schema
+        .message_for_indexes(&indexes)
+        .ok_or_else(|| bad(&indexes))?;
+    Ok((descriptor, payload))
+}
+
+/// What [`ProtobufDeserializer::deserialize_dynamic_with_id`] does with a message once it
+/// has the writer schema, without a registry: header, message indexes, payload. For the
+/// fuzz targets (`fuzz/`), which feed it untrusted bytes.
+#[doc(hidden)]
+pub fn decode_dynamic(schema: &ProtobufSchema, message: &[u8]) -> Result<(u32, DynamicMessage)> {
+    let (id, rest) = wire::read_header(message)?;
+    let first = schema.message_for_indexes(&[0]);
+    let (descriptor, payload) = locate(schema, first.as_ref(), id, rest)?;
+    let m = DynamicMessage::decode(descriptor, payload)
+        .map_err(|e| Error::Deserialization(e.to_string()))?;
+    Ok((id, m))
+}
+
 /// Reads Protobuf messages: into a generated type, or into a `DynamicMessage` of the writer
 /// schema's message type.
 pub struct ProtobufDeserializer {
@@ -282,20 +318,7 @@ impl ProtobufDeserializer {
     ) -> Result<(u32, Arc<WriterSchema>, MessageDescriptor, &'m [u8])> {
         let (id, rest) = wire::read_header(message)?;
         let writer = Box::pin(self.writer(id)).await?;
-        let bad = |indexes: &[i32]| {
-            Error::BadMessageIndex(format!("{indexes:?} designates no message of schema {id}"))
-        };
-        // `[0]`, the common case, is the single byte 0: no allocation.
-        let (descriptor, payload) = if rest.first() == Some(&0) {
-            (writer.first.clone().ok_or_else(|| bad(&[0]))?, &rest[1..])
-        } else {
-            let (indexes, payload) = wire::read_message_indexes(rest)?;
-            let descriptor = writer
-                .schema
-                .message_for_indexes(&indexes)
-                .ok_or_else(|| bad(&indexes))?;
-            (descriptor, payload)
-        };
+        let (descriptor, payload) = locate(&writer.schema, writer.first.as_ref(), id, rest)?;
         Ok((id, writer, descriptor, payload))
     }
 

@@ -79,6 +79,14 @@ impl SchemaBody {
     }
 }
 
+/// A register, lookup or compatibility body, as the handlers read it once its bytes are in
+/// (at most [`MAX_BODY_BYTES`](super::extract::MAX_BODY_BYTES)): JSON into [`SchemaBody`],
+/// then the registry's request. Public for the fuzz targets (`fuzz/`) only.
+#[doc(hidden)]
+pub fn parse_schema_request(bytes: &[u8]) -> Result<SchemaRequest, ApiError> {
+    super::extract::parse_json::<SchemaBody>(bytes)?.into_request()
+}
+
 /// A reference field in an error message: quoted, or `missing`.
 fn shown(value: Option<&str>) -> String {
     value.map_or_else(|| "missing".to_string(), |v| format!("\"{v}\""))

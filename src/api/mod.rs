@@ -35,6 +35,8 @@ use metrics_exporter_prometheus::PrometheusHandle;
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
+#[doc(hidden)]
+pub use body::parse_schema_request;
 pub use negotiate::choose_response_type;
 pub use rewrite::rewrite_path;
 

@@ -274,7 +274,12 @@ impl Writer<'_> {
                     self.out.push(',');
                 }
                 let alias = if self.normalized {
-                    a.full()
+                    // A namespace-less alias of a namespaced type keeps its leading dot, or
+                    // a parser would put it in the type's namespace.
+                    match (&a.space, &t.name.space) {
+                        (None, Some(_)) => format!(".{}", a.name),
+                        _ => a.full(),
+                    }
                 } else {
                     a.qualified(t.name.space.as_deref())
                 };

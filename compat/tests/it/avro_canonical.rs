@@ -381,3 +381,17 @@ fn a_reference_listed_twice_is_parsed_once() {
     let s = AvroSchema::parse(r#"["null","com.acme.Address"]"#, &refs, PLAIN).unwrap();
     assert_eq!(s.canonical(), r#"["null","com.acme.Address"]"#);
 }
+
+/// Found by the `avro_parse` fuzz target (fuzz/README.md): an alias in no namespace
+/// (`".Old"`) of a namespaced type was normalised to `"Old"`, which a parser reads as
+/// `ns.Old`, so normalising the normalised text changed it.
+#[test]
+fn normalising_keeps_an_alias_in_no_namespace() {
+    let text = r#"{"type":"record","name":"R","namespace":"ns","aliases":[".Old","ns.Other"],"fields":[]}"#;
+    let once = normalized(text);
+    assert_eq!(
+        once,
+        r#"{"type":"record","name":"ns.R","fields":[],"aliases":[".Old","ns.Other"]}"#
+    );
+    assert_eq!(normalized(&once), once);
+}
