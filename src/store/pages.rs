@@ -127,14 +127,7 @@ pub(super) async fn subject_page<'e, E: Executor<'e, Database = Any>>(
         .fetch_all(e)
         .await?;
     rows.iter()
-        .map(|r| {
-            let min_deleted: i64 = r.try_get(2)?;
-            Ok(SubjectSummary {
-                context: r.try_get(0)?,
-                subject: r.try_get(1)?,
-                all_deleted: min_deleted != 0,
-            })
-        })
+        .map(super::queries::subject_summary_from_row)
         .collect()
 }
 

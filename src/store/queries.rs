@@ -341,16 +341,18 @@ pub(super) async fn subjects<'e, E: Executor<'e, Database = Any>>(
     )
     .fetch_all(e)
     .await?;
-    rows.iter()
-        .map(|r| {
-            let min_deleted: i64 = r.try_get(2)?;
-            Ok(SubjectSummary {
-                context: r.try_get(0)?,
-                subject: r.try_get(1)?,
-                all_deleted: min_deleted != 0,
-            })
-        })
-        .collect()
+    rows.iter().map(subject_summary_from_row).collect()
+}
+
+/// A row of `context, subject, MIN(deleted)`: a subject and whether all its versions are
+/// soft-deleted.
+pub(super) fn subject_summary_from_row(row: &AnyRow) -> Result<SubjectSummary> {
+    let min_deleted: i64 = row.try_get(2)?;
+    Ok(SubjectSummary {
+        context: row.try_get(0)?,
+        subject: row.try_get(1)?,
+        all_deleted: min_deleted != 0,
+    })
 }
 
 /// Contexts other than the default one in which a subject name has versions.
