@@ -272,7 +272,7 @@ impl SchemaRegistryClient {
         };
         let transport = |e: reqwest::Error| Error::Unavailable {
             attempts: 1,
-            last: format!("{method} {base}{path}: {e}"),
+            last: format!("{method} {base}{path}: {}", with_causes(&e)),
         };
         let response = request.send().await.map_err(transport)?;
         let status = response.status();
@@ -678,4 +678,20 @@ pub(crate) fn expect_type(id: u32, schema: &Schema, expected: SchemaType) -> Res
         });
     }
     Ok(())
+}
+/// An error with the causes under it (`error sending request: client error (Connect):
+/// tcp connect error: Connection refused (os error 111)`): the top line alone does not say
+/// what went wrong. A cause whose text its parent already shows is not repeated.
+fn with_causes(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut cause = error.source();
+    while let Some(inner) = cause {
+        let line = inner.to_string();
+        if !text.contains(&line) {
+            text.push_str(": ");
+            text.push_str(&line);
+        }
+        cause = inner.source();
+    }
+    text
 }

@@ -34,6 +34,22 @@ use std::str::FromStr;
 use std::time::Duration;
 use tokio::sync::{Semaphore, SemaphorePermit};
 
+/// How long the first connection may take before the server gives up starting.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Where a database URL points, for error messages: `host:port/database`, or the SQLite
+/// file; never the user or password.
+fn place(url: &str) -> String {
+    let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
+    let rest = rest.rsplit_once('@').map_or(rest, |(_, host)| host);
+    let place = rest.split('?').next().unwrap_or(rest);
+    if url.starts_with("sqlite:") {
+        format!("the SQLite file {place}")
+    } else {
+        place.to_string()
+    }
+}
+
 /// The log target under which the driver reports PostgreSQL's NOTICE messages.
 pub const DATABASE_NOTICES_LOG_TARGET: &str = "sqlx::postgres::notice";
 
@@ -78,6 +94,29 @@ impl Store {
             Dialect::Postgres => url.to_string(),
         };
         let connect = AnyConnectOptions::from_str(&url).map_err(StoreError::opening)?;
+        // One connection first, so that a database that cannot be reached says why at once
+        // (refused, unknown host, no such file) instead of a pool timing out in silence.
+        match tokio::time::timeout(
+            CONNECT_TIMEOUT,
+            <sqlx::AnyConnection as sqlx::Connection>::connect_with(&connect),
+        )
+        .await
+        {
+            Ok(Ok(first)) => drop(first),
+            Ok(Err(e)) => {
+                return Err(StoreError::Open(format!(
+                    "cannot connect to {}: {e}",
+                    place(&url)
+                )))
+            }
+            Err(_) => {
+                return Err(StoreError::Open(format!(
+                    "cannot connect to {}: no answer within {} s",
+                    place(&url),
+                    CONNECT_TIMEOUT.as_secs()
+                )))
+            }
+        }
         let pool_options = AnyPoolOptions::new()
             .max_connections(max_connections)
             .acquire_timeout(Duration::from_secs(10))

@@ -416,6 +416,8 @@ fn registry_down_is_a_clear_error() {
     assert_eq!(code(&o), 3, "registry unreachable");
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(err.contains("unavailable after 2 attempt(s)"), "{err}");
+    // The cause, not only "error sending request".
+    assert!(err.contains("Connection refused"), "{err}");
     let o = schemata(
         &[
             "check",

@@ -195,3 +195,32 @@ async fn a_server_whose_database_disappears_never_shows_the_password() {
     assert_no_secret("an HTTP answer", &answers);
     assert_no_secret("the log", &log);
 }
+
+#[test]
+fn startup_failures_name_the_place_and_the_cause_at_once() {
+    let cases = [
+        (
+            format!("postgres://postgres:{SECRET}@127.0.0.1:1/x"),
+            ["127.0.0.1:1/x", "Connection refused"],
+        ),
+        (
+            url_with_secret("schemata_no_such_database"),
+            ["schemata_no_such_database", "does not exist"],
+        ),
+        (
+            "sqlite:///nonexistent-schemata-dir/x.db".to_string(),
+            [
+                "the SQLite file /nonexistent-schemata-dir/x.db",
+                "unable to open",
+            ],
+        ),
+    ];
+    for (url, expected) in &cases {
+        // The pool used to wait out its 10 s acquire timeout and say only "pool timed out".
+        let text = fails(&["migrate", "--database-url", url]);
+        for part in expected {
+            assert!(text.contains(part), "{url}: {part:?} missing from {text}");
+        }
+        assert_no_secret("a startup failure", &text);
+    }
+}
