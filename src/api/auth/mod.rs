@@ -114,7 +114,10 @@ impl BasicAuth {
         let Some((user, password)) = credentials(headers) else {
             return Some(unauthorized());
         };
-        let Some(entry) = self.authenticate(&user, &password, Instant::now()) else {
+        let Some(entry) = (match self.authenticate(&user, &password, Instant::now()) {
+            Ok(entry) => entry,
+            Err(Busy) => return Some(busy()),
+        }) else {
             return Some(unauthorized());
         };
         let allowed = match &self.allowed_roles {
@@ -133,12 +136,17 @@ impl BasicAuth {
 
     /// The entry whose user and password these are. A remembered success answers at once;
     /// otherwise the password is checked, an unknown user's against the decoy.
-    fn authenticate(&self, user: &str, password: &str, now: Instant) -> Option<&Entry> {
+    fn authenticate(
+        &self,
+        user: &str,
+        password: &str,
+        now: Instant,
+    ) -> Result<Option<&Entry>, Busy> {
         let index = self.by_user.get(user).copied();
         let fingerprint = self.verified.fingerprint(user, password);
         if let Some(index) = index {
             if self.verified.holds(&fingerprint, index, now) {
-                return Some(&self.entries[index]);
+                return Ok(Some(&self.entries[index]));
             }
         }
         #[cfg(test)]
@@ -146,14 +154,30 @@ impl BasicAuth {
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let stored = index.map_or(&self.decoy, |i| &self.entries[i].password);
         let matches = if stored.costly() {
-            off_the_async_workers(|| self.throttle.run(|| stored.verify(password)))
+            off_the_async_workers(|| self.throttle.run(|| stored.verify(password))).ok_or(Busy)?
         } else {
             stored.verify(password)
         };
-        let index = std::hint::black_box(index).filter(|_| matches)?;
+        let Some(index) = std::hint::black_box(index).filter(|_| matches) else {
+            return Ok(None);
+        };
         self.verified.remember(fingerprint, index, now);
-        Some(&self.entries[index])
+        Ok(Some(&self.entries[index]))
     }
+}
+
+/// Too many costly password checks already wait (`throttle`): the credentials were not
+/// checked, so the answer is "retry", not "wrong".
+#[derive(Debug)]
+struct Busy;
+
+fn busy() -> Response {
+    ApiError::new(
+        StatusCode::SERVICE_UNAVAILABLE,
+        503,
+        "Too many password checks are waiting; retry in a moment",
+    )
+    .into_response()
 }
 
 /// Run a costly check so that the async worker it blocks hands its other tasks to another
@@ -299,8 +323,14 @@ mod tests {
         let auth = BasicAuth::parse(CARRIED_OVER, "*").unwrap();
         assert!(matches!(auth.decoy, Stored::Argon2(_)));
         let now = Instant::now();
-        assert!(auth.authenticate("nobody", "correct horse", now).is_none());
-        assert!(auth.authenticate("nobody", "correct horse", now).is_none());
+        assert!(auth
+            .authenticate("nobody", "correct horse", now)
+            .unwrap()
+            .is_none());
+        assert!(auth
+            .authenticate("nobody", "correct horse", now)
+            .unwrap()
+            .is_none());
         assert_eq!(checks(&auth), 2, "each attempt is checked in full");
     }
 
@@ -309,9 +339,13 @@ mod tests {
         let auth = BasicAuth::with_cache(CARRIED_OVER, "*", 16, Duration::from_secs(60)).unwrap();
         let now = Instant::now();
         let later = |s| now + Duration::from_secs(s);
-        assert!(auth.authenticate("strong", "correct horse", now).is_some());
+        assert!(auth
+            .authenticate("strong", "correct horse", now)
+            .unwrap()
+            .is_some());
         assert!(auth
             .authenticate("strong", "correct horse", later(59))
+            .unwrap()
             .is_some());
         assert_eq!(
             checks(&auth),
@@ -320,13 +354,21 @@ mod tests {
         );
         assert!(auth
             .authenticate("strong", "correct horse", later(60))
+            .unwrap()
             .is_some());
         assert_eq!(checks(&auth), 2, "expired: checked again");
         // Failures are not remembered, and a remembered password is not another user's.
-        assert!(auth.authenticate("strong", "wrong", later(61)).is_none());
-        assert!(auth.authenticate("strong", "wrong", later(61)).is_none());
+        assert!(auth
+            .authenticate("strong", "wrong", later(61))
+            .unwrap()
+            .is_none());
+        assert!(auth
+            .authenticate("strong", "wrong", later(61))
+            .unwrap()
+            .is_none());
         assert!(auth
             .authenticate("md5", "correct horse", later(61))
+            .unwrap()
             .is_none());
         assert_eq!(checks(&auth), 5);
     }

@@ -1,12 +1,18 @@
 //! At most one costly password check (argon2, bcrypt) per core at a time. Each argon2 check
 //! allocates its memory cost (19 MiB for `schemata passwd`'s lines); without a bound, a burst
 //! of requests with wrong passwords would run one per request at once, each on its own
-//! thread (`docs/rest-api.md` §10). Checks beyond the bound wait their turn.
+//! thread (`docs/rest-api.md` §10). Checks beyond the bound wait their turn, and beyond
+//! [`MAX_WAITING`] waiting ones a check is refused at once (each waiting check holds a
+//! thread).
 
 use std::sync::{Condvar, Mutex, MutexGuard};
 
+/// Checks that may wait for their turn; one more is refused.
+pub(super) const MAX_WAITING: usize = 64;
+
 pub(super) struct Throttle {
-    running: Mutex<usize>,
+    /// (running, waiting).
+    running: Mutex<(usize, usize)>,
     freed: Condvar,
     limit: usize,
 }
@@ -19,25 +25,33 @@ impl Throttle {
 
     pub(super) fn new(limit: usize) -> Throttle {
         Throttle {
-            running: Mutex::new(0),
+            running: Mutex::new((0, 0)),
             freed: Condvar::new(),
             limit: limit.max(1),
         }
     }
 
-    /// Run `check` once fewer than the limit run; blocks the calling thread until then.
-    pub(super) fn run<T>(&self, check: impl FnOnce() -> T) -> T {
-        let mut running = self.lock();
-        while *running >= self.limit {
-            running = self.freed.wait(running).unwrap_or_else(|e| e.into_inner());
+    /// Run `check` once fewer than the limit run, blocking the calling thread until then;
+    /// `None` (nothing run) when [`MAX_WAITING`] checks already wait.
+    pub(super) fn run<T>(&self, check: impl FnOnce() -> T) -> Option<T> {
+        let mut state = self.lock();
+        if state.0 >= self.limit {
+            if state.1 >= MAX_WAITING {
+                return None;
+            }
+            state.1 += 1;
+            while state.0 >= self.limit {
+                state = self.freed.wait(state).unwrap_or_else(|e| e.into_inner());
+            }
+            state.1 -= 1;
         }
-        *running += 1;
-        drop(running);
+        state.0 += 1;
+        drop(state);
         let _turn = Turn(self);
-        check()
+        Some(check())
     }
 
-    fn lock(&self) -> MutexGuard<'_, usize> {
+    fn lock(&self) -> MutexGuard<'_, (usize, usize)> {
         self.running.lock().unwrap_or_else(|e| e.into_inner())
     }
 }
@@ -47,7 +61,7 @@ struct Turn<'a>(&'a Throttle);
 
 impl Drop for Turn<'_> {
     fn drop(&mut self) {
-        *self.0.lock() -= 1;
+        self.0.lock().0 -= 1;
         self.0.freed.notify_one();
     }
 }
@@ -76,7 +90,7 @@ mod tests {
             }
         });
         assert!(most.load(Ordering::SeqCst) <= 2);
-        assert_eq!(*throttle.lock(), 0);
+        assert_eq!(throttle.lock().0, 0);
     }
 
     #[test]
@@ -86,6 +100,24 @@ mod tests {
             throttle.run(|| panic!("check failed"))
         }));
         assert!(panicked.is_err());
-        assert_eq!(throttle.run(|| 7), 7);
+        assert_eq!(throttle.run(|| 7), Some(7));
+    }
+
+    #[test]
+    fn beyond_the_waiting_bound_a_check_is_refused_at_once() {
+        let throttle = Throttle::new(1);
+        // One check running and MAX_WAITING waiting: the state a burst leaves.
+        *throttle.lock() = (1, MAX_WAITING);
+        assert_eq!(throttle.run(|| 7), None);
+        *throttle.lock() = (1, MAX_WAITING - 1);
+        std::thread::scope(|scope| {
+            let waiter = scope.spawn(|| throttle.run(|| 7));
+            while throttle.lock().1 < MAX_WAITING {
+                std::thread::yield_now();
+            }
+            // The running check ends: the waiter gets its turn.
+            drop(Turn(&throttle));
+            assert_eq!(waiter.join().unwrap(), Some(7));
+        });
     }
 }
