@@ -1,11 +1,12 @@
 //! What happens to a request between the connection and the router, in one service (one
 //! allocation per request, which matters on the `GET /schemas/ids/{id}` hot path): its
-//! credentials are checked (when basic authentication is on), a context URL with an
+//! credentials are checked (when authentication is on) and its principal put in its
+//! extensions, a context URL with an
 //! impossible name is refused, the body is read within the buffered-bytes budget
 //! (`body_budget`), a subject alias is replaced by its target, and a request that lost its
 //! database connection is run once more.
 
-use super::auth::BasicAuth;
+use super::auth::Authentication;
 use super::body_budget::BodyBudget;
 use super::error::ApiError;
 use super::retry::Replayable;
@@ -24,7 +25,7 @@ use tower::{Service, ServiceExt};
 pub(super) struct Front<S> {
     router: S,
     registry: Arc<Registry>,
-    auth: Option<Arc<BasicAuth>>,
+    auth: Option<Arc<Authentication>>,
     budget: Arc<BodyBudget>,
 }
 
@@ -32,7 +33,7 @@ impl<S> Front<S> {
     pub(super) fn new(
         router: S,
         registry: Arc<Registry>,
-        auth: Option<Arc<BasicAuth>>,
+        auth: Option<Arc<Authentication>>,
         budget: Arc<BodyBudget>,
     ) -> Self {
         Front {
@@ -57,10 +58,14 @@ where
         Poll::Ready(Ok(()))
     }
 
-    fn call(&mut self, request: Request) -> Self::Future {
+    fn call(&mut self, mut request: Request) -> Self::Future {
         if let Some(auth) = &self.auth {
-            if let Some(refused) = auth.refusal(request.uri().path(), request.headers()) {
-                return Box::pin(async move { Ok(refused) });
+            match auth.admit(request.uri().path(), request.headers()) {
+                Ok(Some(principal)) => {
+                    request.extensions_mut().insert(principal);
+                }
+                Ok(None) => {}
+                Err(refused) => return Box::pin(async move { Ok(refused.into_response()) }),
             }
         }
         let (router, registry, budget) = (

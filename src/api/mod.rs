@@ -95,8 +95,8 @@ pub struct AppState {
     pub registry: Arc<Registry>,
     pub metrics: PrometheusHandle,
     pub cluster_id: String,
-    /// Basic authentication, when configured (`auth`).
-    pub auth: Option<Arc<auth::BasicAuth>>,
+    /// Authentication, when configured (`auth`).
+    pub auth: Option<Arc<auth::Authentication>>,
     /// Connections, buffered bytes and time limits of the HTTP server.
     pub limits: limits::ServerLimits,
 }

@@ -26,9 +26,9 @@ pub(super) async fn run(args: ServeArgs) -> anyhow::Result<()> {
         Some(path) => {
             let users = std::fs::read_to_string(path)
                 .with_context(|| format!("cannot read {}", path.display()))?;
-            let auth = crate::api::auth::BasicAuth::parse(&users, &args.basic_auth_roles)
+            let basic = crate::api::auth::BasicAuth::parse(&users)
                 .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
-            for weak in auth.weak_entries() {
+            for weak in basic.weak_entries() {
                 tracing::warn!(
                     file = %path.display(),
                     line = weak.line,
@@ -39,7 +39,8 @@ pub(super) async fn run(args: ServeArgs) -> anyhow::Result<()> {
                 );
             }
             tracing::info!(roles = %args.basic_auth_roles, "basic authentication required");
-            Some(std::sync::Arc::new(auth))
+            let auth = crate::api::auth::Authentication::new(&args.basic_auth_roles);
+            Some(std::sync::Arc::new(auth.with_basic(basic)))
         }
         None => None,
     };

@@ -3,7 +3,7 @@
 
 use crate::common::*;
 use reqwest::StatusCode;
-use schemata::api::auth::BasicAuth;
+use schemata::api::auth::{Authentication, BasicAuth};
 use schemata::registry::RegistryOptions;
 use std::sync::Arc;
 
@@ -14,7 +14,9 @@ async fn spawn_with_auth(roles: &str) -> (String, TempDir) {
     let mut state = schemata::build_state(&url, RegistryOptions::default(), &store_options(4))
         .await
         .expect("start registry");
-    state.auth = Some(Arc::new(BasicAuth::parse(USERS, roles).unwrap()));
+    state.auth = Some(Arc::new(
+        Authentication::new(roles).with_basic(BasicAuth::parse(USERS).unwrap()),
+    ));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     tokio::spawn(schemata::api::serve(listener, state));

@@ -1,10 +1,9 @@
-//! HTTP basic authentication, as CSR offers it (`authentication.method=BASIC`,
-//! `docs/rest-api.md` §10): users, passwords and roles come from a file, and every request
-//! except `GET /health` and `GET /ready` (for load balancers and probes) must carry the
-//! credentials of a user with one of the allowed roles. Missing or wrong credentials: 401
-//! with `WWW-Authenticate`; a known user without an allowed role: 403.
+//! Authentication (`docs/rest-api.md` §10): every request except `GET /health` and
+//! `GET /ready` (for load balancers and probes) must prove who it comes from, and that
+//! principal (`principal`) must hold one of the allowed roles. Missing or wrong credentials:
+//! 401 with `WWW-Authenticate`; a principal without an allowed role: 403.
 //!
-//! The file (`users`) has one user a line, `user: password[,role ...]`, in the format of
+//! HTTP basic authentication is as CSR offers it (`authentication.method=BASIC`). The file (`users`) has one user a line, `user: password[,role ...]`, in the format of
 //! Jetty's property-file login module that CSR's JAAS set-up uses; the password forms are in
 //! `password`. An unknown user is checked against a decoy stored like the costliest entry, so
 //! the answer takes as long as for a known one; successful checks are remembered for a
@@ -14,11 +13,13 @@
 mod cache;
 mod jetty;
 mod password;
+mod principal;
 mod throttle;
 mod unix_crypt;
 mod users;
 
 pub use password::argon2id_line;
+pub use principal::{Principal, Scheme};
 
 use super::error::ApiError;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
@@ -32,6 +33,89 @@ use throttle::Throttle;
 use tokio::runtime::{Handle, RuntimeFlavor};
 use users::Entry;
 
+/// Every way in that is configured, and the roles let in.
+pub struct Authentication {
+    basic: Option<BasicAuth>,
+    /// `None`: any authenticated principal (`*`).
+    allowed_roles: Option<Vec<String>>,
+}
+
+impl Authentication {
+    /// No credential accepted yet; `roles` is a comma-separated list of the roles allowed
+    /// in, or `*`.
+    pub fn new(roles: &str) -> Authentication {
+        let roles: Vec<String> = roles
+            .split(',')
+            .map(str::trim)
+            .filter(|r| !r.is_empty())
+            .map(String::from)
+            .collect();
+        let allowed_roles = (!roles.iter().any(|r| r == "*") && !roles.is_empty()).then_some(roles);
+        Authentication {
+            basic: None,
+            allowed_roles,
+        }
+    }
+
+    /// Accept the users of a `--basic-auth-file`.
+    pub fn with_basic(mut self, basic: BasicAuth) -> Authentication {
+        self.basic = Some(basic);
+        self
+    }
+
+    /// The principal a request comes from (`None` for the paths open to probes), or why it
+    /// is refused.
+    pub fn admit(&self, path: &str, headers: &HeaderMap) -> Result<Option<Principal>, Refusal> {
+        if path == "/health" || path == "/ready" {
+            return Ok(None);
+        }
+        let principal = match &self.basic {
+            Some(basic) => basic.principal(headers)?,
+            None => return Err(Refusal::Unauthenticated),
+        };
+        let allowed = match &self.allowed_roles {
+            None => true,
+            Some(allowed) => principal.has_any_role(allowed),
+        };
+        if !allowed {
+            return Err(Refusal::RoleNotAllowed(principal.name));
+        }
+        Ok(Some(principal))
+    }
+}
+
+/// Why a request is not let in; each has its answer (`into_response`).
+#[derive(Debug, PartialEq, Eq)]
+pub enum Refusal {
+    /// No credentials, or wrong ones: 401 with the challenge.
+    Unauthenticated,
+    /// This principal holds none of the allowed roles: 403.
+    RoleNotAllowed(String),
+    /// Too many costly password checks already wait (`throttle`): the credentials were not
+    /// checked, so the answer is "retry" (503), not "wrong".
+    Busy,
+}
+
+impl IntoResponse for Refusal {
+    fn into_response(self) -> Response {
+        match self {
+            Refusal::Unauthenticated => unauthorized(),
+            Refusal::RoleNotAllowed(name) => ApiError::new(
+                StatusCode::FORBIDDEN,
+                40301,
+                format!("User {name} is not allowed to use this registry"),
+            )
+            .into_response(),
+            Refusal::Busy => ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                503,
+                "Too many password checks are waiting; retry in a moment",
+            )
+            .into_response(),
+        }
+    }
+}
+
 pub struct BasicAuth {
     entries: Vec<Entry>,
     /// User name → index in `entries`.
@@ -41,8 +125,6 @@ pub struct BasicAuth {
     verified: Verified,
     /// Bounds the argon2 and bcrypt checks running at once.
     throttle: Throttle,
-    /// `None`: any authenticated user (`*`).
-    allowed_roles: Option<Vec<String>>,
     /// Password checks run (not answered from `verified`), for the tests.
     #[cfg(test)]
     checks: std::sync::atomic::AtomicUsize,
@@ -56,15 +138,13 @@ pub struct WeakEntry<'a> {
 }
 
 impl BasicAuth {
-    /// Parse a users file; `roles` is a comma-separated list of the roles allowed in, or `*`.
-    /// The error names the line at fault, never its password.
-    pub fn parse(users_file: &str, roles: &str) -> Result<BasicAuth, String> {
-        Self::with_cache(users_file, roles, Verified::CAPACITY, Verified::LIFETIME)
+    /// Parse a users file. The error names the line at fault, never its password.
+    pub fn parse(users_file: &str) -> Result<BasicAuth, String> {
+        Self::with_cache(users_file, Verified::CAPACITY, Verified::LIFETIME)
     }
 
     fn with_cache(
         users_file: &str,
-        roles: &str,
         capacity: usize,
         lifetime: Duration,
     ) -> Result<BasicAuth, String> {
@@ -75,20 +155,12 @@ impl BasicAuth {
             .map(|(i, e)| (e.user.clone(), i))
             .collect();
         let decoy = Stored::decoy(entries.iter().map(|e| &e.password))?;
-        let roles: Vec<String> = roles
-            .split(',')
-            .map(str::trim)
-            .filter(|r| !r.is_empty())
-            .map(String::from)
-            .collect();
-        let allowed_roles = (!roles.iter().any(|r| r == "*") && !roles.is_empty()).then_some(roles);
         Ok(BasicAuth {
             entries,
             by_user,
             decoy,
             verified: Verified::new(capacity, lifetime)?,
             throttle: Throttle::per_core(),
-            allowed_roles,
             #[cfg(test)]
             checks: Default::default(),
         })
@@ -106,32 +178,20 @@ impl BasicAuth {
         })
     }
 
-    /// `None` when the request may go on; otherwise the 401 or 403 to answer with.
-    pub fn refusal(&self, path: &str, headers: &HeaderMap) -> Option<Response> {
-        if path == "/health" || path == "/ready" {
-            return None;
-        }
+    /// The principal whose credentials the request carries, or why not.
+    pub fn principal(&self, headers: &HeaderMap) -> Result<Principal, Refusal> {
         let Some((user, password)) = credentials(headers) else {
-            return Some(unauthorized());
+            return Err(Refusal::Unauthenticated);
         };
-        let Some(entry) = (match self.authenticate(&user, &password, Instant::now()) {
-            Ok(entry) => entry,
-            Err(Busy) => return Some(busy()),
-        }) else {
-            return Some(unauthorized());
-        };
-        let allowed = match &self.allowed_roles {
-            None => true,
-            Some(allowed) => entry.roles.iter().any(|r| allowed.contains(r)),
-        };
-        (!allowed).then(|| {
-            ApiError::new(
-                StatusCode::FORBIDDEN,
-                40301,
-                format!("User {user} is not allowed to use this registry"),
-            )
-            .into_response()
-        })
+        match self.authenticate(&user, &password, Instant::now()) {
+            Ok(Some(entry)) => Ok(Principal {
+                name: entry.user.clone(),
+                roles: entry.roles.clone(),
+                scheme: Scheme::Basic,
+            }),
+            Ok(None) => Err(Refusal::Unauthenticated),
+            Err(busy) => Err(busy),
+        }
     }
 
     /// The entry whose user and password these are. A remembered success answers at once;
@@ -141,7 +201,7 @@ impl BasicAuth {
         user: &str,
         password: &str,
         now: Instant,
-    ) -> Result<Option<&Entry>, Busy> {
+    ) -> Result<Option<&Entry>, Refusal> {
         let index = self.by_user.get(user).copied();
         let fingerprint = self.verified.fingerprint(user, password);
         if let Some(index) = index {
@@ -154,7 +214,8 @@ impl BasicAuth {
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let stored = index.map_or(&self.decoy, |i| &self.entries[i].password);
         let matches = if stored.costly() {
-            off_the_async_workers(|| self.throttle.run(|| stored.verify(password))).ok_or(Busy)?
+            off_the_async_workers(|| self.throttle.run(|| stored.verify(password)))
+                .ok_or(Refusal::Busy)?
         } else {
             stored.verify(password)
         };
@@ -164,20 +225,6 @@ impl BasicAuth {
         self.verified.remember(fingerprint, index, now);
         Ok(Some(&self.entries[index]))
     }
-}
-
-/// Too many costly password checks already wait (`throttle`): the credentials were not
-/// checked, so the answer is "retry", not "wrong".
-#[derive(Debug)]
-struct Busy;
-
-fn busy() -> Response {
-    ApiError::new(
-        StatusCode::SERVICE_UNAVAILABLE,
-        503,
-        "Too many password checks are waiting; retry in a moment",
-    )
-    .into_response()
 }
 
 /// Run a costly check so that the async worker it blocks hands its other tasks to another
@@ -229,52 +276,70 @@ mod tests {
         headers
     }
 
+    fn gate(users: &str, roles: &str) -> Authentication {
+        Authentication::new(roles).with_basic(BasicAuth::parse(users).unwrap())
+    }
+
     const USERS: &str = "# comment\n\nalice: secret,admin,developer\n\
         bob: SHA256:2bb80d537b1da3e38bd30361aa855686bde0eacd7162fef6a25fe97bf527a25b,reader\n\
         carol: pw\n";
 
     #[test]
     fn accepts_known_users_with_an_allowed_role() {
-        let auth = BasicAuth::parse(USERS, "admin,reader").unwrap();
-        assert!(auth.refusal("/subjects", &basic("alice:secret")).is_none());
+        let auth = gate(USERS, "admin,reader");
+        let alice = auth.admit("/subjects", &basic("alice:secret"));
+        assert_eq!(
+            alice.unwrap(),
+            Some(Principal {
+                name: "alice".into(),
+                roles: vec!["admin".into(), "developer".into()],
+                scheme: Scheme::Basic,
+            })
+        );
         // bob's password is "secret", given as its SHA-256.
-        assert!(auth.refusal("/subjects", &basic("bob:secret")).is_none());
+        assert!(auth.admit("/subjects", &basic("bob:secret")).is_ok());
     }
 
     #[test]
     fn refuses_missing_or_wrong_credentials_with_401_and_a_challenge() {
-        let auth = BasicAuth::parse(USERS, "*").unwrap();
+        let auth = gate(USERS, "*");
         for headers in [
             HeaderMap::new(),
             basic("alice:wrong"),
             basic("nobody:secret"),
         ] {
-            let refused = auth.refusal("/subjects", &headers).unwrap();
+            let refused = auth
+                .admit("/subjects", &headers)
+                .unwrap_err()
+                .into_response();
             assert_eq!(refused.status(), StatusCode::UNAUTHORIZED);
             assert_eq!(
                 refused.headers()[header::WWW_AUTHENTICATE],
                 "Basic realm=\"schemata\""
             );
         }
-        assert!(auth.refusal("/health", &HeaderMap::new()).is_none());
+        assert_eq!(auth.admit("/health", &HeaderMap::new()).unwrap(), None);
     }
 
     #[test]
     fn a_user_without_an_allowed_role_gets_403() {
-        let auth = BasicAuth::parse(USERS, "admin").unwrap();
-        let refused = auth.refusal("/subjects", &basic("carol:pw")).unwrap();
+        let auth = gate(USERS, "admin");
+        let refused = auth
+            .admit("/subjects", &basic("carol:pw"))
+            .unwrap_err()
+            .into_response();
         assert_eq!(refused.status(), StatusCode::FORBIDDEN);
         // Any role, `*`: carol (no roles) is in.
-        let any = BasicAuth::parse(USERS, "*").unwrap();
-        assert!(any.refusal("/subjects", &basic("carol:pw")).is_none());
+        let any = gate(USERS, "*");
+        assert!(any.admit("/subjects", &basic("carol:pw")).is_ok());
     }
 
     #[test]
     fn malformed_files_are_refused() {
-        assert!(BasicAuth::parse("", "*").is_err());
-        assert!(BasicAuth::parse("no colon here", "*").is_err());
-        assert!(BasicAuth::parse("u: SHA256:abc", "*").is_err());
-        assert!(BasicAuth::parse("u: $argon2id$v=19$m=64", "*").is_err());
+        assert!(BasicAuth::parse("").is_err());
+        assert!(BasicAuth::parse("no colon here").is_err());
+        assert!(BasicAuth::parse("u: SHA256:abc").is_err());
+        assert!(BasicAuth::parse("u: $argon2id$v=19$m=64").is_err());
     }
 
     /// The hashes of "secret" in each of Jetty's forms (see `password.rs` for where they come
@@ -287,10 +352,10 @@ mod tests {
 
     #[test]
     fn jetty_forms_are_verified_as_what_they_are() {
-        let auth = BasicAuth::parse(CARRIED_OVER, "admin").unwrap();
+        let auth = gate(CARRIED_OVER, "admin");
         for user in ["md5", "crypt", "obf"] {
-            let ok = auth.refusal("/subjects", &basic(&format!("{user}:secret")));
-            assert!(ok.is_none(), "{user}");
+            let ok = auth.admit("/subjects", &basic(&format!("{user}:secret")));
+            assert!(ok.is_ok(), "{user}");
         }
         // The stored string itself is not the password.
         for given in [
@@ -298,17 +363,20 @@ mod tests {
             "crypt:CRYPT:abNANd1rDfiNc",
             "obf:OBF:1yta1t331v8w1v9q1t331ytc",
         ] {
-            let refused = auth.refusal("/subjects", &basic(given)).unwrap();
+            let refused = auth
+                .admit("/subjects", &basic(given))
+                .unwrap_err()
+                .into_response();
             assert_eq!(refused.status(), StatusCode::UNAUTHORIZED, "{given}");
         }
         assert!(auth
-            .refusal("/subjects", &basic("strong:correct horse"))
-            .is_none());
+            .admit("/subjects", &basic("strong:correct horse"))
+            .is_ok());
     }
 
     #[test]
     fn weak_entries_are_listed_by_line_and_user() {
-        let auth = BasicAuth::parse(&format!("# users\n{CARRIED_OVER}clear: pw\n"), "*").unwrap();
+        let auth = BasicAuth::parse(&format!("# users\n{CARRIED_OVER}clear: pw\n")).unwrap();
         let weak: Vec<(usize, &str)> = auth.weak_entries().map(|w| (w.line, w.user)).collect();
         assert_eq!(weak, [(2, "md5"), (3, "crypt"), (4, "obf"), (6, "clear")]);
         assert!(auth.weak_entries().all(|w| !w.weakness.is_empty()));
@@ -320,7 +388,7 @@ mod tests {
 
     #[test]
     fn an_unknown_user_is_checked_against_a_decoy_like_the_costliest_entry() {
-        let auth = BasicAuth::parse(CARRIED_OVER, "*").unwrap();
+        let auth = BasicAuth::parse(CARRIED_OVER).unwrap();
         assert!(matches!(auth.decoy, Stored::Argon2(_)));
         let now = Instant::now();
         assert!(auth
@@ -336,7 +404,7 @@ mod tests {
 
     #[test]
     fn a_verified_password_is_remembered_until_it_expires() {
-        let auth = BasicAuth::with_cache(CARRIED_OVER, "*", 16, Duration::from_secs(60)).unwrap();
+        let auth = BasicAuth::with_cache(CARRIED_OVER, 16, Duration::from_secs(60)).unwrap();
         let now = Instant::now();
         let later = |s| now + Duration::from_secs(s);
         assert!(auth
