@@ -196,7 +196,20 @@ impl Store {
         }
     }
 
+    /// The connection pool as it stands, for `/metrics`.
+    pub fn pool_stats(&self) -> PoolStats {
+        PoolStats {
+            connections: self.pool.size(),
+            idle: u32::try_from(self.pool.num_idle()).unwrap_or(u32::MAX),
+            max: self.pool.options().get_max_connections(),
+        }
+    }
+
     async fn write_slot(&self) -> SemaphorePermit<'_> {
+        if let Ok(slot) = self.write_slots.try_acquire() {
+            return slot;
+        }
+        metrics::counter!("schemata_db_write_slot_waits_total").increment(1);
         // The semaphore is never closed, so acquiring cannot fail.
         self.write_slots
             .acquire()
@@ -222,6 +235,14 @@ impl Store {
         let tx = self.pool.begin().await?;
         Ok(WriteTx::new(tx, self.dialect, slot))
     }
+}
+
+/// How many connections the pool holds (`connections`, of which `idle` are free) and may hold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolStats {
+    pub connections: u32,
+    pub idle: u32,
+    pub max: u32,
 }
 
 /// Milliseconds since the epoch, the `ts` CSR reports.
