@@ -3,6 +3,7 @@
 
 mod common;
 
+mod ci_snippets;
 mod cli;
 mod client_avro;
 mod client_bad_input;
