@@ -533,6 +533,18 @@ async fn a_jwks_that_cannot_be_loaded_stops_the_start_naming_why() {
         unreachable.contains("Connection refused") || unreachable.contains("connect"),
         "{unreachable}"
     );
+    // A JWKS URL that accepts the connection and never answers: the fetch's time limit ends it.
+    let silent = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let silent_url = format!("http://{}/certs", silent.local_addr().unwrap());
+    let held = tokio::spawn(async move {
+        let mut connections = Vec::new();
+        while let Ok((connection, _)) = silent.accept().await {
+            connections.push(connection);
+        }
+    });
+    let timed_out = BearerAuth::load(options(&silent_url)).await.err().unwrap();
+    assert!(timed_out.contains("timed out"), "{timed_out}");
+    held.abort();
 }
 
 #[tokio::test]
