@@ -11,6 +11,9 @@ use serde_json::{Map, Value};
 
 /// Keys kept from one document at most; further ones are skipped.
 pub(super) const MAX_KEYS: usize = 64;
+/// Keys one token's signature is checked against at most (a token without a `kid` is tried
+/// against the keys of its algorithm, and a bad one would otherwise cost one check per key).
+pub(super) const MAX_CANDIDATES: usize = 8;
 /// The smallest RSA modulus accepted, in bytes (2048 bits).
 const MIN_RSA_MODULUS_BYTES: usize = 256;
 
@@ -76,15 +79,16 @@ impl KeySet {
     }
 
     /// The keys that may have signed a token with this header: those of its `kid` (all of
-    /// them when it names none) that verify its algorithm.
+    /// them when it names none) that verify its algorithm, `MAX_CANDIDATES` at most.
     pub(super) fn candidates<'a>(&'a self, header: &'a Header) -> impl Iterator<Item = &'a Key> {
-        self.keys.iter().filter(move |k| {
+        let fits = move |k: &&Key| {
             k.algorithms.contains(&header.alg)
                 && header
                     .kid
                     .as_ref()
                     .is_none_or(|kid| k.kid.as_ref() == Some(kid))
-        })
+        };
+        self.keys.iter().filter(fits).take(MAX_CANDIDATES)
     }
 }
 
@@ -227,6 +231,16 @@ mod tests {
         assert!(kids(header(Algorithm::RS256, Some("r2"))).is_empty());
         assert!(kids(header(Algorithm::ES256, None)).is_empty());
         assert!(kids(header(Algorithm::RS256, Some("unknown"))).is_empty());
+    }
+
+    #[test]
+    fn a_token_is_checked_against_a_bounded_number_of_keys() {
+        let many: Vec<Value> = (0..20).map(|i| rsa(&format!("k{i}"), None)).collect();
+        let parsed = parse(Value::Array(many)).unwrap();
+        let kidless = header(Algorithm::RS256, None);
+        assert_eq!(parsed.keys.candidates(&kidless).count(), MAX_CANDIDATES);
+        let named = header(Algorithm::RS256, Some("k17"));
+        assert_eq!(parsed.keys.candidates(&named).count(), 1);
     }
 
     #[test]
