@@ -14,5 +14,6 @@ mod client_protobuf;
 mod client_rest;
 mod logs;
 mod memory;
+mod metrics;
 mod passwords;
 mod secrets;
