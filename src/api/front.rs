@@ -59,21 +59,25 @@ where
     }
 
     fn call(&mut self, mut request: Request) -> Self::Future {
-        if let Some(auth) = &self.auth {
-            match auth.admit(request.uri().path(), request.headers()) {
-                Ok(Some(principal)) => {
-                    request.extensions_mut().insert(principal);
-                }
-                Ok(None) => {}
-                Err(refused) => return Box::pin(async move { Ok(refused.into_response()) }),
-            }
-        }
-        let (router, registry, budget) = (
+        let (router, registry, budget, auth) = (
             self.router.clone(),
             self.registry.clone(),
             self.budget.clone(),
+            self.auth.clone(),
         );
-        Box::pin(async move { Ok(handle(router, &registry, &budget, request).await) })
+        Box::pin(async move {
+            if let Some(auth) = auth {
+                // Awaited: a bearer token naming a new key id may need the JWKS read again.
+                match auth.admit(request.uri().path(), request.headers()).await {
+                    Ok(Some(principal)) => {
+                        request.extensions_mut().insert(principal);
+                    }
+                    Ok(None) => {}
+                    Err(refused) => return Ok(refused.into_response()),
+                }
+            }
+            Ok(handle(router, &registry, &budget, request).await)
+        })
     }
 }
 

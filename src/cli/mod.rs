@@ -2,6 +2,7 @@
 //! is the one module where printing to it is allowed.
 #![allow(clippy::print_stdout)]
 
+mod authentication;
 mod check;
 mod decode;
 mod encode;

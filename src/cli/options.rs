@@ -2,6 +2,7 @@
 //! (clap derive + env). The registry's defaults come from `RegistryOptions`, so each is
 //! written once.
 
+use crate::api::auth::BearerOptions;
 use crate::api::limits::ServerLimits;
 use crate::registry::RegistryOptions;
 use crate::store::{SqliteSynchronous, StoreOptions};
@@ -308,9 +309,12 @@ pub(super) struct ServeArgs {
     /// clear text are accepted with a warning at startup.
     #[arg(long, env = "SCHEMATA_BASIC_AUTH_FILE", value_name = "FILE")]
     pub basic_auth_file: Option<PathBuf>,
-    /// Roles let in when basic authentication is on: comma-separated, or `*` for any user.
+    /// Roles let in when authentication is on (basic users and bearer-token principals):
+    /// comma-separated, or `*` for any authenticated principal.
     #[arg(long, env = "SCHEMATA_BASIC_AUTH_ROLES", default_value = "*")]
     pub basic_auth_roles: String,
+    #[command(flatten)]
+    pub jwt: JwtArgs,
     /// Open client connections at most; one more is answered 503 and closed. Keep it below
     /// the process's file limit (`ulimit -n`).
     #[arg(long, env = "SCHEMATA_MAX_CONNECTIONS", value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..), default_value_t = ServerLimits::DEFAULT_MAX_CONNECTIONS)]
@@ -337,6 +341,51 @@ pub(super) struct ServeArgs {
     /// logged at DEBUG (`SCHEMATA_LOG=schemata::access=debug`).
     #[arg(long, env = "SCHEMATA_ACCESS_LOG")]
     pub access_log: bool,
+}
+
+/// Bearer tokens (JWTs) and where their keys come from.
+#[derive(Debug, Clone, Args)]
+pub(super) struct JwtArgs {
+    /// Accept bearer tokens (JWTs) signed by a key of this JWKS: a file, or an http(s) URL
+    /// (read again every --jwks-refresh seconds and when a token names an unknown key id).
+    #[arg(long, env = "SCHEMATA_JWKS", value_name = "FILE_OR_URL")]
+    pub jwks: Option<String>,
+    /// Seconds between two reads of the --jwks.
+    #[arg(long, env = "SCHEMATA_JWKS_REFRESH", value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..), default_value_t = BearerOptions::DEFAULT_REFRESH_SECS)]
+    pub jwks_refresh: u64,
+    /// The issuer (`iss`) a token must carry.
+    #[arg(long, env = "SCHEMATA_JWT_ISSUER", requires = "jwks")]
+    pub jwt_issuer: Option<String>,
+    /// The audience (`aud`) a token must carry; several, comma-separated, for any of them.
+    #[arg(long, env = "SCHEMATA_JWT_AUDIENCE", requires = "jwks")]
+    pub jwt_audience: Option<String>,
+    /// The claim holding the principal's name (a dotted path for a nested one).
+    #[arg(long, env = "SCHEMATA_JWT_PRINCIPAL_CLAIM", default_value = BearerOptions::DEFAULT_PRINCIPAL_CLAIM)]
+    pub jwt_principal_claim: String,
+    /// The claim holding the principal's roles: an array of names, or one string of names
+    /// separated by spaces or commas. A dotted path for a nested one (`realm_access.roles`).
+    #[arg(long, env = "SCHEMATA_JWT_ROLES_CLAIM", default_value = BearerOptions::DEFAULT_ROLES_CLAIM)]
+    pub jwt_roles_claim: String,
+}
+
+impl JwtArgs {
+    /// The bearer-token options, when --jwks is given.
+    pub(super) fn bearer_options(&self) -> Option<BearerOptions> {
+        let jwks = self.jwks.as_ref()?;
+        let audience = self.jwt_audience.iter().flat_map(|a| a.split(','));
+        Some(BearerOptions {
+            refresh: std::time::Duration::from_secs(self.jwks_refresh),
+            issuer: self.jwt_issuer.clone(),
+            audience: audience
+                .map(str::trim)
+                .filter(|a| !a.is_empty())
+                .map(String::from)
+                .collect(),
+            principal_claim: self.jwt_principal_claim.clone(),
+            roles_claim: self.jwt_roles_claim.clone(),
+            ..BearerOptions::new(jwks)
+        })
+    }
 }
 
 impl ServeArgs {

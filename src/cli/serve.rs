@@ -22,28 +22,7 @@ pub(super) async fn run(args: ServeArgs) -> anyhow::Result<()> {
         history_capacity: args.history_cache_versions,
         max_waiting_checks: args.max_waiting_checks,
     };
-    let auth = match &args.basic_auth_file {
-        Some(path) => {
-            let users = std::fs::read_to_string(path)
-                .with_context(|| format!("cannot read {}", path.display()))?;
-            let basic = crate::api::auth::BasicAuth::parse(&users)
-                .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
-            for weak in basic.weak_entries() {
-                tracing::warn!(
-                    file = %path.display(),
-                    line = weak.line,
-                    user = %weak.user,
-                    "weak password form: {}; replace it with the line `schemata passwd {}` prints",
-                    weak.weakness,
-                    weak.user,
-                );
-            }
-            tracing::info!(roles = %args.basic_auth_roles, "basic authentication required");
-            let auth = crate::api::auth::Authentication::new(&args.basic_auth_roles);
-            Some(std::sync::Arc::new(auth.with_basic(basic)))
-        }
-        None => None,
-    };
+    let auth = super::authentication::build(&args).await?;
     let mut state = crate::build_state(
         &args.database.database_url,
         options,
@@ -77,6 +56,12 @@ fn log_configuration(args: &ServeArgs) {
         max_waiting_checks = args.max_waiting_checks,
         basic_auth_file = ?args.basic_auth_file,
         basic_auth_roles = %args.basic_auth_roles,
+        jwks = ?args.jwt.jwks.as_deref().map(super::redact::redact_url),
+        jwks_refresh_secs = args.jwt.jwks_refresh,
+        jwt_issuer = ?args.jwt.jwt_issuer,
+        jwt_audience = ?args.jwt.jwt_audience,
+        jwt_principal_claim = %args.jwt.jwt_principal_claim,
+        jwt_roles_claim = %args.jwt.jwt_roles_claim,
         max_connections = args.max_connections,
         max_buffered_bytes = args.max_buffered_bytes,
         buffered_wait_secs = args.buffered_wait,

@@ -2,9 +2,12 @@
 //! SQLite file and a fresh PostgreSQL database.
 
 mod common;
+#[path = "../support/jwt.rs"]
+mod jwt;
 
 mod authentication;
 mod bad_input;
+mod bearer;
 mod caching;
 mod compatibility;
 mod concurrency;

@@ -2,7 +2,10 @@
 //! `schemata` binary, against the real registry started in-process on a fresh SQLite file.
 
 mod common;
+#[path = "../support/jwt.rs"]
+mod jwt;
 
+mod bearer;
 mod ci_snippets;
 mod cli;
 mod client_avro;

@@ -9,7 +9,11 @@
 //! the answer takes as long as for a known one; successful checks are remembered for a
 //! minute (`cache`), so argon2's cost is paid once per client and not per request; at most
 //! one costly check runs per core at a time (`throttle`).
+//!
+//! Bearer tokens (JWTs an OAuth 2 / OIDC identity provider signs) are checked by `bearer`.
+//! Both ways in may be on at once: the scheme of the `Authorization` header picks one.
 
+mod bearer;
 mod cache;
 mod jetty;
 mod password;
@@ -18,6 +22,7 @@ mod throttle;
 mod unix_crypt;
 mod users;
 
+pub use bearer::{BearerAuth, BearerOptions, Invalid};
 pub use password::argon2id_line;
 pub use principal::{Principal, Scheme};
 
@@ -36,6 +41,7 @@ use users::Entry;
 /// Every way in that is configured, and the roles let in.
 pub struct Authentication {
     basic: Option<BasicAuth>,
+    bearer: Option<BearerAuth>,
     /// `None`: any authenticated principal (`*`).
     allowed_roles: Option<Vec<String>>,
 }
@@ -53,6 +59,7 @@ impl Authentication {
         let allowed_roles = (!roles.iter().any(|r| r == "*") && !roles.is_empty()).then_some(roles);
         Authentication {
             basic: None,
+            bearer: None,
             allowed_roles,
         }
     }
@@ -63,15 +70,32 @@ impl Authentication {
         self
     }
 
+    /// Accept bearer tokens signed by the keys of a `--jwks`.
+    pub fn with_bearer(mut self, bearer: BearerAuth) -> Authentication {
+        self.bearer = Some(bearer);
+        self
+    }
+
     /// The principal a request comes from (`None` for the paths open to probes), or why it
     /// is refused.
-    pub fn admit(&self, path: &str, headers: &HeaderMap) -> Result<Option<Principal>, Refusal> {
+    pub async fn admit(
+        &self,
+        path: &str,
+        headers: &HeaderMap,
+    ) -> Result<Option<Principal>, Refusal> {
         if path == "/health" || path == "/ready" {
             return Ok(None);
         }
-        let principal = match &self.basic {
-            Some(basic) => basic.principal(headers)?,
-            None => return Err(Refusal::Unauthenticated),
+        let challenge = Challenge {
+            basic: self.basic.is_some(),
+            bearer: self.bearer.is_some(),
+        };
+        let principal = match (&self.basic, &self.bearer, bearer_token(headers)) {
+            (_, Some(bearer), Some(token)) => bearer.principal(token).await?,
+            (Some(basic), _, None) => basic
+                .principal(headers)
+                .map_err(|refused| refused.challenging(challenge))?,
+            _ => return Err(Refusal::Unauthenticated(challenge)),
         };
         let allowed = match &self.allowed_roles {
             None => true,
@@ -84,11 +108,27 @@ impl Authentication {
     }
 }
 
+/// The schemes a 401 invites the client to use.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Challenge {
+    pub basic: bool,
+    pub bearer: bool,
+}
+
+impl Challenge {
+    const BASIC: Challenge = Challenge {
+        basic: true,
+        bearer: false,
+    };
+}
+
 /// Why a request is not let in; each has its answer (`into_response`).
 #[derive(Debug, PartialEq, Eq)]
 pub enum Refusal {
-    /// No credentials, or wrong ones: 401 with the challenge.
-    Unauthenticated,
+    /// No credentials, or wrong ones: 401 with a challenge for each scheme that is on.
+    Unauthenticated(Challenge),
+    /// A bearer token that does not verify: 401 with `error="invalid_token"` and why.
+    InvalidToken(Invalid),
     /// This principal holds none of the allowed roles: 403.
     RoleNotAllowed(String),
     /// Too many costly password checks already wait (`throttle`): the credentials were not
@@ -96,10 +136,21 @@ pub enum Refusal {
     Busy,
 }
 
+impl Refusal {
+    /// The same refusal, challenging for every scheme that is on.
+    fn challenging(self, challenge: Challenge) -> Refusal {
+        match self {
+            Refusal::Unauthenticated(_) => Refusal::Unauthenticated(challenge),
+            other => other,
+        }
+    }
+}
+
 impl IntoResponse for Refusal {
     fn into_response(self) -> Response {
         match self {
-            Refusal::Unauthenticated => unauthorized(),
+            Refusal::Unauthenticated(challenge) => unauthorized(challenge),
+            Refusal::InvalidToken(why) => invalid_token(why),
             Refusal::RoleNotAllowed(name) => ApiError::new(
                 StatusCode::FORBIDDEN,
                 40301,
@@ -181,7 +232,7 @@ impl BasicAuth {
     /// The principal whose credentials the request carries, or why not.
     pub fn principal(&self, headers: &HeaderMap) -> Result<Principal, Refusal> {
         let Some((user, password)) = credentials(headers) else {
-            return Err(Refusal::Unauthenticated);
+            return Err(Refusal::Unauthenticated(Challenge::BASIC));
         };
         match self.authenticate(&user, &password, Instant::now()) {
             Ok(Some(entry)) => Ok(Principal {
@@ -189,7 +240,7 @@ impl BasicAuth {
                 roles: entry.roles.clone(),
                 scheme: Scheme::Basic,
             }),
-            Ok(None) => Err(Refusal::Unauthenticated),
+            Ok(None) => Err(Refusal::Unauthenticated(Challenge::BASIC)),
             Err(busy) => Err(busy),
         }
     }
@@ -253,12 +304,50 @@ fn credentials(headers: &HeaderMap) -> Option<(String, String)> {
     Some((user.to_string(), password.to_string()))
 }
 
-fn unauthorized() -> Response {
+/// The token of an `Authorization: Bearer <token>` header.
+fn bearer_token(headers: &HeaderMap) -> Option<&str> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.trim().split_once(' ')?;
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then(|| token.trim())
+        .filter(|t| !t.is_empty())
+}
+
+fn unauthorized(challenge: Challenge) -> Response {
     let mut response = ApiError::http(StatusCode::UNAUTHORIZED).into_response();
-    response.headers_mut().insert(
-        header::WWW_AUTHENTICATE,
-        HeaderValue::from_static("Basic realm=\"schemata\""),
-    );
+    let headers = response.headers_mut();
+    if challenge.basic {
+        headers.append(
+            header::WWW_AUTHENTICATE,
+            HeaderValue::from_static("Basic realm=\"schemata\""),
+        );
+    }
+    if challenge.bearer {
+        headers.append(
+            header::WWW_AUTHENTICATE,
+            HeaderValue::from_static("Bearer realm=\"schemata\""),
+        );
+    }
+    response
+}
+
+/// RFC 6750's answer to a bad token; the reason is one of `Invalid`'s fixed sentences, never
+/// anything of the token.
+fn invalid_token(why: Invalid) -> Response {
+    let mut response = ApiError::new(
+        StatusCode::UNAUTHORIZED,
+        40101,
+        format!("Bearer token refused: {why}"),
+    )
+    .into_response();
+    let challenge =
+        format!("Bearer realm=\"schemata\", error=\"invalid_token\", error_description=\"{why}\"");
+    if let Ok(value) = HeaderValue::from_str(&challenge) {
+        response
+            .headers_mut()
+            .insert(header::WWW_AUTHENTICATE, value);
+    }
     response
 }
 
@@ -276,6 +365,20 @@ mod tests {
         headers
     }
 
+    /// `admit`, waited for.
+    trait AdmitNow {
+        fn admit_now(&self, path: &str, headers: &HeaderMap) -> Result<Option<Principal>, Refusal>;
+    }
+
+    impl AdmitNow for Authentication {
+        fn admit_now(&self, path: &str, headers: &HeaderMap) -> Result<Option<Principal>, Refusal> {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .build()
+                .unwrap();
+            runtime.block_on(self.admit(path, headers))
+        }
+    }
+
     fn gate(users: &str, roles: &str) -> Authentication {
         Authentication::new(roles).with_basic(BasicAuth::parse(users).unwrap())
     }
@@ -287,7 +390,7 @@ mod tests {
     #[test]
     fn accepts_known_users_with_an_allowed_role() {
         let auth = gate(USERS, "admin,reader");
-        let alice = auth.admit("/subjects", &basic("alice:secret"));
+        let alice = auth.admit_now("/subjects", &basic("alice:secret"));
         assert_eq!(
             alice.unwrap(),
             Some(Principal {
@@ -297,7 +400,7 @@ mod tests {
             })
         );
         // bob's password is "secret", given as its SHA-256.
-        assert!(auth.admit("/subjects", &basic("bob:secret")).is_ok());
+        assert!(auth.admit_now("/subjects", &basic("bob:secret")).is_ok());
     }
 
     #[test]
@@ -309,7 +412,7 @@ mod tests {
             basic("nobody:secret"),
         ] {
             let refused = auth
-                .admit("/subjects", &headers)
+                .admit_now("/subjects", &headers)
                 .unwrap_err()
                 .into_response();
             assert_eq!(refused.status(), StatusCode::UNAUTHORIZED);
@@ -318,20 +421,20 @@ mod tests {
                 "Basic realm=\"schemata\""
             );
         }
-        assert_eq!(auth.admit("/health", &HeaderMap::new()).unwrap(), None);
+        assert_eq!(auth.admit_now("/health", &HeaderMap::new()).unwrap(), None);
     }
 
     #[test]
     fn a_user_without_an_allowed_role_gets_403() {
         let auth = gate(USERS, "admin");
         let refused = auth
-            .admit("/subjects", &basic("carol:pw"))
+            .admit_now("/subjects", &basic("carol:pw"))
             .unwrap_err()
             .into_response();
         assert_eq!(refused.status(), StatusCode::FORBIDDEN);
         // Any role, `*`: carol (no roles) is in.
         let any = gate(USERS, "*");
-        assert!(any.admit("/subjects", &basic("carol:pw")).is_ok());
+        assert!(any.admit_now("/subjects", &basic("carol:pw")).is_ok());
     }
 
     #[test]
@@ -354,7 +457,7 @@ mod tests {
     fn jetty_forms_are_verified_as_what_they_are() {
         let auth = gate(CARRIED_OVER, "admin");
         for user in ["md5", "crypt", "obf"] {
-            let ok = auth.admit("/subjects", &basic(&format!("{user}:secret")));
+            let ok = auth.admit_now("/subjects", &basic(&format!("{user}:secret")));
             assert!(ok.is_ok(), "{user}");
         }
         // The stored string itself is not the password.
@@ -364,13 +467,13 @@ mod tests {
             "obf:OBF:1yta1t331v8w1v9q1t331ytc",
         ] {
             let refused = auth
-                .admit("/subjects", &basic(given))
+                .admit_now("/subjects", &basic(given))
                 .unwrap_err()
                 .into_response();
             assert_eq!(refused.status(), StatusCode::UNAUTHORIZED, "{given}");
         }
         assert!(auth
-            .admit("/subjects", &basic("strong:correct horse"))
+            .admit_now("/subjects", &basic("strong:correct horse"))
             .is_ok());
     }
 

@@ -7,6 +7,8 @@
 pub enum Scheme {
     /// A user and password of the `--basic-auth-file`.
     Basic,
+    /// A bearer token (a JWT signed by a key of the `--jwks`).
+    Bearer,
 }
 
 /// An authenticated caller.

@@ -1,0 +1,52 @@
+//! The server's authentication from its flags (`docs/rest-api.md` §10): the users of a
+//! `--basic-auth-file` (each weak password form logged once), the keys of a `--jwks` for
+//! bearer tokens, or both; none of them, no authentication.
+
+use super::options::ServeArgs;
+use crate::api::auth::{Authentication, BasicAuth, BearerAuth};
+use anyhow::Context;
+use std::sync::Arc;
+
+pub(super) async fn build(args: &ServeArgs) -> anyhow::Result<Option<Arc<Authentication>>> {
+    let bearer = args.jwt.bearer_options();
+    if args.basic_auth_file.is_none() && bearer.is_none() {
+        return Ok(None);
+    }
+    let mut auth = Authentication::new(&args.basic_auth_roles);
+    if let Some(path) = &args.basic_auth_file {
+        let users = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read {}", path.display()))?;
+        let basic =
+            BasicAuth::parse(&users).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+        for weak in basic.weak_entries() {
+            tracing::warn!(
+                file = %path.display(),
+                line = weak.line,
+                user = %weak.user,
+                "weak password form: {}; replace it with the line `schemata passwd {}` prints",
+                weak.weakness,
+                weak.user,
+            );
+        }
+        tracing::info!(roles = %args.basic_auth_roles, "basic authentication required");
+        auth = auth.with_basic(basic);
+    }
+    if let Some(options) = bearer {
+        if options.audience.is_empty() {
+            tracing::warn!(
+                "--jwt-audience is not set: a token the identity provider issued for any other \
+                 application is accepted too"
+            );
+        }
+        let bearer = BearerAuth::load(options)
+            .await
+            .map_err(anyhow::Error::msg)?;
+        tracing::info!(
+            keys = bearer.key_count(),
+            roles = %args.basic_auth_roles,
+            "bearer tokens accepted"
+        );
+        auth = auth.with_bearer(bearer);
+    }
+    Ok(Some(Arc::new(auth)))
+}
