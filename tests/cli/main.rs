@@ -1,6 +1,8 @@
 //! Tests of the client library (`schemata-client`) and of the client subcommands of the
 //! `schemata` binary, against the real registry started in-process on a fresh SQLite file.
 
+#[path = "../api/common/mod.rs"]
+mod app;
 mod common;
 
 mod cli;
@@ -9,6 +11,7 @@ mod client_bad_input;
 mod client_json;
 mod client_protobuf;
 mod client_rest;
+mod import;
 mod logs;
 mod memory;
 mod passwords;

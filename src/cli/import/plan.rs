@@ -1,0 +1,91 @@
+//! The up-front pass: every incoming schema compared with the target (nothing written), so
+//! that any conflict refuses the whole import before its first write, with every conflict
+//! reported; and the counts of what the import will write.
+
+use super::progress::Progress;
+use super::{Item, Source};
+use crate::registry::Registry;
+use std::collections::{HashMap, HashSet};
+
+#[derive(Debug, Default)]
+pub(super) struct Plan {
+    pub conflicts: Vec<String>,
+    pub schemas: u64,
+    pub schemas_to_write: u64,
+    pub versions: u64,
+    pub versions_to_write: u64,
+    pub configs: u64,
+    pub configs_to_write: u64,
+    pub modes: u64,
+    pub modes_to_write: u64,
+}
+
+impl Plan {
+    pub(super) fn report(&self) {
+        println!(
+            "plan: {} schemas ({} to write), {} versions ({} to write or mark deleted), {} configs ({} to write), {} modes ({} to write)",
+            self.schemas,
+            self.schemas_to_write,
+            self.versions,
+            self.versions_to_write,
+            self.configs,
+            self.configs_to_write,
+            self.modes,
+            self.modes_to_write
+        );
+    }
+}
+
+pub(super) async fn plan(registry: &Registry, source: &Source) -> anyhow::Result<Plan> {
+    let mut plan = Plan::default();
+    let mut progress = Progress::new("checking");
+    // Within one context an id names one schema and a schema has one id: the source must
+    // agree with itself too.
+    let mut ids: HashSet<(String, i64)> = HashSet::new();
+    let mut hashes: HashMap<(String, String), i64> = HashMap::new();
+    for item in source.items()? {
+        match item? {
+            Item::Context { .. } => {}
+            Item::Schema(schema) => {
+                progress.tick();
+                plan.schemas += 1;
+                plan.versions += schema.versions.len() as u64;
+                if !ids.insert((schema.context.clone(), schema.id)) {
+                    plan.conflicts.push(format!(
+                        "schema id {} in context {} appears twice in the source",
+                        schema.id, schema.context
+                    ));
+                    continue;
+                }
+                let found = registry.examine_import(&schema).await?;
+                if let Some(hash) = &found.hash {
+                    if let Some(other) =
+                        hashes.insert((schema.context.clone(), hash.clone()), schema.id)
+                    {
+                        plan.conflicts.push(format!(
+                            "schema ids {other} and {} in context {} are the same schema in the source; Schemata keeps one id per schema",
+                            schema.id, schema.context
+                        ));
+                    }
+                }
+                plan.schemas_to_write += u64::from(found.schema_missing);
+                plan.versions_to_write += found.versions_missing as u64;
+                plan.conflicts.extend(found.conflicts);
+            }
+            Item::Config { scope, config } => {
+                plan.configs += 1;
+                if registry.stored_config(&scope).await?.as_ref() != Some(&config) {
+                    plan.configs_to_write += 1;
+                }
+            }
+            Item::Mode { scope, mode } => {
+                plan.modes += 1;
+                if registry.stored_mode(&scope).await? != Some(mode) {
+                    plan.modes_to_write += 1;
+                }
+            }
+        }
+    }
+    progress.done(plan.schemas);
+    Ok(plan)
+}

@@ -1,0 +1,43 @@
+//! The last pass: every incoming schema resolves in the target to the same schema under the
+//! same id, every version is there with the same id and deletion, every config and mode is
+//! stored as in the source.
+
+use super::{Item, Source};
+use crate::registry::Registry;
+
+/// Differences found, one sentence each; empty when the target matches the source.
+pub(super) async fn verify(registry: &Registry, source: &Source) -> anyhow::Result<Vec<String>> {
+    let mut problems = Vec::new();
+    for item in source.items()? {
+        match item? {
+            Item::Context { .. } => {}
+            Item::Schema(schema) => {
+                let found = registry.examine_import(&schema).await?;
+                problems.extend(found.conflicts);
+                if found.schema_missing {
+                    problems.push(format!(
+                        "schema id {} in context {} is missing",
+                        schema.id, schema.context
+                    ));
+                }
+                if found.versions_missing > 0 {
+                    problems.push(format!(
+                        "{} version(s) of schema id {} in context {} are missing or not deleted",
+                        found.versions_missing, schema.id, schema.context
+                    ));
+                }
+            }
+            Item::Config { scope, config } => {
+                if registry.stored_config(&scope).await?.as_ref() != Some(&config) {
+                    problems.push(format!("the config of scope {scope:?} differs"));
+                }
+            }
+            Item::Mode { scope, mode } => {
+                if registry.stored_mode(&scope).await? != Some(mode) {
+                    problems.push(format!("the mode of scope {scope:?} differs"));
+                }
+            }
+        }
+    }
+    Ok(problems)
+}

@@ -1,0 +1,488 @@
+//! `schemata export` and `schemata import` (docs/migration.md), run as the real binary
+//! against real registries: a source filled with a history that exercises every case,
+//! imported over REST into fresh SQLite and PostgreSQL stores, exported from SQLite and
+//! restored into PostgreSQL; every REST answer of the source and the target compared.
+//! Also: conflicts refused with nothing written, re-runs that write nothing, a resumed
+//! import, `--dry-run`.
+
+use crate::app::{drop_database, fresh_database, spawn_on, Backend, TempDir, TestApp};
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+/// Run the binary off the async runtime (the registries run on it).
+async fn schemata(args: Vec<String>) -> Output {
+    tokio::task::spawn_blocking(move || {
+        Command::new(env!("CARGO_BIN_EXE_schemata"))
+            .args(&args)
+            .env_remove("SCHEMATA_DATABASE_URL")
+            .env_remove("SCHEMATA_REGISTRY_URL")
+            .stdin(Stdio::null())
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap()
+}
+
+fn text(o: &Output) -> String {
+    format!(
+        "exit {:?}\nstdout:\n{}\nstderr:\n{}",
+        o.status.code(),
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+async fn import_from(url: &str, target: &str, extra: &[&str]) -> Output {
+    let mut args = vec![
+        "import".to_string(),
+        "--from".into(),
+        url.into(),
+        "--database-url".into(),
+        target.into(),
+    ];
+    args.extend(extra.iter().map(|s| s.to_string()));
+    schemata(args).await
+}
+
+async fn import_file(file: &Path, target: &str, extra: &[&str]) -> Output {
+    let mut args = vec![
+        "import".to_string(),
+        "--from-file".into(),
+        file.display().to_string(),
+        "--database-url".into(),
+        target.into(),
+    ];
+    args.extend(extra.iter().map(|s| s.to_string()));
+    schemata(args).await
+}
+
+async fn export(database: &str, file: &Path) -> Output {
+    schemata(vec![
+        "export".into(),
+        "--database-url".into(),
+        database.into(),
+        "--output".into(),
+        file.display().to_string(),
+    ])
+    .await
+}
+
+/// A registry on a fresh database of `backend`; the database URL, its directory (SQLite)
+/// kept alive by the caller.
+async fn fresh(backend: Backend) -> (String, Option<TempDir>) {
+    fresh_database(backend).await
+}
+
+async fn ok(app: &TestApp, reply: crate::app::Reply) -> Value {
+    let _ = app;
+    reply.assert_ok()
+}
+
+/// Fill `app` with a history that exercises every case the import must keep: three formats,
+/// references across subjects (Avro and Protobuf), metadata and a rule set, soft-deleted
+/// versions, a permanently deleted version and subject, a soft-deleted subject, an id shared
+/// by two subjects, a second context, and config and mode at global, `.__GLOBAL`, context
+/// and subject level.
+async fn fill(app: &TestApp) {
+    app.put("/config", json!({"compatibility": "NONE"}))
+        .await
+        .assert_ok();
+    let common = json!({"type": "record", "name": "Common", "namespace": "com.acme",
+        "fields": [{"name": "id", "type": "string"}]});
+    let r = app
+        .register_body("common-ref", json!({"schema": common.to_string()}))
+        .await;
+    ok(app, r).await;
+    let order = |extra: &str| {
+        json!({"type": "record", "name": "Order", "namespace": "com.acme",
+            "fields": [{"name": "common", "type": "com.acme.Common"},
+                       {"name": extra, "type": "int", "default": 0}]})
+        .to_string()
+    };
+    let reference = json!([{"name": "com.acme.Common", "subject": "common-ref", "version": 1}]);
+    for (i, extra) in ["a", "b", "c"].iter().enumerate() {
+        let mut body = json!({"schema": order(extra), "references": reference});
+        if i == 1 {
+            body["metadata"] = json!({"properties": {"owner": "team-a", "pii": "no"}});
+            body["ruleSet"] = json!({"domainRules": [{"name": "checkA", "kind": "CONDITION",
+                "mode": "WRITE", "type": "CEL", "expr": "message.a > 0"}]});
+        }
+        let r = app.register_body("avro-value", body).await;
+        ok(app, r).await;
+    }
+    // Version 3 soft-deleted.
+    app.delete("/subjects/avro-value/versions/3")
+        .await
+        .assert_ok();
+
+    let dep = "syntax = \"proto3\";\npackage acme;\nmessage Money { int64 cents = 1; string currency = 2; }\n";
+    let r = app
+        .register_body(
+            "acme%2Fmoney.proto",
+            json!({"schemaType": "PROTOBUF", "schema": dep}),
+        )
+        .await;
+    ok(app, r).await;
+    let payment = "syntax = \"proto3\";\npackage acme;\nimport \"acme/money.proto\";\nmessage Payment { string id = 1; acme.Money amount = 2; }\n";
+    let r = app
+        .register_body(
+            "proto-value",
+            json!({"schemaType": "PROTOBUF", "schema": payment,
+                "references": [{"name": "acme/money.proto", "subject": "acme/money.proto", "version": 1}]}),
+        )
+        .await;
+    ok(app, r).await;
+
+    let json_schema =
+        json!({"type": "object", "properties": {"n": {"type": "integer"}}}).to_string();
+    for subject in ["json-value", "json-copy"] {
+        // The same schema in two subjects: one id.
+        let r = app
+            .register_body(
+                subject,
+                json!({"schemaType": "JSON", "schema": json_schema}),
+            )
+            .await;
+        ok(app, r).await;
+    }
+
+    // A version deleted for good, and a whole subject deleted for good.
+    for n in 1..=2 {
+        let schema = json!({"type": "record", "name": "H", "fields": [{"name": format!("f{n}"), "type": "int", "default": 0}]});
+        app.register("hard-value", &schema).await;
+    }
+    app.delete("/subjects/hard-value/versions/2")
+        .await
+        .assert_ok();
+    app.delete("/subjects/hard-value/versions/2?permanent=true")
+        .await
+        .assert_ok();
+    app.register(
+        "gone-value",
+        &json!({"type": "record", "name": "Gone", "fields": []}),
+    )
+    .await;
+    app.delete("/subjects/gone-value").await.assert_ok();
+    app.delete("/subjects/gone-value?permanent=true")
+        .await
+        .assert_ok();
+    // A subject soft-deleted whole, with a config that survives it.
+    app.register(
+        "soft-value",
+        &json!({"type": "record", "name": "Soft", "fields": []}),
+    )
+    .await;
+    app.put("/config/soft-value", json!({"compatibility": "FULL"}))
+        .await
+        .assert_ok();
+    app.delete("/subjects/soft-value").await.assert_ok();
+
+    // Another context with its own ids.
+    for n in 1..=2 {
+        let schema = json!({"type": "record", "name": "Staged", "fields": [{"name": format!("s{n}"), "type": "int", "default": 0}]});
+        let r = app
+            .register_body(
+                ":.staging:staged-value",
+                json!({"schema": schema.to_string()}),
+            )
+            .await;
+        ok(app, r).await;
+    }
+    app.put(
+        "/config/:.staging:",
+        json!({"compatibility": "BACKWARD_TRANSITIVE"}),
+    )
+    .await
+    .assert_ok();
+    app.put("/mode/:.staging:staged-value", json!({"mode": "READONLY"}))
+        .await
+        .assert_ok();
+
+    // Settings at every level.
+    app.put(
+        "/config/avro-value",
+        json!({"compatibility": "FORWARD", "normalize": true}),
+    )
+    .await
+    .assert_ok();
+    app.put(
+        "/config/:.__GLOBAL:",
+        json!({"compatibility": "FULL_TRANSITIVE"}),
+    )
+    .await
+    .assert_ok();
+    app.put("/mode/proto-value", json!({"mode": "READONLY"}))
+        .await
+        .assert_ok();
+    app.put("/config", json!({"compatibility": "FULL"}))
+        .await
+        .assert_ok();
+}
+
+/// Every REST answer a client can see, by request: subjects, every version with
+/// `deleted=true`, schemas by id (with their subjects and versions), `referencedby`,
+/// config and mode at every level, contexts.
+async fn answers(app: &TestApp) -> BTreeMap<String, (u16, String)> {
+    let mut out = BTreeMap::new();
+    let mut ask = |path: String, reply: crate::app::Reply| {
+        out.insert(path, (reply.status.as_u16(), reply.text.clone()));
+        reply
+    };
+    let subjects = ask(
+        "/subjects?deleted=true".into(),
+        app.get("/subjects?deleted=true").await,
+    )
+    .json();
+    ask("/subjects".into(), app.get("/subjects").await);
+    ask("/contexts".into(), app.get("/contexts").await);
+    for scope in ["", "/:.staging:", "/:.__GLOBAL:"] {
+        for resource in ["config", "mode"] {
+            let path = format!("/{resource}{scope}");
+            ask(path.clone(), app.get(&path).await);
+        }
+    }
+    let mut ids = BTreeMap::new();
+    for subject in subjects.as_array().unwrap() {
+        let s = subject.as_str().unwrap();
+        let seg = s.replace('/', "%2F");
+        for path in [
+            format!("/subjects/{seg}/versions?deleted=true"),
+            format!("/subjects/{seg}/versions"),
+            format!("/config/{seg}"),
+            format!("/mode/{seg}"),
+        ] {
+            ask(path.clone(), app.get(&path).await);
+        }
+        let versions = app
+            .get(&format!("/subjects/{seg}/versions?deleted=true"))
+            .await
+            .json();
+        for v in versions.as_array().unwrap() {
+            let path = format!("/subjects/{seg}/versions/{v}?deleted=true");
+            let body = ask(path.clone(), app.get(&path).await).json();
+            let context = if s.starts_with(":.staging:") {
+                ":.staging:"
+            } else {
+                ""
+            };
+            ids.insert((context.to_string(), body["id"].as_i64().unwrap()), ());
+            let path = format!("/subjects/{seg}/versions/{v}/referencedby?deleted=true");
+            ask(path.clone(), app.get(&path).await);
+        }
+    }
+    // Every id up to one past the highest, in both contexts (misses must agree too).
+    for context in ["", ":.staging:"] {
+        let highest = ids
+            .keys()
+            .filter(|(c, _)| c == context)
+            .map(|(_, i)| *i)
+            .max()
+            .unwrap_or(0);
+        for id in 1..=highest + 1 {
+            for suffix in ["", "/versions?deleted=true", "/subjects?deleted=true"] {
+                let path = format!("/schemas/ids/{id}{suffix}");
+                let path = if context.is_empty() {
+                    path
+                } else {
+                    let sep = if suffix.is_empty() { '?' } else { '&' };
+                    format!("{path}{sep}subject={context}")
+                };
+                ask(path.clone(), app.get(&path).await);
+            }
+        }
+    }
+    out
+}
+
+/// Assert two registries answer every request alike.
+fn assert_same(source: &BTreeMap<String, (u16, String)>, target: &BTreeMap<String, (u16, String)>) {
+    assert!(source.len() > 60, "only {} answers compared", source.len());
+    let differing: Vec<String> = source
+        .iter()
+        .filter(|(path, answer)| target.get(*path) != Some(answer))
+        .map(|(path, answer)| format!("{path}: source {answer:?}, target {:?}", target.get(path)))
+        .collect();
+    assert!(
+        differing.is_empty(),
+        "{} answers differ:\n{}",
+        differing.len(),
+        differing.join("\n")
+    );
+    assert_eq!(
+        source.keys().collect::<Vec<_>>(),
+        target.keys().collect::<Vec<_>>()
+    );
+}
+
+/// A new registration in the target gets an id above every id the source gave out.
+async fn new_ids_continue_above(target: &TestApp, above: i64) {
+    app_mode_readwrite(target).await;
+    let r = target
+        .register_body(
+            "after-import",
+            json!({"schema": json!({"type": "record", "name": "After", "fields": []}).to_string()}),
+        )
+        .await;
+    let id = r.assert_ok()["id"].as_i64().unwrap();
+    assert!(id > above, "new id {id} not above {above}");
+}
+
+async fn app_mode_readwrite(app: &TestApp) {
+    app.put("/mode", json!({"mode": "READWRITE"}))
+        .await
+        .assert_ok();
+}
+
+/// The highest id the source's REST API shows in its default context.
+async fn highest_id(app: &TestApp) -> i64 {
+    let mut highest = 0;
+    for id in 1..=50 {
+        if app.get(&format!("/schemas/ids/{id}")).await.status.as_u16() == 200 {
+            highest = id;
+        }
+    }
+    highest
+}
+
+/// The history `fill` wrote is what the comparisons compare: deletions, references, the
+/// shared id, metadata and the second context are all in the source's answers.
+fn assert_history_exercised(answers: &BTreeMap<String, (u16, String)>) {
+    let answer = |path: &str| {
+        answers
+            .get(path)
+            .unwrap_or_else(|| panic!("no {path}"))
+            .1
+            .clone()
+    };
+    let subjects = answer("/subjects?deleted=true");
+    for s in [
+        "soft-value",
+        ":.staging:staged-value",
+        "acme/money.proto",
+        "json-copy",
+    ] {
+        assert!(subjects.contains(s), "{subjects}");
+    }
+    assert!(!subjects.contains("gone-value"), "{subjects}");
+    assert!(!answer("/subjects").contains("soft-value"));
+    assert_eq!(
+        answer("/subjects/avro-value/versions?deleted=true"),
+        "[1,2,3]"
+    );
+    assert_eq!(answer("/subjects/avro-value/versions"), "[1,2]");
+    assert_eq!(answer("/subjects/hard-value/versions?deleted=true"), "[1]");
+    assert!(answer("/subjects/avro-value/versions/3?deleted=true").contains("\"deleted\":true"));
+    assert!(answer("/subjects/avro-value/versions/2?deleted=true").contains("checkA"));
+    assert_ne!(
+        answer("/subjects/common-ref/versions/1/referencedby?deleted=true"),
+        "[]"
+    );
+    let shared = answers
+        .iter()
+        .filter(|(p, (_, body))| {
+            p.ends_with("/subjects?deleted=true")
+                && body.contains("json-copy")
+                && body.contains("json-value")
+        })
+        .count();
+    assert!(shared > 0, "one id carries both JSON subjects");
+    assert!(answer("/config/:.staging:").contains("BACKWARD_TRANSITIVE"));
+    assert!(answer("/mode/proto-value").contains("READONLY"));
+    assert!(answer("/config/soft-value").contains("FULL"));
+    assert!(answer("/contexts").contains(".staging"));
+}
+
+#[tokio::test]
+async fn import_over_rest_into_sqlite_and_postgres_answers_alike() {
+    let (source_url, _source_dir) = fresh(Backend::Postgres).await;
+    let source = spawn_on(&source_url, Backend::Postgres, Default::default()).await;
+    fill(&source).await;
+    let expected = answers(&source).await;
+    assert_history_exercised(&expected);
+    for backend in [Backend::Sqlite, Backend::Postgres] {
+        let (target_url, _dir) = fresh(backend).await;
+        let out = import_from(&source.base, &target_url, &[]).await;
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+        assert!(text(&out).contains("verified:"), "{}", text(&out));
+        let target = spawn_on(&target_url, backend, Default::default()).await;
+        assert_same(&expected, &answers(&target).await);
+        // Running it again writes nothing.
+        let again = import_from(&source.base, &target_url, &[]).await;
+        assert_eq!(again.status.code(), Some(0), "{}", text(&again));
+        assert!(
+            text(&again).contains("(0 to write)") && text(&again).contains("0 versions written"),
+            "{}",
+            text(&again)
+        );
+        assert_same(&expected, &answers(&target).await);
+        new_ids_continue_above(&target, highest_id(&source).await).await;
+        drop_database(backend, &target_url).await;
+    }
+    drop_database(Backend::Postgres, &source_url).await;
+}
+
+#[tokio::test]
+async fn export_from_sqlite_restores_into_postgres_with_every_answer_and_id() {
+    let (source_url, _source_dir) = fresh(Backend::Sqlite).await;
+    let source = spawn_on(&source_url, Backend::Sqlite, Default::default()).await;
+    fill(&source).await;
+    let expected = answers(&source).await;
+    assert_history_exercised(&expected);
+    let dir = scratch();
+    let file = dir.0.join("backup.jsonl");
+    let out = export(&source_url, &file).await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let lines: Vec<Value> = std::fs::read_to_string(&file)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines[0]["format"], "schemata-export");
+    assert_eq!(lines[0]["version"], 1);
+    assert_eq!(lines.last().unwrap()["record"], "end");
+    let ids: Vec<i64> = lines
+        .iter()
+        .filter(|l| l["record"] == "schema" && l["context"] == ".")
+        .map(|l| l["id"].as_i64().unwrap())
+        .collect();
+    assert!(
+        ids.windows(2).all(|w| w[0] < w[1]),
+        "ids not ascending: {ids:?}"
+    );
+    // The permanently deleted subject's id is not exported, but the counter is.
+    let default_context = lines
+        .iter()
+        .find(|l| l["record"] == "context" && l["name"] == ".")
+        .unwrap();
+    let max_id = default_context["max_id"].as_i64().unwrap();
+    assert!(
+        max_id > *ids.last().unwrap() || ids.contains(&max_id),
+        "{default_context}"
+    );
+
+    let (target_url, _dir) = fresh(Backend::Postgres).await;
+    let out = import_file(&file, &target_url, &[]).await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let target = spawn_on(&target_url, Backend::Postgres, Default::default()).await;
+    assert_same(&expected, &answers(&target).await);
+    new_ids_continue_above(&target, max_id).await;
+    drop_database(Backend::Postgres, &target_url).await;
+}
+
+struct Scratch(PathBuf);
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn scratch() -> Scratch {
+    let dir =
+        std::env::temp_dir().join(format!("schemata_import_{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&dir).unwrap();
+    Scratch(dir)
+}
