@@ -105,7 +105,7 @@ impl Crawl {
                     .await?,
             );
             done += 1;
-            if done % 100 == 0 {
+            if done.is_multiple_of(100) {
                 eprintln!("reading the source: {done} subjects so far");
             }
         }
