@@ -202,9 +202,21 @@ impl Registry {
             )))
         };
         let mut written = 0;
+        let stored = self.store.schema_by_id(context, schema.id).await?;
+        let schema_in_place = stored.is_some_and(|s| s.hash == candidate.hash);
         for v in &schema.versions {
             let subject = schema.subject(&v.subject);
             subject.validate_for_register()?;
+            // What is already there costs one read, not a transaction (re-runs, resumes).
+            if schema_in_place {
+                let versions = self.store.versions(context, &subject.name).await?;
+                let in_place = versions.iter().any(|e| {
+                    e.version == v.version && e.schema_id == schema.id && e.deleted == v.deleted
+                });
+                if in_place {
+                    continue;
+                }
+            }
             let mut tx = self
                 .store
                 .begin_subject_write(context, &subject.name)

@@ -696,3 +696,157 @@ async fn bad_files_are_refused_with_a_clear_error() {
     let out = import_file(&garbage, &target_url, &[]).await;
     assert!(text(&out).contains("line 2"), "{}", text(&out));
 }
+
+/// An export file written by hand: 1,100 schemas in the default context and 300 in `.two`
+/// (so export pages cross a context), versions spread over 50 subjects with every seventh
+/// soft-deleted, registration times of their own, and schema 5 referencing schema 1,100
+/// (a reference to a higher id: the import must write 1,100 first).
+fn synthesized_export(path: &Path) -> Vec<Value> {
+    let mut records = vec![
+        json!({"record": "context", "name": ".", "listed": true, "max_id": 1100}),
+        json!({"record": "context", "name": ".two", "listed": true, "max_id": 300}),
+    ];
+    for i in 1..=1100i64 {
+        let (schema, references, subject, version) = match i {
+            5 => (
+                json!({"type": "record", "name": "UsesLate", "namespace": "com.x",
+                    "fields": [{"name": "late", "type": "com.x.Late"}]}),
+                json!([{"name": "com.x.Late", "subject": "late", "version": 1}]),
+                "s5".to_string(),
+                1,
+            ),
+            1100 => (
+                json!({"type": "record", "name": "Late", "namespace": "com.x", "fields": []}),
+                json!([]),
+                "late".to_string(),
+                1,
+            ),
+            _ => (
+                json!({"type": "record", "name": format!("R{i}"), "fields": [{"name": format!("f{i}"), "type": "int"}]}),
+                json!([]),
+                format!("s{}", i % 50),
+                i / 50 + 1,
+            ),
+        };
+        records.push(json!({"record": "schema", "context": ".", "id": i, "schemaType": "AVRO",
+            "schema": schema.to_string(), "references": references,
+            "versions": [{"subject": subject, "version": version, "deleted": i % 7 == 0, "ts": 1_700_000_000_000i64 + i}]}));
+    }
+    for i in 1..=300i64 {
+        records.push(json!({"record": "schema", "context": ".two", "id": i, "schemaType": "AVRO",
+            "schema": json!({"type": "record", "name": format!("T{i}"), "fields": []}).to_string(),
+            "references": [],
+            "versions": [{"subject": "t", "version": i, "deleted": false, "ts": 1_700_000_000_000i64}]}));
+    }
+    records
+        .push(json!({"record": "config", "scope": "", "config": {"compatibilityLevel": "NONE"}}));
+    records.push(json!({"record": "mode", "scope": ":.two:t", "mode": "READONLY"}));
+    records.push(json!({"record": "end", "schemas": 1400, "versions": 1400}));
+    let mut text = String::from(
+        "{\"format\":\"schemata-export\",\"version\":1,\"exported_at\":0,\"generator\":\"test\"}\n",
+    );
+    for r in &records {
+        text.push_str(&r.to_string());
+        text.push('\n');
+    }
+    std::fs::write(path, text).unwrap();
+    records
+}
+
+/// The records of an export file, without its header.
+fn records_of(path: &Path) -> Vec<Value> {
+    std::fs::read_to_string(path)
+        .unwrap()
+        .lines()
+        .skip(1)
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+#[tokio::test]
+async fn large_imports_and_exports_round_trip_page_by_page() {
+    let scratch = scratch();
+    let source_file = scratch.0.join("synthesized.jsonl");
+    let written = synthesized_export(&source_file);
+    let (sqlite_url, _dir) = fresh(Backend::Sqlite).await;
+    let out = import_file(&source_file, &sqlite_url, &[]).await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let first = scratch.0.join("first.jsonl");
+    let out = export(&sqlite_url, &first).await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let exported = records_of(&first);
+    // Every schema, in order, with its versions, deletions and registration times; the
+    // schema texts are Schemata's canonical form of the ones written.
+    let schemas = |records: &[Value]| -> Vec<(String, i64, Value, Value)> {
+        records
+            .iter()
+            .filter(|r| r["record"] == "schema")
+            .map(|r| {
+                (
+                    r["context"].as_str().unwrap().to_string(),
+                    r["id"].as_i64().unwrap(),
+                    r["versions"].clone(),
+                    r["references"].clone(),
+                )
+            })
+            .collect()
+    };
+    assert_eq!(schemas(&exported), schemas(&written));
+    assert_eq!(
+        exported.last().unwrap(),
+        &json!({"record": "end", "schemas": 1400, "versions": 1400})
+    );
+
+    // The export restores into PostgreSQL and exports the same again; an import killed in
+    // the middle, run again, finishes it.
+    let (pg_url, _) = fresh(Backend::Postgres).await;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_schemata"))
+        .args([
+            "import",
+            "--from-file",
+            first.to_str().unwrap(),
+            "--database-url",
+            &pg_url,
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut conn = <sqlx::PgConnection as sqlx::Connection>::connect(&pg_url)
+        .await
+        .unwrap();
+    loop {
+        let written: Result<i64, _> = sqlx::query_scalar("SELECT COUNT(*) FROM subject_versions")
+            .fetch_one(&mut conn)
+            .await;
+        if matches!(written, Ok(n) if n > 0) || child.try_wait().unwrap().is_some() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    let _ = child.kill();
+    let status = child.wait().unwrap();
+    drop(conn);
+    let out = import_file(&first, &pg_url, &[]).await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    if status.code().is_none() {
+        // Killed before it finished: the second run wrote only what was left.
+        assert!(
+            !text(&out).contains("1400 schemas (1400 to write)"),
+            "{}",
+            text(&out)
+        );
+    }
+    let second = scratch.0.join("second.jsonl");
+    let out = export(&pg_url, &second).await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_eq!(records_of(&second), exported);
+    // Ids continue above the imported ones in both contexts.
+    let target = spawn_on(&pg_url, Backend::Postgres, Default::default()).await;
+    let id = |r: crate::app::Reply| r.assert_ok()["id"].as_i64().unwrap();
+    let body =
+        json!({"schema": json!({"type": "record", "name": "New", "fields": []}).to_string()});
+    assert_eq!(id(target.register_body("new", body.clone()).await), 1101);
+    assert_eq!(id(target.register_body(":.two:new", body).await), 301);
+    drop_database(Backend::Postgres, &pg_url).await;
+}

@@ -7,6 +7,12 @@ use super::progress::Progress;
 use super::{Item, Source};
 use crate::registry::{ImportedSchema, Registry};
 use anyhow::Context;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use tokio::task::JoinSet;
+
+/// Schemas written at once.
+const WINDOW: usize = 8;
 
 #[derive(Debug, Default)]
 pub(super) struct Applied {
@@ -25,13 +31,15 @@ impl Applied {
     }
 }
 
-pub(super) async fn apply(registry: &Registry, source: &Source) -> anyhow::Result<Applied> {
+pub(super) async fn apply(registry: &Arc<Registry>, source: &Source) -> anyhow::Result<Applied> {
     let mut applied = Applied::default();
     let mut progress = Progress::new("importing");
     // Schemas waiting for a version they reference. Sources list schemas by ascending id,
     // and a referenced schema nearly always has the lower id, so this stays short.
     let mut waiting: Vec<ImportedSchema> = Vec::new();
+    let mut window: Vec<ImportedSchema> = Vec::with_capacity(WINDOW);
     let mut settings = Vec::new();
+    let mut highest_ids: BTreeMap<String, i64> = BTreeMap::new();
     for item in source.items()? {
         match item? {
             Item::Context {
@@ -44,16 +52,20 @@ pub(super) async fn apply(registry: &Registry, source: &Source) -> anyhow::Resul
                 .with_context(|| format!("context {name}"))?,
             Item::Schema(schema) => {
                 progress.tick();
-                if !registry.import_references_present(&schema).await? {
-                    waiting.push(schema);
-                    continue;
+                let highest = highest_ids.entry(schema.context.clone()).or_insert(0);
+                *highest = (*highest).max(schema.id);
+                window.push(schema);
+                if window.len() == WINDOW {
+                    let batch = std::mem::take(&mut window);
+                    waiting.extend(write_window(registry, batch, &mut applied).await?);
+                    write_ready(registry, &mut waiting, &mut applied).await?;
                 }
-                write(registry, &schema, &mut applied).await?;
-                write_ready(registry, &mut waiting, &mut applied).await?;
             }
             setting @ (Item::Config { .. } | Item::Mode { .. }) => settings.push(setting),
         }
     }
+    waiting.extend(write_window(registry, window, &mut applied).await?);
+    write_ready(registry, &mut waiting, &mut applied).await?;
     if let Some(stuck) = waiting.first() {
         anyhow::bail!(
             "{} schema(s) reference versions that neither the target nor the source holds, e.g. schema id {} in context {} ({:?})",
@@ -64,6 +76,11 @@ pub(super) async fn apply(registry: &Registry, source: &Source) -> anyhow::Resul
         );
     }
     progress.done(applied.schemas);
+    // Writes in one window raise the id counter concurrently; raise it once more, alone,
+    // so no race can leave it below an imported id.
+    for (context, highest) in highest_ids {
+        registry.import_context(&context, true, highest).await?;
+    }
     for setting in settings {
         match setting {
             Item::Config { scope, config } => {
@@ -76,6 +93,40 @@ pub(super) async fn apply(registry: &Registry, source: &Source) -> anyhow::Resul
         }
     }
     Ok(applied)
+}
+
+/// Write a window of schemas at once (each version is its own transaction under its
+/// subject's lock, so they cannot get in each other's way; SQLite takes them one at a
+/// time). Returns the schemas whose references are not in the target yet.
+async fn write_window(
+    registry: &Arc<Registry>,
+    batch: Vec<ImportedSchema>,
+    applied: &mut Applied,
+) -> anyhow::Result<Vec<ImportedSchema>> {
+    let mut tasks = JoinSet::new();
+    for schema in batch {
+        let registry = registry.clone();
+        tasks.spawn(async move {
+            if !registry.import_references_present(&schema).await? {
+                return Ok(Err(schema));
+            }
+            let written = registry.import_schema(&schema).await.with_context(|| {
+                format!("schema id {} in context {}", schema.id, schema.context)
+            })?;
+            anyhow::Ok(Ok(written))
+        });
+    }
+    let mut not_ready = Vec::new();
+    while let Some(joined) = tasks.join_next().await {
+        match joined?? {
+            Ok(written) => {
+                applied.schemas += 1;
+                applied.versions_written += written as u64;
+            }
+            Err(schema) => not_ready.push(schema),
+        }
+    }
+    Ok(not_ready)
 }
 
 async fn write(

@@ -5,6 +5,7 @@
 //! verifies it (`verify.rs`). docs/migration.md describes it for users.
 
 mod apply;
+mod examine;
 mod plan;
 mod progress;
 mod source_file;
@@ -78,7 +79,7 @@ pub(super) async fn run(args: ImportArgs) -> anyhow::Result<ExitCode> {
     let store = Store::connect(&args.database.database_url, &args.database.store_options())
         .await
         .context("cannot open the target database")?;
-    let registry = Registry::new(store, RegistryOptions::default());
+    let registry = std::sync::Arc::new(Registry::new(store, RegistryOptions::default()));
     let plan = plan::plan(&registry, &source).await?;
     plan.report();
     if !plan.conflicts.is_empty() {

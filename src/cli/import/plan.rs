@@ -2,10 +2,12 @@
 //! that any conflict refuses the whole import before its first write, with every conflict
 //! reported; and the counts of what the import will write.
 
+use super::examine::Examiner;
 use super::progress::Progress;
 use super::{Item, Source};
-use crate::registry::Registry;
+use crate::registry::{Examination, ImportedSchema, Registry};
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 #[derive(Debug, Default)]
 pub(super) struct Plan {
@@ -36,9 +38,10 @@ impl Plan {
     }
 }
 
-pub(super) async fn plan(registry: &Registry, source: &Source) -> anyhow::Result<Plan> {
+pub(super) async fn plan(registry: &Arc<Registry>, source: &Source) -> anyhow::Result<Plan> {
     let mut plan = Plan::default();
     let mut progress = Progress::new("checking");
+    let mut examiner = Examiner::new(registry.clone());
     // Within one context an id names one schema and a schema has one id: the source must
     // agree with itself too.
     let mut ids: HashSet<(String, i64)> = HashSet::new();
@@ -57,20 +60,9 @@ pub(super) async fn plan(registry: &Registry, source: &Source) -> anyhow::Result
                     ));
                     continue;
                 }
-                let found = registry.examine_import(&schema).await?;
-                if let Some(hash) = &found.hash {
-                    if let Some(other) =
-                        hashes.insert((schema.context.clone(), hash.clone()), schema.id)
-                    {
-                        plan.conflicts.push(format!(
-                            "schema ids {other} and {} in context {} are the same schema in the source; Schemata keeps one id per schema",
-                            schema.id, schema.context
-                        ));
-                    }
+                for (schema, found) in examiner.push(schema).await? {
+                    plan.count(&schema, found, &mut hashes);
                 }
-                plan.schemas_to_write += u64::from(found.schema_missing);
-                plan.versions_to_write += found.versions_missing as u64;
-                plan.conflicts.extend(found.conflicts);
             }
             Item::Config { scope, config } => {
                 plan.configs += 1;
@@ -86,6 +78,32 @@ pub(super) async fn plan(registry: &Registry, source: &Source) -> anyhow::Result
             }
         }
     }
+    for (schema, found) in examiner.finish().await? {
+        plan.count(&schema, found, &mut hashes);
+    }
     progress.done(plan.schemas);
     Ok(plan)
+}
+
+impl Plan {
+    /// Add what the target holds of one schema; `hashes` finds two ids of the source that
+    /// are one schema.
+    fn count(
+        &mut self,
+        schema: &ImportedSchema,
+        found: Examination,
+        hashes: &mut HashMap<(String, String), i64>,
+    ) {
+        if let Some(hash) = &found.hash {
+            if let Some(other) = hashes.insert((schema.context.clone(), hash.clone()), schema.id) {
+                self.conflicts.push(format!(
+                    "schema ids {other} and {} in context {} are the same schema in the source; Schemata keeps one id per schema",
+                    schema.id, schema.context
+                ));
+            }
+        }
+        self.schemas_to_write += u64::from(found.schema_missing);
+        self.versions_to_write += found.versions_missing as u64;
+        self.conflicts.extend(found.conflicts);
+    }
 }

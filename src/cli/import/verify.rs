@@ -2,29 +2,24 @@
 //! same id, every version is there with the same id and deletion, every config and mode is
 //! stored as in the source.
 
+use super::examine::Examiner;
 use super::{Item, Source};
-use crate::registry::Registry;
+use crate::registry::{Examination, ImportedSchema, Registry};
+use std::sync::Arc;
 
 /// Differences found, one sentence each; empty when the target matches the source.
-pub(super) async fn verify(registry: &Registry, source: &Source) -> anyhow::Result<Vec<String>> {
+pub(super) async fn verify(
+    registry: &Arc<Registry>,
+    source: &Source,
+) -> anyhow::Result<Vec<String>> {
     let mut problems = Vec::new();
+    let mut examiner = Examiner::new(registry.clone());
     for item in source.items()? {
         match item? {
             Item::Context { .. } => {}
             Item::Schema(schema) => {
-                let found = registry.examine_import(&schema).await?;
-                problems.extend(found.conflicts);
-                if found.schema_missing {
-                    problems.push(format!(
-                        "schema id {} in context {} is missing",
-                        schema.id, schema.context
-                    ));
-                }
-                if found.versions_missing > 0 {
-                    problems.push(format!(
-                        "{} version(s) of schema id {} in context {} are missing or not deleted",
-                        found.versions_missing, schema.id, schema.context
-                    ));
+                for (schema, found) in examiner.push(schema).await? {
+                    report(&schema, found, &mut problems);
                 }
             }
             Item::Config { scope, config } => {
@@ -39,5 +34,24 @@ pub(super) async fn verify(registry: &Registry, source: &Source) -> anyhow::Resu
             }
         }
     }
+    for (schema, found) in examiner.finish().await? {
+        report(&schema, found, &mut problems);
+    }
     Ok(problems)
+}
+
+fn report(schema: &ImportedSchema, found: Examination, problems: &mut Vec<String>) {
+    problems.extend(found.conflicts);
+    if found.schema_missing {
+        problems.push(format!(
+            "schema id {} in context {} is missing",
+            schema.id, schema.context
+        ));
+    }
+    if found.versions_missing > 0 {
+        problems.push(format!(
+            "{} version(s) of schema id {} in context {} are missing or not deleted",
+            found.versions_missing, schema.id, schema.context
+        ));
+    }
 }
