@@ -26,14 +26,21 @@ pub(super) async fn run(args: ExportArgs) -> anyhow::Result<()> {
             let file = std::fs::File::create(&partial)
                 .with_context(|| format!("cannot create {}", partial.display()))?;
             let mut out = std::io::BufWriter::new(file);
-            let counts = write_export(&store, &mut out).await?;
-            out.into_inner()
-                .map_err(|e| e.into_error())
-                .and_then(|f| f.sync_all())
-                .with_context(|| format!("cannot write {}", partial.display()))?;
-            std::fs::rename(&partial, path)
-                .with_context(|| format!("cannot rename {}", partial.display()))?;
-            counts
+            let written = async {
+                let counts = write_export(&store, &mut out).await?;
+                out.into_inner()
+                    .map_err(|e| e.into_error())
+                    .and_then(|f| f.sync_all())
+                    .with_context(|| format!("cannot write {}", partial.display()))?;
+                std::fs::rename(&partial, path)
+                    .with_context(|| format!("cannot rename {}", partial.display()))?;
+                anyhow::Ok(counts)
+            }
+            .await;
+            if written.is_err() {
+                let _ = std::fs::remove_file(&partial);
+            }
+            written?
         }
         None => {
             let stdout = std::io::stdout();

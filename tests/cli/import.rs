@@ -850,3 +850,101 @@ async fn large_imports_and_exports_round_trip_page_by_page() {
     assert_eq!(id(target.register_body(":.two:new", body).await), 301);
     drop_database(Backend::Postgres, &pg_url).await;
 }
+
+#[tokio::test]
+async fn a_source_with_basic_authentication_is_read_with_its_credentials_never_shown() {
+    use schemata::api::auth::{Authentication, BasicAuth};
+    let (source_url, _source_dir) = fresh(Backend::Sqlite).await;
+    let mut state = schemata::build_state(&source_url, Default::default(), &Default::default())
+        .await
+        .unwrap();
+    state.auth = Some(std::sync::Arc::new(
+        Authentication::new("*")
+            .with_basic(BasicAuth::parse("reader: pa55-w0rd-secret\n").unwrap()),
+    ));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(schemata::api::serve(listener, state));
+    // Filled directly in its database (the server asks for credentials).
+    let seed = spawn_on(&source_url, Backend::Sqlite, Default::default()).await;
+    seed.register(
+        "guarded-value",
+        &json!({"type": "record", "name": "G", "fields": []}),
+    )
+    .await;
+
+    let (target_url, _dir) = fresh(Backend::Sqlite).await;
+    let refused = import_from(
+        &base,
+        &target_url,
+        &["--basic-auth", "reader:wrong-secret-xyz"],
+    )
+    .await;
+    assert_eq!(refused.status.code(), Some(2), "{}", text(&refused));
+    assert!(text(&refused).contains("401"), "{}", text(&refused));
+    assert!(
+        !text(&refused).contains("wrong-secret-xyz"),
+        "{}",
+        text(&refused)
+    );
+    let out = import_from(
+        &base,
+        &target_url,
+        &["--basic-auth", "reader:pa55-w0rd-secret"],
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(!text(&out).contains("pa55-w0rd-secret"), "{}", text(&out));
+    let target = spawn_on(&target_url, Backend::Sqlite, Default::default()).await;
+    assert_eq!(
+        target.get("/subjects").await.json(),
+        json!(["guarded-value"])
+    );
+    // An unreachable source is exit status 3.
+    let dead = import_from(
+        &crate::common::dead_url(),
+        &target_url,
+        &["--max-retries", "0"],
+    )
+    .await;
+    assert_eq!(dead.status.code(), Some(3), "{}", text(&dead));
+}
+
+#[tokio::test]
+async fn export_writes_to_stdout_and_fails_clearly() {
+    let (url, _dir) = fresh(Backend::Sqlite).await;
+    let app = spawn_on(&url, Backend::Sqlite, Default::default()).await;
+    app.register(
+        "one",
+        &json!({"type": "record", "name": "One", "fields": []}),
+    )
+    .await;
+    let out = schemata(vec!["export".into(), "--database-url".into(), url.clone()]).await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let lines: Vec<Value> = String::from_utf8(out.stdout.clone())
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines[0]["format"], "schemata-export");
+    assert_eq!(
+        lines.last().unwrap(),
+        &json!({"record": "end", "schemas": 1, "versions": 1})
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("exported 1 schemas, 1 versions"));
+
+    let scratch = scratch();
+    let nowhere = scratch.0.join("missing-dir").join("backup.jsonl");
+    let out = export(&url, &nowhere).await;
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(text(&out).contains("cannot create"), "{}", text(&out));
+    let out = export(
+        "postgres://nobody:hidden-pw@127.0.0.1:1/none",
+        &scratch.0.join("x.jsonl"),
+    )
+    .await;
+    assert_ne!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(text(&out).contains("127.0.0.1:1"), "{}", text(&out));
+    assert!(!text(&out).contains("hidden-pw"), "{}", text(&out));
+    assert!(!scratch.0.join("x.jsonl").exists() && !scratch.0.join("x.partial").exists());
+}
