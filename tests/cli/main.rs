@@ -1,5 +1,7 @@
 //! Tests of the client library (`schemata-client`) and of the client subcommands of the
-//! `schemata` binary, against the real registry started in-process on a fresh SQLite file.
+//! `schemata` binary, against the real registry started in-process on a fresh SQLite file;
+//! `export` and `import` (`import.rs`) also against fresh PostgreSQL databases, with the
+//! API tests' harness (`app`).
 
 #[path = "../api/common/mod.rs"]
 mod app;
