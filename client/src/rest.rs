@@ -365,6 +365,29 @@ impl SchemaRegistryClient {
         self.get(path).await
     }
 
+    /// A POST of a JSON body to any path, as [`get_json`](Self::get_json).
+    pub async fn post_json<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        body: serde_json::Value,
+    ) -> Result<T> {
+        self.send_json(Method::POST, path, body).await
+    }
+
+    /// A PUT of a JSON body to any path, as [`get_json`](Self::get_json).
+    pub async fn put_json<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        body: serde_json::Value,
+    ) -> Result<T> {
+        self.send_json(Method::PUT, path, body).await
+    }
+
+    /// A DELETE of any path, as [`get_json`](Self::get_json).
+    pub async fn delete_json<T: DeserializeOwned>(&self, path: &str) -> Result<T> {
+        parse(&self.request(Method::DELETE, path, None).await?)
+    }
+
     // ------------------------------------------------------------------ schemas
 
     /// Register `schema` under `subject` (or find it already registered): its global id.

@@ -102,6 +102,26 @@ pub(super) struct ImportArgs {
     /// subjects their schemas reference.
     #[arg(long, env = "SCHEMATA_IMPORT_SUBJECTS", value_name = "PATTERN", num_args = 1.., value_delimiter = ',', requires = "from")]
     pub subjects: Vec<String>,
+    /// Write through this Schemata's REST API (IMPORT-mode registrations with their ids)
+    /// instead of into --database-url; registration times are then the target's.
+    #[arg(long, env = "SCHEMATA_IMPORT_TO", value_name = "URL")]
+    pub to: Option<String>,
+    /// With --to: the target's basic auth, USER:PASSWORD.
+    #[arg(
+        long,
+        env = "SCHEMATA_IMPORT_TO_BASIC_AUTH",
+        hide_env_values = true,
+        requires = "to"
+    )]
+    pub to_basic_auth: Option<String>,
+    /// With --to: the target's bearer token.
+    #[arg(
+        long,
+        env = "SCHEMATA_IMPORT_TO_BEARER_TOKEN",
+        hide_env_values = true,
+        requires = "to"
+    )]
+    pub to_bearer_token: Option<String>,
     /// Check and count, report conflicts, write nothing.
     #[arg(long, env = "SCHEMATA_IMPORT_DRY_RUN")]
     pub dry_run: bool,

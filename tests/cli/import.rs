@@ -948,3 +948,68 @@ async fn export_writes_to_stdout_and_fails_clearly() {
     assert!(!text(&out).contains("hidden-pw"), "{}", text(&out));
     assert!(!scratch.0.join("x.jsonl").exists() && !scratch.0.join("x.partial").exists());
 }
+
+/// The answers with every `ts` removed (an import through the REST API cannot keep the
+/// source's registration times).
+fn without_ts(answers: &BTreeMap<String, (u16, String)>) -> BTreeMap<String, (u16, String)> {
+    fn strip(value: &mut Value) {
+        match value {
+            Value::Object(map) => {
+                map.remove("ts");
+                map.values_mut().for_each(strip);
+            }
+            Value::Array(items) => items.iter_mut().for_each(strip),
+            _ => {}
+        }
+    }
+    answers
+        .iter()
+        .map(|(path, (status, body))| {
+            let body = match serde_json::from_str::<Value>(body) {
+                Ok(mut value) => {
+                    strip(&mut value);
+                    value.to_string()
+                }
+                Err(_) => body.clone(),
+            };
+            (path.clone(), (*status, body))
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn import_through_a_target_registrys_rest_api() {
+    let (source_url, _source_dir) = fresh(Backend::Postgres).await;
+    let source = spawn_on(&source_url, Backend::Postgres, Default::default()).await;
+    fill(&source).await;
+    let expected = without_ts(&answers(&source).await);
+    let (target_url, _dir) = fresh(Backend::Sqlite).await;
+    let target = spawn_on(&target_url, Backend::Sqlite, Default::default()).await;
+    let out = import_from(&source.base, "unused", &["--to", &target.base]).await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_same(&expected, &without_ts(&answers(&target).await));
+    let again = import_from(&source.base, "unused", &["--to", &target.base]).await;
+    assert_eq!(again.status.code(), Some(0), "{}", text(&again));
+    assert!(text(&again).contains("(0 to write)"), "{}", text(&again));
+    assert_same(&expected, &without_ts(&answers(&target).await));
+    // A conflicting target is refused through the API too, with nothing written.
+    let (other_url, _other_dir) = fresh(Backend::Sqlite).await;
+    let other = spawn_on(&other_url, Backend::Sqlite, Default::default()).await;
+    other
+        .register(
+            "elsewhere",
+            &json!({"type": "record", "name": "Mine", "fields": []}),
+        )
+        .await;
+    let before = answers(&other).await;
+    let refused = import_from(&source.base, "unused", &["--to", &other.base]).await;
+    assert_eq!(refused.status.code(), Some(1), "{}", text(&refused));
+    assert!(
+        text(&refused).contains("schema id 1 in context . holds a different schema"),
+        "{}",
+        text(&refused)
+    );
+    assert_eq!(answers(&other).await, before);
+    new_ids_continue_above(&target, highest_id(&source).await).await;
+    drop_database(Backend::Postgres, &source_url).await;
+}

@@ -4,11 +4,11 @@
 //! writes nothing and an interrupted run resumes where it stopped.
 
 use super::progress::Progress;
+use super::target::Target;
 use super::{Item, Source};
-use crate::registry::{ImportedSchema, Registry};
+use crate::registry::ImportedSchema;
 use anyhow::Context;
 use std::collections::BTreeMap;
-use std::sync::Arc;
 use tokio::task::JoinSet;
 
 /// Schemas written at once.
@@ -31,8 +31,36 @@ impl Applied {
     }
 }
 
-pub(super) async fn apply(registry: &Arc<Registry>, source: &Source) -> anyhow::Result<Applied> {
+pub(super) async fn apply(target: &Target, source: &Source) -> anyhow::Result<Applied> {
     let mut applied = Applied::default();
+    target.begin_writes().await?;
+    let written = write_schemas(target, source, &mut applied).await;
+    // A REST target gets its modes back even when a write failed.
+    let restored = target.end_writes().await;
+    let mut settings = written?;
+    restored?;
+    // Configs before modes: a mode may make its scope refuse config writes.
+    settings.sort_by_key(|s| matches!(s, Item::Mode { .. }));
+    for setting in settings {
+        match setting {
+            Item::Config { scope, config } => {
+                applied.configs_written += u64::from(target.import_config(&scope, &config).await?)
+            }
+            Item::Mode { scope, mode } => {
+                applied.modes_written += u64::from(target.import_mode(&scope, mode).await?)
+            }
+            _ => {}
+        }
+    }
+    Ok(applied)
+}
+
+/// Contexts and schemas; returns the configs and modes, for after.
+async fn write_schemas(
+    target: &Target,
+    source: &Source,
+    applied: &mut Applied,
+) -> anyhow::Result<Vec<Item>> {
     let mut progress = Progress::new("importing");
     // Schemas waiting for a version they reference. Sources list schemas by ascending id,
     // and a referenced schema nearly always has the lower id, so this stays short.
@@ -46,7 +74,7 @@ pub(super) async fn apply(registry: &Arc<Registry>, source: &Source) -> anyhow::
                 name,
                 listed,
                 max_id,
-            } => registry
+            } => target
                 .import_context(&name, listed, max_id)
                 .await
                 .with_context(|| format!("context {name}"))?,
@@ -57,15 +85,15 @@ pub(super) async fn apply(registry: &Arc<Registry>, source: &Source) -> anyhow::
                 window.push(schema);
                 if window.len() == WINDOW {
                     let batch = std::mem::take(&mut window);
-                    waiting.extend(write_window(registry, batch, &mut applied).await?);
-                    write_ready(registry, &mut waiting, &mut applied).await?;
+                    waiting.extend(write_window(target, batch, applied).await?);
+                    write_ready(target, &mut waiting, applied).await?;
                 }
             }
             setting @ (Item::Config { .. } | Item::Mode { .. }) => settings.push(setting),
         }
     }
-    waiting.extend(write_window(registry, window, &mut applied).await?);
-    write_ready(registry, &mut waiting, &mut applied).await?;
+    waiting.extend(write_window(target, window, applied).await?);
+    write_ready(target, &mut waiting, applied).await?;
     if let Some(stuck) = waiting.first() {
         anyhow::bail!(
             "{} schema(s) reference versions that neither the target nor the source holds, e.g. schema id {} in context {} ({:?})",
@@ -79,38 +107,27 @@ pub(super) async fn apply(registry: &Arc<Registry>, source: &Source) -> anyhow::
     // Writes in one window raise the id counter concurrently; raise it once more, alone,
     // so no race can leave it below an imported id.
     for (context, highest) in highest_ids {
-        registry.import_context(&context, true, highest).await?;
+        target.import_context(&context, true, highest).await?;
     }
-    for setting in settings {
-        match setting {
-            Item::Config { scope, config } => {
-                applied.configs_written += u64::from(registry.import_config(&scope, &config).await?)
-            }
-            Item::Mode { scope, mode } => {
-                applied.modes_written += u64::from(registry.import_mode(&scope, mode).await?)
-            }
-            _ => {}
-        }
-    }
-    Ok(applied)
+    Ok(settings)
 }
 
 /// Write a window of schemas at once (each version is its own transaction under its
 /// subject's lock, so they cannot get in each other's way; SQLite takes them one at a
 /// time). Returns the schemas whose references are not in the target yet.
 async fn write_window(
-    registry: &Arc<Registry>,
+    target: &Target,
     batch: Vec<ImportedSchema>,
     applied: &mut Applied,
 ) -> anyhow::Result<Vec<ImportedSchema>> {
     let mut tasks = JoinSet::new();
     for schema in batch {
-        let registry = registry.clone();
+        let target = target.clone();
         tasks.spawn(async move {
-            if !registry.import_references_present(&schema).await? {
+            if !target.references_present(&schema).await? {
                 return Ok(Err(schema));
             }
-            let written = registry.import_schema(&schema).await.with_context(|| {
+            let written = target.import_schema(&schema).await.with_context(|| {
                 format!("schema id {} in context {}", schema.id, schema.context)
             })?;
             anyhow::Ok(Ok(written))
@@ -130,11 +147,11 @@ async fn write_window(
 }
 
 async fn write(
-    registry: &Registry,
+    target: &Target,
     schema: &ImportedSchema,
     applied: &mut Applied,
 ) -> anyhow::Result<()> {
-    let written = registry
+    let written = target
         .import_schema(schema)
         .await
         .with_context(|| format!("schema id {} in context {}", schema.id, schema.context))?;
@@ -145,20 +162,20 @@ async fn write(
 
 /// Write every waiting schema whose references are now all in the target, until none is.
 async fn write_ready(
-    registry: &Registry,
+    target: &Target,
     waiting: &mut Vec<ImportedSchema>,
     applied: &mut Applied,
 ) -> anyhow::Result<()> {
     loop {
         let mut ready = None;
         for (i, schema) in waiting.iter().enumerate() {
-            if registry.import_references_present(schema).await? {
+            if target.references_present(schema).await? {
                 ready = Some(i);
                 break;
             }
         }
         let Some(i) = ready else { return Ok(()) };
         let schema = waiting.swap_remove(i);
-        write(registry, &schema, applied).await?;
+        write(target, &schema, applied).await?;
     }
 }

@@ -3,24 +3,24 @@
 //! and a remote PostgreSQL's latency is paid once per window rather than once per schema.
 //! Results come back in source order.
 
-use crate::registry::{Examination, ImportedSchema, Registry};
-use std::sync::Arc;
+use super::target::Target;
+use crate::registry::{Examination, ImportedSchema};
 use tokio::task::JoinSet;
 
 /// Comparisons run at once.
 const WINDOW: usize = 16;
 
 pub(super) struct Examiner {
-    registry: Arc<Registry>,
+    target: Target,
     waiting: Vec<ImportedSchema>,
 }
 
 pub(super) type Examined = Vec<(ImportedSchema, Examination)>;
 
 impl Examiner {
-    pub(super) fn new(registry: Arc<Registry>) -> Self {
+    pub(super) fn new(target: Target) -> Self {
         Examiner {
-            registry,
+            target,
             waiting: Vec::with_capacity(WINDOW),
         }
     }
@@ -38,9 +38,9 @@ impl Examiner {
     pub(super) async fn finish(&mut self) -> anyhow::Result<Examined> {
         let mut tasks = JoinSet::new();
         for (i, schema) in std::mem::take(&mut self.waiting).into_iter().enumerate() {
-            let registry = self.registry.clone();
+            let target = self.target.clone();
             tasks.spawn(async move {
-                let found = registry.examine_import(&schema).await;
+                let found = target.examine(&schema).await;
                 (i, schema, found)
             });
         }

@@ -1,6 +1,7 @@
 //! `schemata import`: one engine fed by two sources — an export file (`source_file.rs`) or
-//! a registry's REST API (`source_rest.rs`) — that checks the whole import against the
-//! target first (`plan.rs`: conflicts refuse it before anything is written), writes it
+//! a registry's REST API (`source_rest.rs`) — writing to one of two targets (`target.rs`:
+//! the store, or a Schemata's REST API), that checks the whole import against the target
+//! first (`plan.rs`: conflicts refuse it before anything is written), writes it
 //! idempotently (`apply.rs`, so a re-run is a no-op and an interrupted run resumes), then
 //! verifies it (`verify.rs`). docs/migration.md describes it for users.
 
@@ -10,6 +11,8 @@ mod plan;
 mod progress;
 mod source_file;
 mod source_rest;
+mod target;
+mod target_rest;
 mod verify;
 
 use super::options::ImportArgs;
@@ -18,6 +21,8 @@ use crate::registry::{ImportedSchema, Registry, RegistryOptions};
 use crate::store::Store;
 use anyhow::Context;
 use std::process::ExitCode;
+use std::sync::Arc;
+use target::Target;
 
 /// One thing to import, whichever source it came from.
 #[derive(Debug, Clone)]
@@ -76,10 +81,22 @@ pub(super) async fn run(args: ImportArgs) -> anyhow::Result<ExitCode> {
         }
         _ => anyhow::bail!("give exactly one of --from-file FILE and --from URL"),
     };
-    let store = Store::connect(&args.database.database_url, &args.database.store_options())
-        .await
-        .context("cannot open the target database")?;
-    let registry = std::sync::Arc::new(Registry::new(store, RegistryOptions::default()));
+    let registry = match &args.to {
+        Some(url) => {
+            let mut target = args.registry.clone();
+            target.registry_url = Some(url.clone());
+            target.basic_auth = args.to_basic_auth.clone();
+            target.bearer_token = args.to_bearer_token.clone();
+            let client = super::registry_client(&target)?;
+            Target::Rest(Arc::new(target_rest::RestTarget::new(client)))
+        }
+        None => {
+            let store = Store::connect(&args.database.database_url, &args.database.store_options())
+                .await
+                .context("cannot open the target database")?;
+            Target::Store(Arc::new(Registry::new(store, RegistryOptions::default())))
+        }
+    };
     let plan = plan::plan(&registry, &source).await?;
     plan.report();
     if !plan.conflicts.is_empty() {

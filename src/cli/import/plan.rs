@@ -4,10 +4,10 @@
 
 use super::examine::Examiner;
 use super::progress::Progress;
+use super::target::Target;
 use super::{Item, Source};
-use crate::registry::{Examination, ImportedSchema, Registry};
+use crate::registry::{Examination, ImportedSchema};
 use std::collections::{HashMap, HashSet};
-use std::sync::Arc;
 
 #[derive(Debug, Default)]
 pub(super) struct Plan {
@@ -38,10 +38,10 @@ impl Plan {
     }
 }
 
-pub(super) async fn plan(registry: &Arc<Registry>, source: &Source) -> anyhow::Result<Plan> {
+pub(super) async fn plan(target: &Target, source: &Source) -> anyhow::Result<Plan> {
     let mut plan = Plan::default();
     let mut progress = Progress::new("checking");
-    let mut examiner = Examiner::new(registry.clone());
+    let mut examiner = Examiner::new(target.clone());
     // Within one context an id names one schema and a schema has one id: the source must
     // agree with itself too.
     let mut ids: HashSet<(String, i64)> = HashSet::new();
@@ -66,13 +66,13 @@ pub(super) async fn plan(registry: &Arc<Registry>, source: &Source) -> anyhow::R
             }
             Item::Config { scope, config } => {
                 plan.configs += 1;
-                if registry.stored_config(&scope).await?.as_ref() != Some(&config) {
+                if target.stored_config(&scope).await?.as_ref() != Some(&config) {
                     plan.configs_to_write += 1;
                 }
             }
             Item::Mode { scope, mode } => {
                 plan.modes += 1;
-                if registry.stored_mode(&scope).await? != Some(mode) {
+                if target.stored_mode(&scope).await? != Some(mode) {
                     plan.modes_to_write += 1;
                 }
             }

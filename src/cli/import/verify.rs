@@ -3,17 +3,14 @@
 //! stored as in the source.
 
 use super::examine::Examiner;
+use super::target::Target;
 use super::{Item, Source};
-use crate::registry::{Examination, ImportedSchema, Registry};
-use std::sync::Arc;
+use crate::registry::{Examination, ImportedSchema};
 
 /// Differences found, one sentence each; empty when the target matches the source.
-pub(super) async fn verify(
-    registry: &Arc<Registry>,
-    source: &Source,
-) -> anyhow::Result<Vec<String>> {
+pub(super) async fn verify(target: &Target, source: &Source) -> anyhow::Result<Vec<String>> {
     let mut problems = Vec::new();
-    let mut examiner = Examiner::new(registry.clone());
+    let mut examiner = Examiner::new(target.clone());
     for item in source.items()? {
         match item? {
             Item::Context { .. } => {}
@@ -23,12 +20,12 @@ pub(super) async fn verify(
                 }
             }
             Item::Config { scope, config } => {
-                if registry.stored_config(&scope).await?.as_ref() != Some(&config) {
+                if target.stored_config(&scope).await?.as_ref() != Some(&config) {
                     problems.push(format!("the config of scope {scope:?} differs"));
                 }
             }
             Item::Mode { scope, mode } => {
-                if registry.stored_mode(&scope).await? != Some(mode) {
+                if target.stored_mode(&scope).await? != Some(mode) {
                     problems.push(format!("the mode of scope {scope:?} differs"));
                 }
             }
