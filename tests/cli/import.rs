@@ -201,6 +201,21 @@ async fn fill(app: &TestApp) {
         .await
         .assert_ok();
 
+    // A context emptied and deleted: hidden, its id counter kept.
+    let r = app
+        .register_body(
+            ":.tmp:x",
+            json!({"schema": json!({"type": "record", "name": "Tmp", "fields": []}).to_string()}),
+        )
+        .await;
+    assert_eq!(ok(app, r).await["id"], 1);
+    app.delete("/subjects/:.tmp:x").await.assert_ok();
+    app.delete("/subjects/:.tmp:x?permanent=true")
+        .await
+        .assert_ok();
+    let r = app.delete("/contexts/:.tmp:").await;
+    assert_eq!(r.status.as_u16(), 204, "{}", r.text);
+
     // Settings at every level.
     app.put(
         "/config/avro-value",
@@ -469,6 +484,14 @@ async fn export_from_sqlite_restores_into_postgres_with_every_answer_and_id() {
     let target = spawn_on(&target_url, Backend::Postgres, Default::default()).await;
     assert_same(&expected, &answers(&target).await);
     new_ids_continue_above(&target, max_id).await;
+    // The hidden context stays hidden, and its counter did not go back.
+    let r = target
+        .register_body(
+            ":.tmp:y",
+            json!({"schema": json!({"type": "record", "name": "Y", "fields": []}).to_string()}),
+        )
+        .await;
+    assert_eq!(r.assert_ok()["id"], 2);
     drop_database(Backend::Postgres, &target_url).await;
 }
 
