@@ -82,12 +82,8 @@ pub(super) struct ImportArgs {
     pub from_file: Option<PathBuf>,
     /// Import from a registry's REST API (Confluent Schema Registry, Karapace, Redpanda,
     /// Apicurio's ccompat API, Schemata); --basic-auth or --bearer-token authenticate.
-    #[arg(
-        long,
-        env = "SCHEMATA_IMPORT_FROM",
-        value_name = "URL",
-        conflicts_with = "registry_url"
-    )]
+    /// (--registry-url is not used by import.)
+    #[arg(long, env = "SCHEMATA_IMPORT_FROM", value_name = "URL")]
     pub from: Option<String>,
     /// With --from: put the source's default context into this context of the target
     /// (other contexts keep their names; the source's `.__GLOBAL` settings are not copied).
