@@ -36,7 +36,7 @@ pub use config::{
     DeserializerConfig, MessageField, SerializationContext, SerializerConfig, SubjectNameStrategy,
 };
 pub use error::{Error, Result};
-pub use rest::{Auth, ClientConfig, SchemaRegistryClient};
+pub use rest::{path_segment, Auth, ClientConfig, SchemaRegistryClient};
 pub use types::{
     CompatibilityResult, RegisteredSchema, Schema, SchemaReference, SchemaType, ServerConfig,
     VersionSelector,

@@ -176,6 +176,11 @@ fn segment(s: &str) -> String {
     utf8_percent_encode(s, PATH_SEGMENT).to_string()
 }
 
+/// A subject (or any value) percent-encoded as one path segment, as the client sends it.
+pub fn path_segment(s: &str) -> String {
+    segment(s)
+}
+
 fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T> {
     serde_json::from_slice(body).map_err(|e| {
         Error::BadResponse(format!(
@@ -350,6 +355,37 @@ impl SchemaRegistryClient {
     ) -> Result<T> {
         let body = serde_json::to_vec(&body).map_err(|e| Error::Serialization(e.to_string()))?;
         parse(&self.request(method, path, Some(body)).await?)
+    }
+
+    /// A GET of any path of the REST API (`/subjects?deleted=true`, `/config/{s}`, ...), with
+    /// the same failover, retries and credentials as every other call: for tools (such as an
+    /// importer) that read endpoints the typed methods do not cover. Path segments must
+    /// already be percent-encoded ([`path_segment`]).
+    pub async fn get_json<T: DeserializeOwned>(&self, path: &str) -> Result<T> {
+        self.get(path).await
+    }
+
+    /// A POST of a JSON body to any path, as [`get_json`](Self::get_json).
+    pub async fn post_json<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        body: serde_json::Value,
+    ) -> Result<T> {
+        self.send_json(Method::POST, path, body).await
+    }
+
+    /// A PUT of a JSON body to any path, as [`get_json`](Self::get_json).
+    pub async fn put_json<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        body: serde_json::Value,
+    ) -> Result<T> {
+        self.send_json(Method::PUT, path, body).await
+    }
+
+    /// A DELETE of any path, as [`get_json`](Self::get_json).
+    pub async fn delete_json<T: DeserializeOwned>(&self, path: &str) -> Result<T> {
+        parse(&self.request(Method::DELETE, path, None).await?)
     }
 
     // ------------------------------------------------------------------ schemas

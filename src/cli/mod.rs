@@ -2,12 +2,15 @@
 //! is the one module where printing to it is allowed.
 #![allow(clippy::print_stdout)]
 
+mod archive;
 mod authentication;
 mod check;
 mod decode;
 mod encode;
+mod export;
 mod framing;
 mod health;
+mod import;
 mod options;
 mod passwd;
 mod redact;
@@ -46,6 +49,8 @@ pub fn run() -> ExitCode {
             Command::Decode(args) => reporting(args.json, decode::run(args)).await,
             Command::Health(args) => Ok(health::run(args).await),
             Command::Passwd(args) => passwd::run(args).map(|()| ExitCode::SUCCESS),
+            Command::Export(args) => export::run(args).await.map(|()| ExitCode::SUCCESS),
+            Command::Import(args) => import::run(args).await,
         }
     });
     match result {

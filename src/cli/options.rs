@@ -52,6 +52,78 @@ pub(super) enum Command {
     /// the `--basic-auth-file` line for USER with its argon2id hash, `USER: $argon2id$...`.
     /// Roles are appended by hand: `USER: $argon2id$...,admin,developer`.
     Passwd(PasswdArgs),
+    /// Write everything in the database (schemas with their ids and versions, deletions,
+    /// contexts, configs, modes) as JSON lines, format `schemata-export` version 1
+    /// (docs/migration.md).
+    Export(ExportArgs),
+    /// Copy a registry into the database with every id and version kept: from an export
+    /// file, or from any registry speaking Confluent's REST API. Checks for conflicts first
+    /// (exit 1, nothing written), skips what is already there (a re-run is a no-op, an
+    /// interrupted run resumes), and verifies at the end.
+    Import(ImportArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub(super) struct ExportArgs {
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+    /// Write to this file (written beside it, then renamed) instead of stdout.
+    #[arg(long, env = "SCHEMATA_EXPORT_OUTPUT", value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Args)]
+#[command(group(ArgGroup::new("source").required(true).args(["from_file", "from"])))]
+pub(super) struct ImportArgs {
+    /// The target database.
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+    /// Import a `schemata export` file.
+    #[arg(long, env = "SCHEMATA_IMPORT_FILE", value_name = "FILE")]
+    pub from_file: Option<PathBuf>,
+    /// Import from a registry's REST API (Confluent Schema Registry, Karapace, Redpanda,
+    /// Apicurio's ccompat API, Schemata); --basic-auth or --bearer-token authenticate.
+    /// (--registry-url is not used by import.)
+    #[arg(long, env = "SCHEMATA_IMPORT_FROM", value_name = "URL")]
+    pub from: Option<String>,
+    /// With --from: put the source's default context into this context of the target
+    /// (other contexts keep their names; the source's `.__GLOBAL` settings are not copied).
+    #[arg(
+        long,
+        env = "SCHEMATA_IMPORT_CONTEXT",
+        value_name = "CONTEXT",
+        requires = "from"
+    )]
+    pub context: Option<String>,
+    /// With --from: only subjects matching one of these glob patterns (`*`, `?`), plus the
+    /// subjects their schemas reference.
+    #[arg(long, env = "SCHEMATA_IMPORT_SUBJECTS", value_name = "PATTERN", num_args = 1.., value_delimiter = ',', requires = "from")]
+    pub subjects: Vec<String>,
+    /// Write through this Schemata's REST API (IMPORT-mode registrations with their ids)
+    /// instead of into --database-url; registration times are then the target's.
+    #[arg(long, env = "SCHEMATA_IMPORT_TO", value_name = "URL")]
+    pub to: Option<String>,
+    /// With --to: the target's basic auth, USER:PASSWORD.
+    #[arg(
+        long,
+        env = "SCHEMATA_IMPORT_TO_BASIC_AUTH",
+        hide_env_values = true,
+        requires = "to"
+    )]
+    pub to_basic_auth: Option<String>,
+    /// With --to: the target's bearer token.
+    #[arg(
+        long,
+        env = "SCHEMATA_IMPORT_TO_BEARER_TOKEN",
+        hide_env_values = true,
+        requires = "to"
+    )]
+    pub to_bearer_token: Option<String>,
+    /// Check and count, report conflicts, write nothing.
+    #[arg(long, env = "SCHEMATA_IMPORT_DRY_RUN")]
+    pub dry_run: bool,
+    #[command(flatten)]
+    pub registry: RegistryArgs,
 }
 
 #[derive(Debug, Clone, Args)]

@@ -6,6 +6,7 @@
 //! set of queries decode identically through `Any`.
 
 mod error;
+mod export;
 mod liveness;
 mod options;
 mod pages;
@@ -19,6 +20,7 @@ mod upgrades;
 mod write_tx;
 
 pub use error::{Result, StoreError};
+pub use export::ContextRecord;
 pub use options::{SqliteSynchronous, StoreOptions};
 pub use pages::{Page, SubjectPage, SubjectState};
 pub use postgres::Invalidation;

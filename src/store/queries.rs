@@ -433,6 +433,19 @@ pub(super) async fn insert_version<'e, E: Executor<'e, Database = Any>>(
     version: i64,
     schema_id: i64,
 ) -> Result<()> {
+    insert_version_at(e, context, subject, version, schema_id, super::now_millis()).await
+}
+
+/// As [`insert_version`], registered at `created_at` (milliseconds; an import keeps the
+/// source's).
+pub(super) async fn insert_version_at<'e, E: Executor<'e, Database = Any>>(
+    e: E,
+    context: &str,
+    subject: &str,
+    version: i64,
+    schema_id: i64,
+    created_at: i64,
+) -> Result<()> {
     sqlx::query(
         "INSERT INTO subject_versions (context, subject, version, schema_id, deleted, created_at) \
          VALUES ($1, $2, $3, $4, 0, $5)",
@@ -441,7 +454,7 @@ pub(super) async fn insert_version<'e, E: Executor<'e, Database = Any>>(
     .bind(subject)
     .bind(version)
     .bind(schema_id)
-    .bind(super::now_millis())
+    .bind(created_at)
     .execute(e)
     .await?;
     Ok(())

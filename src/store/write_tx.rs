@@ -98,6 +98,13 @@ impl<'a> WriteTx<'a> {
             .is_some())
     }
 
+    /// The identity hash of the schema stored under `id`, if any.
+    pub async fn schema_hash(&mut self, context: &str, id: i64) -> Result<Option<String>> {
+        Ok(queries::schema_by_id(&mut *self.tx, context, id)
+            .await?
+            .map(|s| s.hash))
+    }
+
     pub async fn schema_id_by_hash(&mut self, context: &str, hash: &str) -> Result<Option<i64>> {
         queries::schema_id_by_hash(&mut *self.tx, context, hash).await
     }
@@ -121,6 +128,24 @@ impl<'a> WriteTx<'a> {
         schema_id: i64,
     ) -> Result<()> {
         queries::insert_version(&mut *self.tx, context, subject, version, schema_id).await
+    }
+
+    /// Insert a version registered at `created_at` (milliseconds since the epoch).
+    pub async fn insert_version_at(
+        &mut self,
+        (context, subject, version): (&str, &str, i64),
+        schema_id: i64,
+        created_at: i64,
+    ) -> Result<()> {
+        queries::insert_version_at(
+            &mut *self.tx,
+            context,
+            subject,
+            version,
+            schema_id,
+            created_at,
+        )
+        .await
     }
 
     pub async fn insert_reference(

@@ -1,6 +1,10 @@
 //! Tests of the client library (`schemata-client`) and of the client subcommands of the
-//! `schemata` binary, against the real registry started in-process on a fresh SQLite file.
+//! `schemata` binary, against the real registry started in-process on a fresh SQLite file;
+//! `export` and `import` (`import.rs`) also against fresh PostgreSQL databases, with the
+//! API tests' harness (`app`).
 
+#[path = "../api/common/mod.rs"]
+mod app;
 mod common;
 #[path = "../support/jwt.rs"]
 mod jwt;
@@ -13,6 +17,7 @@ mod client_bad_input;
 mod client_json;
 mod client_protobuf;
 mod client_rest;
+mod import;
 mod logs;
 mod memory;
 mod metrics;
