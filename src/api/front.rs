@@ -1,11 +1,13 @@
 //! What happens to a request between the connection and the router, in one service (one
 //! allocation per request, which matters on the `GET /schemas/ids/{id}` hot path): its
 //! credentials are checked (when authentication is on) and its principal put in its
-//! extensions, a context URL with an
-//! impossible name is refused, the body is read within the buffered-bytes budget
+//! extensions, its operation checked against the ACL (when there is one, `acl`: from the
+//! path before anything else, and after aliases are followed what needs the registry), a
+//! context URL with an impossible name is refused, the body is read within the buffered-bytes budget
 //! (`body_budget`), a subject alias is replaced by its target, and a request that lost its
 //! database connection is run once more.
 
+use super::acl::Acl;
 use super::auth::Authentication;
 use super::body_budget::BodyBudget;
 use super::error::ApiError;
@@ -13,6 +15,7 @@ use super::retry::Replayable;
 use super::{alias, rewrite};
 use crate::registry::Registry;
 use axum::extract::Request;
+use axum::http::{Extensions, Method, Uri};
 use axum::response::{IntoResponse, Response};
 use std::convert::Infallible;
 use std::future::Future;
@@ -26,6 +29,7 @@ pub(super) struct Front<S> {
     router: S,
     registry: Arc<Registry>,
     auth: Option<Arc<Authentication>>,
+    acl: Option<Arc<Acl>>,
     budget: Arc<BodyBudget>,
 }
 
@@ -34,12 +38,14 @@ impl<S> Front<S> {
         router: S,
         registry: Arc<Registry>,
         auth: Option<Arc<Authentication>>,
+        acl: Option<Arc<Acl>>,
         budget: Arc<BodyBudget>,
     ) -> Self {
         Front {
             router,
             registry,
             auth,
+            acl,
             budget,
         }
     }
@@ -68,18 +74,28 @@ where
                 Err(refused) => return Box::pin(async move { Ok(refused.into_response()) }),
             }
         }
-        let (router, registry, budget) = (
+        if let Some(acl) = &self.acl {
+            if let Err(refused) = acl.admit(&mut request) {
+                return Box::pin(async move { Ok(refused.into_response()) });
+            }
+        }
+        let (router, registry, acl, budget) = (
             self.router.clone(),
             self.registry.clone(),
+            self.acl.clone(),
             self.budget.clone(),
         );
-        Box::pin(async move { Ok(handle(router, &registry, &budget, request).await) })
+        Box::pin(async move {
+            let acl = acl.as_deref();
+            Ok(handle(router, &registry, acl, &budget, request).await)
+        })
     }
 }
 
 async fn handle<S>(
     router: S,
     registry: &Registry,
+    acl: Option<&Acl>,
     budget: &BodyBudget,
     request: Request,
 ) -> Response
@@ -93,24 +109,43 @@ where
         Ok(kept) => kept,
         Err(refused) => return refused.into_response(),
     };
-    let first = attempt(router.clone(), registry, request).await;
+    let first = attempt(router.clone(), registry, acl, request).await;
     match kept.again_after(&first) {
-        Some(again) => attempt(router, registry, again).await,
+        Some(again) => attempt(router, registry, acl, again).await,
         None => first,
     }
 }
 
-/// Follow an alias, then route. Both may use the database, so both are retried.
-async fn attempt<S>(router: S, registry: &Registry, mut request: Request) -> Response
+/// Follow an alias, check what the ACL needs the registry for, then route. All may use the
+/// database, so all are retried.
+async fn attempt<S>(
+    router: S,
+    registry: &Registry,
+    acl: Option<&Acl>,
+    mut request: Request,
+) -> Response
 where
     S: Service<Request, Response = Response, Error = Infallible>,
 {
-    match alias::resolve(registry, request.method(), request.uri()).await {
-        Ok(Some(uri)) => *request.uri_mut() = uri,
-        Ok(None) => {}
+    let aliased = match alias::resolve(registry, request.method(), request.uri()).await {
+        Ok(Some(uri)) => {
+            *request.uri_mut() = uri;
+            true
+        }
+        Ok(None) => false,
         Err(e) => return ApiError::from(e).into_response(),
+    };
+    if let Some(acl) = acl {
+        if let Err(refused) = acl.admit_resolved(registry, parts(&request), aliased).await {
+            return refused.into_response();
+        }
     }
     run(router, request).await
+}
+
+/// What the ACL's second step reads of a request (the body is not `Sync`).
+fn parts(request: &Request) -> (&Method, &Uri, &Extensions) {
+    (request.method(), request.uri(), request.extensions())
 }
 
 async fn run<S>(router: S, request: Request) -> Response

@@ -2,6 +2,7 @@
 //! (path normalisation, content negotiation, metrics). Handlers parse the request into
 //! domain values, call `registry`, and render; they hold no logic of their own.
 
+pub mod acl;
 mod alias;
 pub mod auth;
 mod body;
@@ -97,6 +98,8 @@ pub struct AppState {
     pub cluster_id: String,
     /// Authentication, when configured (`auth`).
     pub auth: Option<Arc<auth::Authentication>>,
+    /// Authorization by an ACL file, when configured (`acl`; needs `auth`).
+    pub acl: Option<Arc<acl::Acl>>,
     /// Connections, buffered bytes and time limits of the HTTP server.
     pub limits: limits::ServerLimits,
 }
@@ -108,6 +111,7 @@ impl AppState {
             metrics: metrics_handle(),
             cluster_id: "schemata".into(),
             auth: None,
+            acl: None,
             limits: limits::ServerLimits::default(),
         }
     }
@@ -149,14 +153,28 @@ pub fn router(state: AppState) -> Router {
 /// drains instead of killing.
 pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::io::Result<()> {
     use tower::Layer as _;
+    if state.acl.is_some() && state.auth.is_none() {
+        // Without a principal every request would pass the ACL unchecked.
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            "an ACL file needs authentication to name principals",
+        ));
+    }
     let stop = shutdown_signal()?;
     // Before routing: paths are rewritten (trailing slashes, `/contexts/{ctx}/...` prefixes),
     // then `front` checks credentials, refuses impossible contexts, reads the body within
     // the buffered-bytes budget, follows aliases and retries lost connections.
     let limits = state.limits.clone();
     let budget = Arc::new(body_budget::BodyBudget::new(&limits));
-    let (registry, auth) = (state.registry.clone(), state.auth.clone());
-    let app = front::Front::new(router(state), registry, auth, budget);
+    let (registry, auth, acl) = (
+        state.registry.clone(),
+        state.auth.clone(),
+        state.acl.clone(),
+    );
+    if let Some(acl) = &acl {
+        acl::Acl::watch(acl);
+    }
+    let app = front::Front::new(router(state), registry, auth, acl, budget);
     let service = tower::util::MapRequestLayer::new(rewrite::rewrite_request).layer(app);
     tracing::info!(address = %listener.local_addr()?, "schemata listening");
     if listen::accept_loop(listener, service, &limits, stop).await {

@@ -282,6 +282,11 @@ pub(super) struct ServeArgs {
     /// Roles let in when basic authentication is on: comma-separated, or `*` for any user.
     #[arg(long, env = "SCHEMATA_BASIC_AUTH_ROLES", default_value = "*")]
     pub basic_auth_roles: String,
+    /// Authorize each request by this ACL file (TOML, `[[allow]]` entries naming a principal,
+    /// subjects and operations); whatever it does not allow is denied. Re-read on SIGHUP and
+    /// when it changes. Needs authentication.
+    #[arg(long, env = "SCHEMATA_ACL_FILE", value_name = "FILE")]
+    pub acl_file: Option<PathBuf>,
     /// Open client connections at most; one more is answered 503 and closed. Keep it below
     /// the process's file limit (`ulimit -n`).
     #[arg(long, env = "SCHEMATA_MAX_CONNECTIONS", value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..), default_value_t = ServerLimits::DEFAULT_MAX_CONNECTIONS)]

@@ -44,6 +44,18 @@ pub(super) async fn run(args: ServeArgs) -> anyhow::Result<()> {
         }
         None => None,
     };
+    let acl = match &args.acl_file {
+        Some(_) if auth.is_none() => anyhow::bail!(
+            "--acl-file needs authentication (--basic-auth-file): without it no request names a \
+             principal the ACL could allow"
+        ),
+        Some(path) => {
+            let acl = crate::api::acl::Acl::load(path).map_err(|e| anyhow::anyhow!(e))?;
+            tracing::info!(file = %path.display(), "authorization by ACL file");
+            Some(std::sync::Arc::new(acl))
+        }
+        None => None,
+    };
     let mut state = crate::build_state(
         &args.database.database_url,
         options,
@@ -52,6 +64,7 @@ pub(super) async fn run(args: ServeArgs) -> anyhow::Result<()> {
     .await
     .context("cannot open the database")?;
     state.auth = auth;
+    state.acl = acl;
     state.limits = args.server_limits();
     crate::api::log_requests_at_info(args.access_log);
     let durability = state.registry.database_durability().await?;
@@ -77,6 +90,7 @@ fn log_configuration(args: &ServeArgs) {
         max_waiting_checks = args.max_waiting_checks,
         basic_auth_file = ?args.basic_auth_file,
         basic_auth_roles = %args.basic_auth_roles,
+        acl_file = ?args.acl_file,
         max_connections = args.max_connections,
         max_buffered_bytes = args.max_buffered_bytes,
         buffered_wait_secs = args.buffered_wait,

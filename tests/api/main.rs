@@ -4,6 +4,7 @@
 mod common;
 
 mod authentication;
+mod authorization;
 mod bad_input;
 mod caching;
 mod compatibility;

@@ -254,7 +254,8 @@ fn credentials(headers: &HeaderMap) -> Option<(String, String)> {
 }
 
 fn unauthorized() -> Response {
-    let mut response = ApiError::http(StatusCode::UNAUTHORIZED).into_response();
+    let mut response =
+        ApiError::new(StatusCode::UNAUTHORIZED, 40101, "HTTP 401 Unauthorized").into_response();
     response.headers_mut().insert(
         header::WWW_AUTHENTICATE,
         HeaderValue::from_static("Basic realm=\"schemata\""),
