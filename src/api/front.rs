@@ -5,9 +5,11 @@
 //! path before anything else, and after aliases are followed what needs the registry), a
 //! context URL with an impossible name is refused, the body is read within the buffered-bytes budget
 //! (`body_budget`), a subject alias is replaced by its target, and a request that lost its
-//! database connection is run once more.
+//! database connection is run once more. Changes and refusals are written to the audit log
+//! (when there is one) before their response leaves.
 
 use super::acl::Acl;
+use super::audit::{self, AuditLog};
 use super::auth::Authentication;
 use super::body_budget::BodyBudget;
 use super::error::ApiError;
@@ -24,12 +26,20 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 use tower::{Service, ServiceExt};
 
+/// What checks and records requests before they are routed; each `None` when not
+/// configured, and then it costs nothing.
+#[derive(Clone, Default)]
+pub(super) struct Guards {
+    pub(super) auth: Option<Arc<Authentication>>,
+    pub(super) acl: Option<Arc<Acl>>,
+    pub(super) audit: Option<Arc<AuditLog>>,
+}
+
 #[derive(Clone)]
 pub(super) struct Front<S> {
     router: S,
     registry: Arc<Registry>,
-    auth: Option<Arc<Authentication>>,
-    acl: Option<Arc<Acl>>,
+    guards: Guards,
     budget: Arc<BodyBudget>,
 }
 
@@ -37,17 +47,34 @@ impl<S> Front<S> {
     pub(super) fn new(
         router: S,
         registry: Arc<Registry>,
-        auth: Option<Arc<Authentication>>,
-        acl: Option<Arc<Acl>>,
+        guards: Guards,
         budget: Arc<BodyBudget>,
     ) -> Self {
         Front {
             router,
             registry,
-            auth,
-            acl,
+            guards,
             budget,
         }
+    }
+
+    /// Authentication, then what the ACL can tell from the path: the refusal, if any.
+    fn admit(&self, request: &mut Request) -> Option<Response> {
+        if let Some(auth) = &self.guards.auth {
+            match auth.admit(request.uri().path(), request.headers()) {
+                Ok(Some(principal)) => {
+                    request.extensions_mut().insert(principal);
+                }
+                Ok(None) => {}
+                Err(refused) => return Some(refused.into_response()),
+            }
+        }
+        if let Some(acl) = &self.guards.acl {
+            if let Err(refused) = acl.admit(request) {
+                return Some(refused.into_response());
+            }
+        }
+        None
     }
 }
 
@@ -65,29 +92,28 @@ where
     }
 
     fn call(&mut self, mut request: Request) -> Self::Future {
-        if let Some(auth) = &self.auth {
-            match auth.admit(request.uri().path(), request.headers()) {
-                Ok(Some(principal)) => {
-                    request.extensions_mut().insert(principal);
-                }
-                Ok(None) => {}
-                Err(refused) => return Box::pin(async move { Ok(refused.into_response()) }),
-            }
-        }
-        if let Some(acl) = &self.acl {
-            if let Err(refused) = acl.admit(&mut request) {
-                return Box::pin(async move { Ok(refused.into_response()) });
-            }
+        let audit_log = self.guards.audit.clone();
+        let mut seen = audit_log.as_ref().map(|_| audit::Seen::before(&request));
+        let refused = self.admit(&mut request);
+        if let Some(seen) = &mut seen {
+            seen.admitted(&request);
         }
         let (router, registry, acl, budget) = (
             self.router.clone(),
             self.registry.clone(),
-            self.acl.clone(),
+            self.guards.acl.clone(),
             self.budget.clone(),
         );
         Box::pin(async move {
-            let acl = acl.as_deref();
-            Ok(handle(router, &registry, acl, &budget, request).await)
+            let response = match refused {
+                Some(refused) => refused,
+                None => handle(router, &registry, acl.as_deref(), &budget, request).await,
+            };
+            Ok(match (audit_log, seen) {
+                // Written and flushed before the response leaves.
+                (Some(log), Some(seen)) => log.record(seen, response).await,
+                _ => response,
+            })
         })
     }
 }

@@ -4,6 +4,7 @@
 
 pub mod acl;
 mod alias;
+pub mod audit;
 pub mod auth;
 mod body;
 mod body_budget;
@@ -100,6 +101,8 @@ pub struct AppState {
     pub auth: Option<Arc<auth::Authentication>>,
     /// Authorization by an ACL file, when configured (`acl`; needs `auth`).
     pub acl: Option<Arc<acl::Acl>>,
+    /// Where changes and refusals are recorded, when configured (`audit`).
+    pub audit: Option<Arc<audit::AuditLog>>,
     /// Connections, buffered bytes and time limits of the HTTP server.
     pub limits: limits::ServerLimits,
 }
@@ -112,6 +115,7 @@ impl AppState {
             cluster_id: "schemata".into(),
             auth: None,
             acl: None,
+            audit: None,
             limits: limits::ServerLimits::default(),
         }
     }
@@ -166,15 +170,16 @@ pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::i
     // the buffered-bytes budget, follows aliases and retries lost connections.
     let limits = state.limits.clone();
     let budget = Arc::new(body_budget::BodyBudget::new(&limits));
-    let (registry, auth, acl) = (
-        state.registry.clone(),
-        state.auth.clone(),
-        state.acl.clone(),
-    );
-    if let Some(acl) = &acl {
+    let registry = state.registry.clone();
+    let guards = front::Guards {
+        auth: state.auth.clone(),
+        acl: state.acl.clone(),
+        audit: state.audit.clone(),
+    };
+    if let Some(acl) = &guards.acl {
         acl::Acl::watch(acl);
     }
-    let app = front::Front::new(router(state), registry, auth, acl, budget);
+    let app = front::Front::new(router(state), registry, guards, budget);
     let service = tower::util::MapRequestLayer::new(rewrite::rewrite_request).layer(app);
     tracing::info!(address = %listener.local_addr()?, "schemata listening");
     if listen::accept_loop(listener, service, &limits, stop).await {

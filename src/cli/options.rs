@@ -287,6 +287,11 @@ pub(super) struct ServeArgs {
     /// when it changes. Needs authentication.
     #[arg(long, env = "SCHEMATA_ACL_FILE", value_name = "FILE")]
     pub acl_file: Option<PathBuf>,
+    /// Write one JSON line for every change (register, delete, config, mode) and every
+    /// refusal (401, 403) to this file (appended to), or to stderr with `-`; each is flushed
+    /// before the response is sent.
+    #[arg(long, env = "SCHEMATA_AUDIT_LOG", value_name = "PATH")]
+    pub audit_log: Option<String>,
     /// Open client connections at most; one more is answered 503 and closed. Keep it below
     /// the process's file limit (`ulimit -n`).
     #[arg(long, env = "SCHEMATA_MAX_CONNECTIONS", value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..), default_value_t = ServerLimits::DEFAULT_MAX_CONNECTIONS)]

@@ -56,6 +56,14 @@ pub(super) async fn run(args: ServeArgs) -> anyhow::Result<()> {
         }
         None => None,
     };
+    let audit = match &args.audit_log {
+        Some(path) => {
+            let log = crate::api::audit::AuditLog::open(path)
+                .with_context(|| format!("cannot open the audit log {path}"))?;
+            Some(std::sync::Arc::new(log))
+        }
+        None => None,
+    };
     let mut state = crate::build_state(
         &args.database.database_url,
         options,
@@ -65,6 +73,7 @@ pub(super) async fn run(args: ServeArgs) -> anyhow::Result<()> {
     .context("cannot open the database")?;
     state.auth = auth;
     state.acl = acl;
+    state.audit = audit;
     state.limits = args.server_limits();
     crate::api::log_requests_at_info(args.access_log);
     let durability = state.registry.database_durability().await?;
@@ -91,6 +100,7 @@ fn log_configuration(args: &ServeArgs) {
         basic_auth_file = ?args.basic_auth_file,
         basic_auth_roles = %args.basic_auth_roles,
         acl_file = ?args.acl_file,
+        audit_log = ?args.audit_log,
         max_connections = args.max_connections,
         max_buffered_bytes = args.max_buffered_bytes,
         buffered_wait_secs = args.buffered_wait,

@@ -3,6 +3,7 @@
 
 mod common;
 
+mod audit;
 mod authentication;
 mod authorization;
 mod bad_input;
