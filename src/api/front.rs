@@ -1,7 +1,7 @@
 //! What happens to a request between the connection and the router, in one service (one
 //! allocation per request, which matters on the `GET /schemas/ids/{id}` hot path): its
 //! credentials are checked (when authentication is on) and its principal put in its
-//! extensions, its operation checked against the ACL (when there is one, `acl`: from the
+//! extensions, its client's rate limit taken from (`rate_limit`), its operation checked against the ACL (when there is one, `acl`: from the
 //! path before anything else, and after aliases are followed what needs the registry), a
 //! context URL with an impossible name is refused, the body is read within the buffered-bytes budget
 //! (`body_budget`), a subject alias is replaced by its target, and a request that lost its
@@ -13,6 +13,7 @@ use super::audit::{self, AuditLog};
 use super::auth::Authentication;
 use super::body_budget::BodyBudget;
 use super::error::ApiError;
+use super::rate_limit::RateLimit;
 use super::retry::Replayable;
 use super::{alias, rewrite};
 use crate::registry::Registry;
@@ -33,6 +34,7 @@ pub(super) struct Guards {
     pub(super) auth: Option<Arc<Authentication>>,
     pub(super) acl: Option<Arc<Acl>>,
     pub(super) audit: Option<Arc<AuditLog>>,
+    pub(super) rate_limit: Option<Arc<RateLimit>>,
 }
 
 #[derive(Clone)]
@@ -58,7 +60,8 @@ impl<S> Front<S> {
         }
     }
 
-    /// Authentication, then what the ACL can tell from the path: the refusal, if any.
+    /// Authentication, the rate limit, then what the ACL can tell from the path: the
+    /// refusal, if any.
     fn admit(&self, request: &mut Request) -> Option<Response> {
         if let Some(auth) = &self.guards.auth {
             match auth.admit(request.uri().path(), request.headers()) {
@@ -67,6 +70,11 @@ impl<S> Front<S> {
                 }
                 Ok(None) => {}
                 Err(refused) => return Some(refused.into_response()),
+            }
+        }
+        if let Some(limit) = &self.guards.rate_limit {
+            if let Some(refused) = limit.admit(request) {
+                return Some(refused);
             }
         }
         if let Some(acl) = &self.guards.acl {

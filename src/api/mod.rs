@@ -19,6 +19,7 @@ mod listen;
 mod meta;
 mod mode;
 mod negotiate;
+pub mod rate_limit;
 pub mod render;
 mod request_id;
 mod retry;
@@ -103,6 +104,8 @@ pub struct AppState {
     pub acl: Option<Arc<acl::Acl>>,
     /// Where changes and refusals are recorded, when configured (`audit`).
     pub audit: Option<Arc<audit::AuditLog>>,
+    /// Requests a second per principal, when configured (`rate_limit`).
+    pub rate_limit: Option<Arc<rate_limit::RateLimit>>,
     /// Connections, buffered bytes and time limits of the HTTP server.
     pub limits: limits::ServerLimits,
 }
@@ -116,6 +119,7 @@ impl AppState {
             auth: None,
             acl: None,
             audit: None,
+            rate_limit: None,
             limits: limits::ServerLimits::default(),
         }
     }
@@ -175,6 +179,7 @@ pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::i
         auth: state.auth.clone(),
         acl: state.acl.clone(),
         audit: state.audit.clone(),
+        rate_limit: state.rate_limit.clone(),
     };
     if let Some(acl) = &guards.acl {
         acl::Acl::watch(acl);

@@ -74,6 +74,9 @@ pub(super) async fn run(args: ServeArgs) -> anyhow::Result<()> {
     state.auth = auth;
     state.acl = acl;
     state.audit = audit;
+    state.rate_limit = args
+        .rate_limit
+        .map(|n| std::sync::Arc::new(crate::api::rate_limit::RateLimit::per_second(n)));
     state.limits = args.server_limits();
     crate::api::log_requests_at_info(args.access_log);
     let durability = state.registry.database_durability().await?;
@@ -101,6 +104,7 @@ fn log_configuration(args: &ServeArgs) {
         basic_auth_roles = %args.basic_auth_roles,
         acl_file = ?args.acl_file,
         audit_log = ?args.audit_log,
+        rate_limit = ?args.rate_limit,
         max_connections = args.max_connections,
         max_buffered_bytes = args.max_buffered_bytes,
         buffered_wait_secs = args.buffered_wait,

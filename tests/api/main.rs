@@ -21,6 +21,7 @@ mod listing;
 mod load_isolation;
 mod openapi;
 mod protobuf;
+mod rate_limit;
 mod references;
 mod registration;
 mod remembered_history;
