@@ -25,12 +25,21 @@ use tower::{Service, ServiceExt};
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct RemoteAddr(pub(crate) SocketAddr);
 
+/// Whether requests carry their [`RemoteAddr`]: only when something reads it, so that
+/// otherwise no request pays for the extension.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Peers {
+    Tagged,
+    Untagged,
+}
+
 /// Serve `app` on `listener` until `stop` ends, then let in-flight requests finish within
 /// the shutdown timeout. Returns whether they all finished.
 pub(super) async fn accept_loop<S>(
     listener: TcpListener,
     app: S,
     limits: &ServerLimits,
+    peers: Peers,
     stop: impl std::future::Future<Output = ()>,
 ) -> bool
 where
@@ -66,7 +75,9 @@ where
             .clone()
             .map_request(move |request: hyper::Request<Incoming>| {
                 let mut request = request.map(Body::new);
-                request.extensions_mut().insert(RemoteAddr(peer));
+                if peers == Peers::Tagged {
+                    request.extensions_mut().insert(RemoteAddr(peer));
+                }
                 request
             });
         let connection =

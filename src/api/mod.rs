@@ -184,10 +184,15 @@ pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::i
     if let Some(acl) = &guards.acl {
         acl::Acl::watch(acl);
     }
+    let peers = if guards.audit.is_some() || guards.rate_limit.is_some() {
+        listen::Peers::Tagged
+    } else {
+        listen::Peers::Untagged
+    };
     let app = front::Front::new(router(state), registry, guards, budget);
     let service = tower::util::MapRequestLayer::new(rewrite::rewrite_request).layer(app);
     tracing::info!(address = %listener.local_addr()?, "schemata listening");
-    if listen::accept_loop(listener, service, &limits, stop).await {
+    if listen::accept_loop(listener, service, &limits, peers, stop).await {
         tracing::info!("stopped accepting connections; in-flight requests drained");
     }
     Ok(())
