@@ -196,9 +196,7 @@ async fn list_schemas(
     };
     let found = match acl::restricting(access) {
         None => state.registry.list_schemas(&listing).await?,
-        Some(access) => {
-            acl::filtered_schemas(&state.registry, &listing, &access, SCHEMAS_PAGE).await?
-        }
+        Some(access) => acl::filtered_schemas(&state.registry, &listing, &access).await?,
     };
     let mut out = Vec::with_capacity(found.len());
     for version in &found {

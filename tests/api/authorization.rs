@@ -438,6 +438,47 @@ async fn listings_show_only_readable_subjects(app: &Secured) {
         ["orders-a", "orders-b", "payments-value"]
     );
     assert!(listed(app.get("bob", "/schemas?subjectPrefix=:*:").await).is_empty());
+    // A second version of orders-a: latestOnly keeps one per subject, after the filter.
+    let none = json!({"compatibility": "NONE"});
+    let put = app
+        .send(Some("admin"), Method::PUT, "/config/orders-a", Some(none))
+        .await;
+    put.assert_ok();
+    app.register("admin", "orders-a", &schema("A2"))
+        .await
+        .assert_ok();
+    let latest = app
+        .get("alice", "/schemas?subjectPrefix=:*:&latestOnly=true")
+        .await;
+    let versions: Vec<(String, i64)> = latest
+        .assert_ok()
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| {
+            (
+                v["subject"].as_str().unwrap().into(),
+                v["version"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    let expected = [(":.staging:orders-c", 1), ("orders-a", 2), ("orders-b", 1)];
+    let expected: Vec<(String, i64)> = expected.iter().map(|(s, v)| (s.to_string(), *v)).collect();
+    assert_eq!(versions, expected);
+    let rules = json!({"domainRules": [{"name": "r", "kind": "CONDITION", "type": "CEL", "mode": "WRITE", "expr": "true"}]});
+    for subject in ["orders-r", "payments-r"] {
+        let body = json!({"schema": schema(&subject.replace('-', "_")), "ruleSet": rules});
+        let path = format!("/subjects/{subject}/versions");
+        app.send(Some("admin"), Method::POST, &path, Some(body))
+            .await
+            .assert_ok();
+    }
+    let with_rules = app
+        .get("alice", "/schemas?subjectPrefix=:*:&ruleType=CEL")
+        .await;
+    assert_eq!(listed(with_rules), ["orders-r"]);
+    let every_rule = app.get("carol", "/schemas?ruleType=CEL").await;
+    assert_eq!(listed(every_rule), ["orders-r", "payments-r"]);
 }
 
 async fn reads_by_id_need_a_readable_subject_using_the_id(app: &Secured) {

@@ -2,7 +2,7 @@
 //! id's subjects and versions show a principal without global `read` only the subjects it
 //! may read, and `offset`/`limit` count what it is shown.
 
-use super::Access;
+use super::{Access, Operation};
 use crate::registry::{ListPage, Registry, Result, SchemaListing, SubjectVersion};
 use axum::Extension;
 
@@ -28,38 +28,15 @@ pub(crate) fn page_of<T>(
         .collect()
 }
 
-/// `GET /schemas` for a principal who may read only some subjects: the registry's listing
-/// is walked a page at a time until the principal's page is full.
+/// `GET /schemas` for a principal who may read only some subjects: the registry keeps the
+/// versions of those subjects before it reads any schema.
 pub(crate) async fn schemas(
     registry: &Registry,
     listing: &SchemaListing<'_>,
     access: &Access,
-    chunk: usize,
 ) -> Result<Vec<SubjectVersion>> {
-    let mut out = Vec::new();
-    let mut skipped = 0;
-    let mut offset = 0;
-    loop {
-        let walked = SchemaListing {
-            offset,
-            limit: chunk,
-            ..listing.clone()
-        };
-        let found = registry.list_schemas(&walked).await?;
-        let count = found.len();
-        for version in found {
-            if !access.may_read(&version.subject.qualified()) {
-                continue;
-            }
-            if skipped < listing.offset {
-                skipped += 1;
-            } else if out.len() < listing.limit {
-                out.push(version);
-            }
-        }
-        if out.len() >= listing.limit || count < chunk {
-            return Ok(out);
-        }
-        offset += count;
-    }
+    let grants = access.grants();
+    registry
+        .list_schemas_of(listing, &|subject| grants.allows(Operation::Read, subject))
+        .await
 }
