@@ -254,7 +254,7 @@ impl AvroSerializer {
     }
 
     /// Encode a JSON value, converted to Avro along the schema (records from objects,
-    /// unions by the first branch that fits).
+    /// unions by the first branch that fits or the branch `{"type": value}` names).
     pub async fn serialize_json(
         &self,
         ctx: &SerializationContext<'_>,
@@ -266,15 +266,10 @@ impl AvroSerializer {
     }
 }
 
-/// Convert JSON to an Avro value of `schemas.root`.
+/// Convert JSON to an Avro value of `schemas.root`: plain JSON or Avro's JSON encoding,
+/// with errors that name the field's path (`avro_json`).
 pub fn json_to_avro(value: &serde_json::Value, schemas: &AvroSchemas) -> Result<Value> {
-    let raw = Value::try_from(value.clone()).map_err(|e| Error::Serialization(e.to_string()))?;
-    let resolved = if schemas.references.is_empty() {
-        raw.resolve(&schemas.root)
-    } else {
-        raw.resolve_schemata(&schemas.root, schemas.references.iter().collect())
-    };
-    resolved.map_err(|e| Error::Validation(e.to_string()))
+    crate::avro_json::json_to_avro(value, schemas)
 }
 
 /// Convert an Avro value to JSON (unions unwrapped, enums as their symbol).

@@ -22,6 +22,7 @@
 
 pub mod avro;
 mod avro_depth;
+mod avro_json;
 mod config;
 mod error;
 pub mod json;

@@ -83,7 +83,8 @@ async fn ready(State(state): State<AppState>) -> ApiResult {
 }
 
 async fn metrics(State(state): State<AppState>) -> Response {
-    let mut response = state.metrics.render().into_response();
+    let text = super::metrics::render(&state.metrics, &state.registry).await;
+    let mut response = text.into_response();
     response.headers_mut().insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("text/plain; version=0.0.4"),

@@ -42,10 +42,7 @@ pub(super) async fn run(args: CheckArgs) -> ExitCode {
             let code = super::client_failure(&e);
             if args.json {
                 // CI reads stdout: one object there for a failure too.
-                println!(
-                    "{}",
-                    serde_json::json!({ "error": format!("{e:#}"), "exit_code": super::failure_number(&e) })
-                );
+                println!("{}", super::failure_json(&e));
             }
             code
         }
@@ -118,7 +115,7 @@ async fn against_registry(args: &CheckArgs) -> anyhow::Result<(bool, Vec<String>
     let subject = args.subject.as_deref().unwrap_or_default();
     let client = registry_client(&args.registry)?;
     let schema = Schema::new(schema_type(&args.schema_type)?, read_file(&args.new)?)
-        .with_references(registry_references(&args.refs)?);
+        .with_references(registry_references(&client, &args.refs).await?);
     match client
         .test_compatibility(subject, VersionSelector::All, &schema)
         .await

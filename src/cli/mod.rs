@@ -5,6 +5,7 @@
 mod check;
 mod decode;
 mod encode;
+mod framing;
 mod health;
 mod options;
 mod passwd;
@@ -39,9 +40,9 @@ pub fn run() -> ExitCode {
             Command::Migrate(args) => serve::migrate(args).await.map(|()| ExitCode::SUCCESS),
             // `check` reports its own errors with exit status 2.
             Command::Check(args) => Ok(check::run(args).await),
-            Command::Register(args) => register::run(args).await,
-            Command::Encode(args) => encode::run(args).await,
-            Command::Decode(args) => decode::run(args).await,
+            Command::Register(args) => reporting(args.json, register::run(args)).await,
+            Command::Encode(args) => reporting(args.json, encode::run(args)).await,
+            Command::Decode(args) => reporting(args.json, decode::run(args)).await,
             Command::Health(args) => Ok(health::run(args).await),
             Command::Passwd(args) => passwd::run(args).map(|()| ExitCode::SUCCESS),
         }
@@ -125,21 +126,51 @@ fn registry_client(args: &RegistryArgs) -> anyhow::Result<SchemaRegistryClient> 
     Ok(SchemaRegistryClient::new(config)?)
 }
 
-/// `NAME=SUBJECT:VERSION` references.
-fn registry_references(refs: &[String]) -> anyhow::Result<Vec<SchemaReference>> {
-    refs.iter()
-        .map(|r| {
-            let parsed = r.split_once('=').and_then(|(name, rest)| {
+/// `NAME=SUBJECT:VERSION` references; `VERSION` may be `latest`, looked up now.
+async fn registry_references(
+    client: &SchemaRegistryClient,
+    refs: &[String],
+) -> anyhow::Result<Vec<SchemaReference>> {
+    let mut out = Vec::with_capacity(refs.len());
+    for r in refs {
+        let (name, subject, version) = r
+            .split_once('=')
+            .and_then(|(name, rest)| {
                 let (subject, version) = rest.rsplit_once(':')?;
-                Some(SchemaReference {
-                    name: name.to_owned(),
-                    subject: subject.to_owned(),
-                    version: version.parse().ok()?,
-                })
-            });
-            parsed.with_context(|| format!("--ref {r:?} is not NAME=SUBJECT:VERSION"))
-        })
-        .collect()
+                Some((name, subject, version))
+            })
+            .with_context(|| format!("--ref {r:?} is not NAME=SUBJECT:VERSION"))?;
+        let version = match version {
+            "latest" => client.get_latest_version(subject).await?.version,
+            number => number.parse().ok().filter(|v| *v > 0).with_context(|| {
+                format!("--ref {r:?}: the version is a positive number or latest")
+            })?,
+        };
+        out.push(SchemaReference {
+            name: name.to_owned(),
+            subject: subject.to_owned(),
+            version,
+        });
+    }
+    Ok(out)
+}
+
+/// What a client subcommand run with `--json` prints on stdout when it fails: CI reads one
+/// object there whatever happened.
+fn failure_json(error: &anyhow::Error) -> serde_json::Value {
+    serde_json::json!({ "error": format!("{error:#}"), "exit_code": failure_number(error) })
+}
+
+/// Run a client subcommand; with `json`, a failure is also reported as [`failure_json`].
+async fn reporting(
+    json: bool,
+    run: impl std::future::Future<Output = anyhow::Result<ExitCode>>,
+) -> anyhow::Result<ExitCode> {
+    let result = run.await;
+    if let (true, Err(e)) = (json, &result) {
+        println!("{}", failure_json(e));
+    }
+    result
 }
 
 fn read_file(path: &std::path::Path) -> anyhow::Result<String> {

@@ -145,6 +145,9 @@ pub(super) struct RegisterArgs {
     /// Register with normalize=true.
     #[arg(long)]
     pub normalize: bool,
+    /// On failure too, print one JSON object on stdout: {"error": ..., "exit_code": N}.
+    #[arg(long)]
+    pub json: bool,
     #[command(flatten)]
     pub registry: RegistryArgs,
 }
@@ -160,7 +163,8 @@ pub(super) struct EncodeArgs {
     /// The schema file (.avsc, .proto, JSON Schema).
     #[arg(long, value_name = "FILE")]
     pub schema: PathBuf,
-    /// References as NAME=SUBJECT:VERSION (Avro and JSON Schema).
+    /// References as NAME=SUBJECT:VERSION, VERSION a number or `latest` (Protobuf: the
+    /// import path as NAME).
     #[arg(long = "ref", value_name = "NAME=SUBJECT:VERSION")]
     pub refs: Vec<String>,
     /// Protobuf: the message type (full name); default the file's first message.
@@ -181,8 +185,26 @@ pub(super) struct EncodeArgs {
     /// Register and look up with normalize=true.
     #[arg(long)]
     pub normalize: bool,
+    /// How messages are written: `raw` bytes (one record only), or one `hex` or `base64`
+    /// line per record.
+    #[arg(long, value_enum, default_value_t = Framing::Raw)]
+    pub output: Framing,
+    /// Print {"id": N, "messages": [base64, ...]}, and on failure {"error": ..., "exit_code": N}.
+    #[arg(long)]
+    pub json: bool,
     #[command(flatten)]
     pub registry: RegistryArgs,
+}
+
+/// How wire-format messages are framed on stdin or stdout.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(super) enum Framing {
+    /// The bytes themselves: one message.
+    Raw,
+    /// One message a line, in hexadecimal.
+    Hex,
+    /// One message a line, in standard base64.
+    Base64,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -190,6 +212,13 @@ pub(super) struct DecodeArgs {
     /// Print {"id": N, "value": ...} instead of the bare value.
     #[arg(long)]
     pub with_id: bool,
+    /// How messages arrive on stdin: `raw` bytes (one message), or one `hex` or `base64`
+    /// message a line (one JSON value a line out).
+    #[arg(long, value_enum, default_value_t = Framing::Raw)]
+    pub input: Framing,
+    /// Print {"id": N, "value": ...} for each message, and on failure {"error": ..., "exit_code": N}.
+    #[arg(long)]
+    pub json: bool,
     #[command(flatten)]
     pub registry: RegistryArgs,
 }

@@ -1,5 +1,5 @@
 //! `schemata register`: register a schema file under a subject; prints
-//! `{"subject":..,"id":..,"version":..}`.
+//! `{"subject":..,"id":..,"version":..}` (with `--json`, a failure is an object too).
 
 use super::options::RegisterArgs;
 use super::{read_file, registry_client, registry_references};
@@ -12,7 +12,7 @@ pub(super) async fn run(args: RegisterArgs) -> anyhow::Result<ExitCode> {
     let client = registry_client(&args.registry)?;
     let schema_type = SchemaType::from_str(&args.schema_type).map_err(|e| anyhow!(e))?;
     let schema = Schema::new(schema_type, read_file(&args.schema)?)
-        .with_references(registry_references(&args.refs)?);
+        .with_references(registry_references(&client, &args.refs).await?);
     let id = client
         .register(&args.subject, &schema, args.normalize)
         .await?;

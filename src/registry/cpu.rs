@@ -114,12 +114,28 @@ impl Registry {
             let previous: Vec<&ParsedSchema> = previous.iter().map(|p| p.as_ref()).collect();
             check_compatibility(level, new, &previous)
         };
-        if !heavy(new.canonical()) && !previous.iter().any(|p| heavy(p.canonical())) {
-            return Ok(check(new, previous));
+        let verdict = if !heavy(new.canonical()) && !previous.iter().any(|p| heavy(p.canonical())) {
+            check(new, previous)
+        } else {
+            let (new, previous) = (new.clone(), previous.to_vec());
+            self.cpu.run(move || check(&new, &previous)).await?
+        };
+        if !previous.is_empty() {
+            count_check(verdict.is_ok());
         }
-        let (new, previous) = (new.clone(), previous.to_vec());
-        self.cpu.run(move || check(&new, &previous)).await
+        Ok(verdict)
     }
+}
+
+/// Compatibility checks run against at least one schema, by outcome (on registration and by
+/// the compatibility API).
+fn count_check(compatible: bool) {
+    let outcome = if compatible {
+        "compatible"
+    } else {
+        "incompatible"
+    };
+    metrics::counter!("schemata_compatibility_checks_total", "outcome" => outcome).increment(1);
 }
 
 #[cfg(test)]

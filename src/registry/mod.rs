@@ -18,7 +18,7 @@ mod read;
 mod references;
 mod register;
 
-pub use cache::CachedSchema;
+pub use cache::{CacheStats, CachedSchema};
 pub use compatibility::{CheckOptions, CompatibilityReport};
 pub use delete::{Deletion, ResolvedLatest};
 pub use error::{RegistryError, Result};
@@ -89,6 +89,20 @@ impl Registry {
 
     pub fn options(&self) -> &RegistryOptions {
         &self.options
+    }
+
+    /// Each cache's entries and estimated bytes, for `/metrics`.
+    pub async fn cache_stats(&self) -> [CacheStats; 3] {
+        [
+            self.cache.stats().await,
+            self.histories.stats().await,
+            self.config_mode_cache.stats(),
+        ]
+    }
+
+    /// The database connection pool, for `/metrics`.
+    pub fn pool_stats(&self) -> crate::store::PoolStats {
+        self.store.pool_stats()
     }
 
     /// How durable an acknowledged write is, as the database reports it (logged at start).

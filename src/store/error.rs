@@ -85,6 +85,10 @@ impl From<sqlx::Error> for StoreError {
 
 /// The one classification of a driver error (no side effect).
 fn classify(error: sqlx::Error) -> StoreError {
+    if matches!(error, sqlx::Error::PoolTimedOut) {
+        // Every connection stayed busy for the whole acquire timeout.
+        metrics::counter!("schemata_db_pool_timeouts_total").increment(1);
+    }
     if super::liveness::is_connection_failure(&error) {
         return StoreError::ConnectionLost(Box::new(error));
     }

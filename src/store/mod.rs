@@ -59,6 +59,16 @@ enum Dialect {
     Sqlite,
 }
 
+impl Dialect {
+    /// A statement that reads the database, run once on the first connection.
+    fn probe(self) -> &'static str {
+        match self {
+            Dialect::Postgres => "SELECT 1",
+            Dialect::Sqlite => "SELECT count(*) FROM sqlite_master",
+        }
+    }
+}
+
 pub struct Store {
     pool: AnyPool,
     dialect: Dialect,
@@ -96,13 +106,16 @@ impl Store {
         let connect = AnyConnectOptions::from_str(&url).map_err(StoreError::opening)?;
         // One connection first, so that a database that cannot be reached says why at once
         // (refused, unknown host, no such file) instead of a pool timing out in silence.
-        match tokio::time::timeout(
-            CONNECT_TIMEOUT,
-            <sqlx::AnyConnection as sqlx::Connection>::connect_with(&connect),
-        )
-        .await
-        {
-            Ok(Ok(first)) => drop(first),
+        // It also reads the database once: a file that is not a SQLite database opens
+        // fine and fails only at its first statement.
+        let first = async {
+            use sqlx::{Connection, Executor};
+            let mut first = sqlx::AnyConnection::connect_with(&connect).await?;
+            first.execute(dialect.probe()).await?;
+            first.close().await
+        };
+        match tokio::time::timeout(CONNECT_TIMEOUT, first).await {
+            Ok(Ok(())) => {}
             Ok(Err(e)) => {
                 return Err(StoreError::Open(format!(
                     "cannot connect to {}: {e}",
@@ -196,7 +209,20 @@ impl Store {
         }
     }
 
+    /// The connection pool as it stands, for `/metrics`.
+    pub fn pool_stats(&self) -> PoolStats {
+        PoolStats {
+            connections: self.pool.size(),
+            idle: u32::try_from(self.pool.num_idle()).unwrap_or(u32::MAX),
+            max: self.pool.options().get_max_connections(),
+        }
+    }
+
     async fn write_slot(&self) -> SemaphorePermit<'_> {
+        if let Ok(slot) = self.write_slots.try_acquire() {
+            return slot;
+        }
+        metrics::counter!("schemata_db_write_slot_waits_total").increment(1);
         // The semaphore is never closed, so acquiring cannot fail.
         self.write_slots
             .acquire()
@@ -222,6 +248,14 @@ impl Store {
         let tx = self.pool.begin().await?;
         Ok(WriteTx::new(tx, self.dialect, slot))
     }
+}
+
+/// How many connections the pool holds (`connections`, of which `idle` are free) and may hold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolStats {
+    pub connections: u32,
+    pub idle: u32,
+    pub max: u32,
 }
 
 /// Milliseconds since the epoch, the `ts` CSR reports.

@@ -132,6 +132,12 @@ pub(super) async fn notify_settings_changed(tx: &mut Transaction<'static, Any>) 
     Ok(())
 }
 
+/// The listener lost its connection (each time, every cache is cleared): many of these mean
+/// an unstable network or database, and caches that keep starting cold.
+fn count_listener_reconnect() {
+    metrics::counter!("schemata_invalidation_listener_reconnects_total").increment(1);
+}
+
 /// Follow invalidations from other processes until the process ends, reconnecting as needed.
 pub(super) async fn listen_for_invalidations(
     url: String,
@@ -170,8 +176,12 @@ pub(super) async fn listen_for_invalidations(
                 }
                 // The connection dropped; sqlx reconnects on the next call, but notifications
                 // sent in between are lost.
-                Ok(None) => on_event(Invalidation::Everything),
+                Ok(None) => {
+                    count_listener_reconnect();
+                    on_event(Invalidation::Everything)
+                }
                 Err(e) => {
+                    count_listener_reconnect();
                     tracing::warn!(error = %e, "cache invalidation listener failed; reconnecting");
                     break;
                 }

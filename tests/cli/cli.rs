@@ -394,6 +394,192 @@ async fn registry_check_register_encode_decode() {
     }
 }
 
+const ORDER: &str = r#"{"type":"record","name":"Order","namespace":"shop","fields":[
+    {"name":"amount","type":"double"},
+    {"name":"note","type":["null","string"],"default":null},
+    {"name":"status","type":{"type":"enum","name":"Status","symbols":["NEW","PAID"]}}]}"#;
+
+/// `encode` and `decode` as a person uses them: errors that name the field, Avro's JSON
+/// encoding of unions, JSON lines in and hex or base64 lines out, `--json` on failures, and
+/// Protobuf imports taken from the registry with `--ref NAME=SUBJECT:latest`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn encode_and_decode_for_people() {
+    let registry = spawn_registry().await;
+    let f = Files::new();
+    let order = f.write("order.avsc", ORDER);
+    let url = registry.url.clone();
+    let reg = |rest: &[&str]| {
+        let mut a = strs(rest);
+        a.extend(["--registry-url".to_owned(), url.clone()]);
+        a
+    };
+    let encode = |extra: &[&str]| {
+        let mut a = vec!["encode", "--topic", "orders", "--schema", order.as_str()];
+        a.extend(extra);
+        reg(&a)
+    };
+    let stderr = |o: &Output| String::from_utf8_lossy(&o.stderr).into_owned();
+
+    // Errors name the record, the field's path and the expected type.
+    let o = run(encode(&[]), br#"{"amount":"abc","status":"NEW"}"#.to_vec()).await;
+    assert_eq!(code(&o), 2, "{o:?}");
+    assert!(
+        stderr(&o).contains(
+            r#"record 1: validation failed: $.amount: expected double, got string "abc""#
+        ),
+        "{}",
+        stderr(&o)
+    );
+    let o = run(encode(&[]), br#"{"amount":1,"status":"GONE"}"#.to_vec()).await;
+    assert!(stderr(&o).contains(r#"$.status: expected one of the symbols ["NEW", "PAID"] of enum shop.Status, got string "GONE""#), "{}", stderr(&o));
+    let o = run(
+        encode(&[]),
+        br#"{"amount":1,"status":"NEW","amout":2}"#.to_vec(),
+    )
+    .await;
+    assert!(
+        stderr(&o).contains(r#"has no field "amout""#),
+        "{}",
+        stderr(&o)
+    );
+
+    // Plain JSON and kafka-avro-console-producer's union form encode alike; JSON lines give
+    // one message a line; decode reads them back.
+    let lines = b"{\"amount\":1.5,\"note\":\"hi\",\"status\":\"NEW\"}\n\
+                  {\"amount\":1.5,\"note\":{\"string\":\"hi\"},\"status\":\"NEW\"}\n\
+                  {\"amount\":2,\"status\":\"PAID\"}\n";
+    for framing in ["hex", "base64"] {
+        let o = run(encode(&["--output", framing]), lines.to_vec()).await;
+        assert_eq!(code(&o), 0, "{o:?}");
+        let out = stdout(&o);
+        let messages: Vec<&str> = out.lines().collect();
+        assert_eq!(messages.len(), 3, "{out}");
+        assert_eq!(messages[0], messages[1], "the two union forms encode alike");
+        let o = run(
+            reg(&["decode", "--input", framing]),
+            out.clone().into_bytes(),
+        )
+        .await;
+        assert_eq!(code(&o), 0, "{o:?}");
+        let decoded: Vec<Value> = stdout(&o)
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        assert_eq!(
+            decoded,
+            [
+                json!({"amount": 1.5, "note": "hi", "status": "NEW"}),
+                json!({"amount": 1.5, "note": "hi", "status": "NEW"}),
+                json!({"amount": 2.0, "note": null, "status": "PAID"}),
+            ]
+        );
+    }
+    // Raw output is for one record only: a usage error before anything is written.
+    let o = run(encode(&[]), lines.to_vec()).await;
+    assert_eq!(code(&o), 2, "{o:?}");
+    assert!(o.stdout.is_empty());
+    assert!(
+        stderr(&o).contains("--output hex or base64"),
+        "{}",
+        stderr(&o)
+    );
+
+    // --json: one object on stdout, for a success and for a failure.
+    let o = run(encode(&["--json"]), lines.to_vec()).await;
+    assert_eq!(code(&o), 0, "{o:?}");
+    let report: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(report["id"], 1);
+    assert_eq!(report["messages"].as_array().unwrap().len(), 3);
+    let o = run(
+        encode(&["--json"]),
+        br#"{"amount":"abc","status":"NEW"}"#.to_vec(),
+    )
+    .await;
+    assert_eq!(code(&o), 2);
+    let report: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(report["exit_code"], 2);
+    assert!(report["error"].as_str().unwrap().contains("$.amount"));
+    let o = run(reg(&["decode", "--json"]), vec![1, 0, 0, 0, 1, 0]).await;
+    let report: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!((code(&o), report["exit_code"].clone()), (2, json!(2)));
+    assert!(report["error"].as_str().unwrap().contains("magic byte"));
+    let garbage = f.write("garbage.avsc", "{\"type\": \"nope\"}");
+    let o = run(
+        reg(&["register", "--subject", "x", "--schema", &garbage, "--json"]),
+        vec![],
+    )
+    .await;
+    let report: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!((code(&o), report["exit_code"].clone()), (2, json!(2)));
+
+    // Protobuf imports come from the registry: --ref NAME=SUBJECT:latest.
+    let common = f.write(
+        "common.proto",
+        "syntax = \"proto3\";\npackage c;\nmessage Money { int64 cents = 1; }\n",
+    );
+    let o = run(
+        reg(&[
+            "register",
+            "--subject",
+            "common",
+            "--type",
+            "PROTOBUF",
+            "--schema",
+            &common,
+        ]),
+        vec![],
+    )
+    .await;
+    assert_eq!(code(&o), 0, "{o:?}");
+    let payment = f.write(
+        "payment.proto",
+        "syntax = \"proto3\";\npackage p;\nimport \"common.proto\";\nmessage Payment { c.Money total = 1; }\n",
+    );
+    let o = run(
+        reg(&[
+            "encode",
+            "--topic",
+            "payments",
+            "--type",
+            "PROTOBUF",
+            "--schema",
+            &payment,
+            "--ref",
+            "common.proto=common:latest",
+        ]),
+        br#"{"total":{"cents":"250"}}"#.to_vec(),
+    )
+    .await;
+    assert_eq!(code(&o), 0, "{o:?}");
+    let o = run(reg(&["decode"]), o.stdout).await;
+    assert_eq!(code(&o), 0, "{o:?}");
+    assert_eq!(
+        serde_json::from_slice::<Value>(&o.stdout).unwrap(),
+        json!({"total": {"cents": "250"}})
+    );
+    let o = run(
+        reg(&[
+            "encode",
+            "--topic",
+            "payments",
+            "--type",
+            "PROTOBUF",
+            "--schema",
+            &payment,
+            "--ref",
+            "common.proto=common:first",
+        ]),
+        br#"{"total":{"cents":"250"}}"#.to_vec(),
+    )
+    .await;
+    assert_eq!(code(&o), 2, "{o:?}");
+    assert!(
+        stderr(&o).contains("positive number or latest"),
+        "{}",
+        stderr(&o)
+    );
+}
+
 #[test]
 fn registry_down_is_a_clear_error() {
     let url = crate::common::dead_url();

@@ -6,10 +6,12 @@ use axum::extract::Request;
 use axum::middleware::{self, Next};
 use axum::response::Response;
 use schemata_client::{ClientConfig, SchemaRegistryClient};
+use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 pub(crate) struct Registry {
     pub url: String,
@@ -75,4 +77,61 @@ pub(crate) fn dead_url() -> String {
     let addr = listener.local_addr().unwrap();
     drop(listener);
     format!("http://{addr}")
+}
+
+/// A `schemata serve` process (the real binary) on a fresh SQLite file and a free port,
+/// killed when dropped.
+pub(crate) struct ServerProcess {
+    pub child: Child,
+    /// `http://127.0.0.1:PORT`
+    pub base: String,
+    dir: PathBuf,
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+pub(crate) fn start_server(extra: &[&str]) -> ServerProcess {
+    let dir = std::env::temp_dir().join(format!("schemata_srv_{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let url = format!("sqlite://{}", dir.join("registry.db").display());
+    let mut child = Command::new(env!("CARGO_BIN_EXE_schemata"))
+        .args(["serve", "--database-url", &url, "--listen", "127.0.0.1:0"])
+        .args(["--log-format", "json"])
+        .args(extra)
+        .env("SCHEMATA_LOG", "info")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    let started = Instant::now();
+    let mut line = String::new();
+    let address = loop {
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "never listened"
+        );
+        line.clear();
+        assert!(
+            stderr.read_line(&mut line).unwrap() > 0,
+            "the server exited"
+        );
+        let event: serde_json::Value = serde_json::from_str(&line).unwrap();
+        if event["fields"]["message"] == "schemata listening" {
+            break event["fields"]["address"].as_str().unwrap().to_string();
+        }
+    };
+    // Keep draining the log so the server never blocks on a full pipe.
+    std::thread::spawn(move || for _ in stderr.lines() {});
+    ServerProcess {
+        child,
+        base: format!("http://{address}"),
+        dir,
+    }
 }

@@ -3,6 +3,7 @@
 
 mod common;
 
+mod ci_snippets;
 mod cli;
 mod client_avro;
 mod client_bad_input;
@@ -11,6 +12,7 @@ mod client_protobuf;
 mod client_rest;
 mod logs;
 mod memory;
+mod metrics;
 mod passwords;
 mod secrets;
 mod security;

@@ -1,63 +1,7 @@
 //! The real server's memory when many clients send the largest bodies at once: the
 //! buffered-bytes budget (docs/rest-api.md §8) keeps the process small and reads answering.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
-
-/// A `schemata serve` process on a fresh SQLite file, killed when dropped.
-struct Server {
-    child: Child,
-    base: String,
-    dir: std::path::PathBuf,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
-
-fn start() -> Server {
-    let dir = std::env::temp_dir().join(format!("schemata_mem_{}", uuid::Uuid::new_v4().simple()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let url = format!("sqlite://{}", dir.join("mem.db").display());
-    let mut child = Command::new(env!("CARGO_BIN_EXE_schemata"))
-        .args(["serve", "--database-url", &url, "--listen", "127.0.0.1:0"])
-        .args(["--log-format", "json"])
-        .env("SCHEMATA_LOG", "info")
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stderr = BufReader::new(child.stderr.take().unwrap());
-    let started = Instant::now();
-    let mut line = String::new();
-    let address = loop {
-        assert!(
-            started.elapsed() < Duration::from_secs(30),
-            "never listened"
-        );
-        line.clear();
-        assert!(
-            stderr.read_line(&mut line).unwrap() > 0,
-            "the server exited"
-        );
-        let event: serde_json::Value = serde_json::from_str(&line).unwrap();
-        if event["fields"]["message"] == "schemata listening" {
-            break event["fields"]["address"].as_str().unwrap().to_string();
-        }
-    };
-    // Keep draining the log so the server never blocks on a full pipe.
-    std::thread::spawn(move || for _ in stderr.lines() {});
-    Server {
-        child,
-        base: format!("http://{address}"),
-        dir,
-    }
-}
+use std::time::Duration;
 
 /// The process's peak resident set (VmHWM), in bytes.
 fn peak_rss(pid: u32) -> u64 {
@@ -72,7 +16,7 @@ fn peak_rss(pid: u32) -> u64 {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sixty_four_clients_sending_eight_mib_at_once_keep_the_server_small() {
-    let server = start();
+    let server = crate::common::start_server(&[]);
     let client = reqwest::Client::new();
     let registered = client
         .post(format!("{}/subjects/small/versions", server.base))

@@ -224,3 +224,30 @@ fn startup_failures_name_the_place_and_the_cause_at_once() {
         assert_no_secret("a startup failure", &text);
     }
 }
+
+/// A file that is not a SQLite database opens fine and fails at its first statement: one
+/// line naming the file and the cause, at once (it was twelve driver ERROR lines over ten
+/// seconds, then "pool timed out").
+#[test]
+fn a_corrupt_sqlite_file_is_named_once() {
+    let dir = std::env::temp_dir().join(format!(
+        "schemata_corrupt_{}",
+        uuid::Uuid::new_v4().simple()
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("corrupt.db");
+    std::fs::write(&file, vec![0x5a_u8; 64 * 1024]).unwrap();
+    let url = format!("sqlite://{}", file.display());
+    for command in ["migrate", "serve"] {
+        let text = fails(&[command, "--database-url", &url]);
+        let place = format!("the SQLite file {}", file.display());
+        assert!(text.contains(&place), "{command}: {text}");
+        assert_eq!(
+            text.matches("file is not a database").count(),
+            1,
+            "{command}: {text}"
+        );
+        assert!(!text.contains("pool timed out"), "{command}: {text}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

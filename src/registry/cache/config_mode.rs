@@ -1,5 +1,6 @@
 //! Config and mode per scope, and what they resolve to per subject.
 
+use super::stats::{CacheCounters, CacheStats};
 use crate::domain::{Config, EffectiveConfig, Mode};
 use std::collections::HashMap;
 use std::future::Future;
@@ -22,7 +23,21 @@ pub(crate) struct ConfigModeCache {
     generation: Arc<AtomicU64>,
 }
 
+static COUNTERS: CacheCounters = CacheCounters::new("config_mode");
+
 impl ConfigModeCache {
+    /// Entries of all four maps (each is small; bytes are not estimated).
+    pub(crate) fn stats(&self) -> CacheStats {
+        CacheStats {
+            name: "config_mode",
+            entries: (self.configs.len()
+                + self.modes.len()
+                + self.effective_configs.len()
+                + self.effective_modes.len()) as u64,
+            bytes: None,
+        }
+    }
+
     pub(crate) fn new(capacity: u64) -> Self {
         let capacity = usize::try_from(capacity).unwrap_or(usize::MAX).max(1);
         ConfigModeCache {
@@ -74,7 +89,9 @@ impl ConfigModeCache {
         key: &str,
         load: impl Future<Output = Result<V, E>>,
     ) -> Result<V, E> {
-        if let Some(hit) = cache.get(key) {
+        let hit = cache.get(key);
+        COUNTERS.lookup(hit.is_some());
+        if let Some(hit) = hit {
             return Ok(hit);
         }
         let generation = self.generation.load(Ordering::Acquire);
@@ -126,10 +143,12 @@ impl<V: Clone> SettledMap<V> {
             // insert, and the other half keeps serving, where a clear would send every
             // subject back to the database at once.
             let mut keep = false;
+            let before = entries.len();
             entries.retain(|_, _| {
                 keep = !keep;
                 keep
             });
+            COUNTERS.evicted((before - entries.len()) as u64);
         }
         entries.insert(key.to_string(), value);
     }
@@ -146,7 +165,6 @@ impl<V: Clone> SettledMap<V> {
             .clear();
     }
 
-    #[cfg(test)]
     fn len(&self) -> usize {
         self.entries.read().unwrap_or_else(|e| e.into_inner()).len()
     }

@@ -1,8 +1,10 @@
 //! Subject histories remembered for the registration path.
 
+use super::stats::{CacheCounters, CacheStats};
 use super::{Cache, CachedSchema};
 use crate::domain::VersionRecord;
 use moka::future::Cache as MokaCache;
+use moka::notification::RemovalCause;
 use moka::policy::EvictionPolicy;
 use std::sync::Arc;
 
@@ -114,6 +116,8 @@ pub(crate) struct HistoryCache {
     subjects: Cache<(String, String), History>,
 }
 
+static COUNTERS: CacheCounters = CacheCounters::new("histories");
+
 impl HistoryCache {
     /// `capacity` counts versions (64 bytes each), so long histories take their share, and
     /// a remembered latest schema counts for its size (`SubjectHistory::weight`).
@@ -124,14 +128,37 @@ impl HistoryCache {
                 .max_capacity(capacity)
                 .eviction_policy(EvictionPolicy::lru())
                 .weigher(|_, history: &History| u32::try_from(history.weight()).unwrap_or(u32::MAX))
+                .eviction_listener(|_, _, cause| {
+                    if cause == RemovalCause::Size {
+                        COUNTERS.evicted(1);
+                    }
+                })
                 .build_with_hasher(Default::default()),
         }
     }
 
+    /// Entries, and bytes as their weight counts them (64 bytes a unit), after moka's pending
+    /// bookkeeping.
+    pub(crate) async fn stats(&self) -> CacheStats {
+        self.subjects.run_pending_tasks().await;
+        CacheStats {
+            name: "histories",
+            entries: self.subjects.entry_count(),
+            bytes: Some(
+                self.subjects
+                    .weighted_size()
+                    .saturating_mul(size_of::<HistoryVersion>() as u64),
+            ),
+        }
+    }
+
     pub(crate) async fn get(&self, context: &str, subject: &str) -> Option<History> {
-        self.subjects
+        let found = self
+            .subjects
             .get(&(context.to_string(), subject.to_string()))
-            .await
+            .await;
+        COUNTERS.lookup(found.is_some());
+        found
     }
 
     pub(crate) async fn insert(&self, context: &str, subject: &str, history: History) {

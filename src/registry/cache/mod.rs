@@ -9,11 +9,13 @@
 mod config_mode;
 mod histories;
 mod schemas;
+mod stats;
 
 pub(crate) use config_mode::ConfigModeCache;
 pub(crate) use histories::{hash_bytes, History, HistoryCache, HistoryVersion, SubjectHistory};
 pub use schemas::CachedSchema;
 pub(crate) use schemas::SchemaCache;
+pub use stats::CacheStats;
 
 use moka::future::Cache as MokaCache;
 
