@@ -1,18 +1,24 @@
 //! What happens to a request between the connection and the router, in one service (one
 //! allocation per request, which matters on the `GET /schemas/ids/{id}` hot path): its
 //! credentials are checked (when authentication is on) and its principal put in its
-//! extensions, a context URL with an
-//! impossible name is refused, the body is read within the buffered-bytes budget
+//! extensions, its client's rate limit taken from (`rate_limit`), its operation checked against the ACL (when there is one, `acl`: from the
+//! path before anything else, and after aliases are followed what needs the registry), a
+//! context URL with an impossible name is refused, the body is read within the buffered-bytes budget
 //! (`body_budget`), a subject alias is replaced by its target, and a request that lost its
-//! database connection is run once more.
+//! database connection is run once more. Changes and refusals are written to the audit log
+//! (when there is one) before their response leaves.
 
+use super::acl::Acl;
+use super::audit::{self, AuditLog};
 use super::auth::Authentication;
 use super::body_budget::BodyBudget;
 use super::error::ApiError;
+use super::rate_limit::RateLimit;
 use super::retry::Replayable;
 use super::{alias, rewrite};
 use crate::registry::Registry;
 use axum::extract::Request;
+use axum::http::{Extensions, Method, Uri};
 use axum::response::{IntoResponse, Response};
 use std::convert::Infallible;
 use std::future::Future;
@@ -21,11 +27,21 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 use tower::{Service, ServiceExt};
 
+/// What checks and records requests before they are routed; each `None` when not
+/// configured, and then it costs nothing.
+#[derive(Clone, Default)]
+pub(super) struct Guards {
+    pub(super) auth: Option<Arc<Authentication>>,
+    pub(super) acl: Option<Arc<Acl>>,
+    pub(super) audit: Option<Arc<AuditLog>>,
+    pub(super) rate_limit: Option<Arc<RateLimit>>,
+}
+
 #[derive(Clone)]
 pub(super) struct Front<S> {
     router: S,
     registry: Arc<Registry>,
-    auth: Option<Arc<Authentication>>,
+    guards: Guards,
     budget: Arc<BodyBudget>,
 }
 
@@ -33,16 +49,41 @@ impl<S> Front<S> {
     pub(super) fn new(
         router: S,
         registry: Arc<Registry>,
-        auth: Option<Arc<Authentication>>,
+        guards: Guards,
         budget: Arc<BodyBudget>,
     ) -> Self {
         Front {
             router,
             registry,
-            auth,
+            guards,
             budget,
         }
     }
+}
+
+/// Authentication, the rate limit, then what the ACL can tell from the path: the refusal, if
+/// any. Awaited: a bearer token naming a new key id may need the JWKS read again.
+async fn admit(guards: &Guards, request: &mut Request) -> Option<Response> {
+    if let Some(auth) = &guards.auth {
+        match auth.admit(request.uri().path(), request.headers()).await {
+            Ok(Some(principal)) => {
+                request.extensions_mut().insert(principal);
+            }
+            Ok(None) => {}
+            Err(refused) => return Some(refused.into_response()),
+        }
+    }
+    if let Some(limit) = &guards.rate_limit {
+        if let Some(refused) = limit.admit(request) {
+            return Some(refused);
+        }
+    }
+    if let Some(acl) = &guards.acl {
+        if let Err(refused) = acl.admit(request) {
+            return Some(refused.into_response());
+        }
+    }
+    None
 }
 
 impl<S> Service<Request> for Front<S>
@@ -59,24 +100,27 @@ where
     }
 
     fn call(&mut self, mut request: Request) -> Self::Future {
-        let (router, registry, budget, auth) = (
+        let (router, registry, guards, budget) = (
             self.router.clone(),
             self.registry.clone(),
+            self.guards.clone(),
             self.budget.clone(),
-            self.auth.clone(),
         );
         Box::pin(async move {
-            if let Some(auth) = auth {
-                // Awaited: a bearer token naming a new key id may need the JWKS read again.
-                match auth.admit(request.uri().path(), request.headers()).await {
-                    Ok(Some(principal)) => {
-                        request.extensions_mut().insert(principal);
-                    }
-                    Ok(None) => {}
-                    Err(refused) => return Ok(refused.into_response()),
-                }
+            let mut seen = guards.audit.as_ref().map(|_| audit::Seen::before(&request));
+            let refused = admit(&guards, &mut request).await;
+            if let Some(seen) = &mut seen {
+                seen.admitted(&request);
             }
-            Ok(handle(router, &registry, &budget, request).await)
+            let response = match refused {
+                Some(refused) => refused,
+                None => handle(router, &registry, guards.acl.as_deref(), &budget, request).await,
+            };
+            Ok(match (&guards.audit, seen) {
+                // Written and flushed before the response leaves.
+                (Some(log), Some(seen)) => log.record(seen, response).await,
+                _ => response,
+            })
         })
     }
 }
@@ -84,6 +128,7 @@ where
 async fn handle<S>(
     router: S,
     registry: &Registry,
+    acl: Option<&Acl>,
     budget: &BodyBudget,
     request: Request,
 ) -> Response
@@ -97,24 +142,43 @@ where
         Ok(kept) => kept,
         Err(refused) => return refused.into_response(),
     };
-    let first = attempt(router.clone(), registry, request).await;
+    let first = attempt(router.clone(), registry, acl, request).await;
     match kept.again_after(&first) {
-        Some(again) => attempt(router, registry, again).await,
+        Some(again) => attempt(router, registry, acl, again).await,
         None => first,
     }
 }
 
-/// Follow an alias, then route. Both may use the database, so both are retried.
-async fn attempt<S>(router: S, registry: &Registry, mut request: Request) -> Response
+/// Follow an alias, check what the ACL needs the registry for, then route. All may use the
+/// database, so all are retried.
+async fn attempt<S>(
+    router: S,
+    registry: &Registry,
+    acl: Option<&Acl>,
+    mut request: Request,
+) -> Response
 where
     S: Service<Request, Response = Response, Error = Infallible>,
 {
-    match alias::resolve(registry, request.method(), request.uri()).await {
-        Ok(Some(uri)) => *request.uri_mut() = uri,
-        Ok(None) => {}
+    let aliased = match alias::resolve(registry, request.method(), request.uri()).await {
+        Ok(Some(uri)) => {
+            *request.uri_mut() = uri;
+            true
+        }
+        Ok(None) => false,
         Err(e) => return ApiError::from(e).into_response(),
+    };
+    if let Some(acl) = acl {
+        if let Err(refused) = acl.admit_resolved(registry, parts(&request), aliased).await {
+            return refused.into_response();
+        }
     }
     run(router, request).await
+}
+
+/// What the ACL's second step reads of a request (the body is not `Sync`).
+fn parts(request: &Request) -> (&Method, &Uri, &Extensions) {
+    (request.method(), request.uri(), request.extensions())
 }
 
 async fn run<S>(router: S, request: Request) -> Response

@@ -12,6 +12,7 @@ use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
 use std::convert::Infallible;
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -19,12 +20,26 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::Semaphore;
 use tower::{Service, ServiceExt};
 
+/// The address a request's connection comes from, in its extensions (for the audit log
+/// and the rate limit of anonymous requests).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct RemoteAddr(pub(crate) SocketAddr);
+
+/// Whether requests carry their [`RemoteAddr`]: only when something reads it, so that
+/// otherwise no request pays for the extension.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Peers {
+    Tagged,
+    Untagged,
+}
+
 /// Serve `app` on `listener` until `stop` ends, then let in-flight requests finish within
 /// the shutdown timeout. Returns whether they all finished.
 pub(super) async fn accept_loop<S>(
     listener: TcpListener,
     app: S,
     limits: &ServerLimits,
+    peers: Peers,
     stop: impl std::future::Future<Output = ()>,
 ) -> bool
 where
@@ -39,9 +54,9 @@ where
         .keep_alive(true);
     tokio::pin!(stop);
     loop {
-        let stream = tokio::select! {
+        let (stream, peer) = tokio::select! {
             accepted = listener.accept() => match accepted {
-                Ok((stream, _)) => stream,
+                Ok(accepted) => accepted,
                 Err(e) => {
                     // Out of file descriptors and the like: wait rather than spin.
                     tracing::warn!(error = %e, "could not accept a connection");
@@ -58,7 +73,13 @@ where
         let _ = stream.set_nodelay(true);
         let service = app
             .clone()
-            .map_request(|request: hyper::Request<Incoming>| request.map(Body::new));
+            .map_request(move |request: hyper::Request<Incoming>| {
+                let mut request = request.map(Body::new);
+                if peers == Peers::Tagged {
+                    request.extensions_mut().insert(RemoteAddr(peer));
+                }
+                request
+            });
         let connection =
             http.serve_connection(TokioIo::new(stream), TowerToHyperService::new(service));
         let connection = graceful.watch(connection);

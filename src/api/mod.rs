@@ -3,7 +3,9 @@
 //! domain values, call `registry`, and render; they hold no logic of their own.
 
 mod access_log;
+pub mod acl;
 mod alias;
+pub mod audit;
 pub mod auth;
 mod body;
 mod body_budget;
@@ -19,6 +21,7 @@ mod meta;
 pub mod metrics;
 mod mode;
 mod negotiate;
+pub mod rate_limit;
 pub mod render;
 mod request_id;
 mod retry;
@@ -98,6 +101,12 @@ pub struct AppState {
     pub cluster_id: String,
     /// Authentication, when configured (`auth`).
     pub auth: Option<Arc<auth::Authentication>>,
+    /// Authorization by an ACL file, when configured (`acl`; needs `auth`).
+    pub acl: Option<Arc<acl::Acl>>,
+    /// Where changes and refusals are recorded, when configured (`audit`).
+    pub audit: Option<Arc<audit::AuditLog>>,
+    /// Requests a second per principal, when configured (`rate_limit`).
+    pub rate_limit: Option<Arc<rate_limit::RateLimit>>,
     /// Connections, buffered bytes and time limits of the HTTP server.
     pub limits: limits::ServerLimits,
 }
@@ -109,6 +118,9 @@ impl AppState {
             metrics: metrics::handle(),
             cluster_id: "schemata".into(),
             auth: None,
+            acl: None,
+            audit: None,
+            rate_limit: None,
             limits: limits::ServerLimits::default(),
         }
     }
@@ -136,17 +148,38 @@ pub fn router(state: AppState) -> Router {
 /// drains instead of killing.
 pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::io::Result<()> {
     use tower::Layer as _;
+    if state.acl.is_some() && state.auth.is_none() {
+        // Without a principal every request would pass the ACL unchecked.
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            "an ACL file needs authentication to name principals",
+        ));
+    }
     let stop = shutdown_signal()?;
     // Before routing: paths are rewritten (trailing slashes, `/contexts/{ctx}/...` prefixes),
     // then `front` checks credentials, refuses impossible contexts, reads the body within
     // the buffered-bytes budget, follows aliases and retries lost connections.
     let limits = state.limits.clone();
     let budget = Arc::new(body_budget::BodyBudget::new(&limits));
-    let (registry, auth) = (state.registry.clone(), state.auth.clone());
-    let app = front::Front::new(router(state), registry, auth, budget);
+    let registry = state.registry.clone();
+    let guards = front::Guards {
+        auth: state.auth.clone(),
+        acl: state.acl.clone(),
+        audit: state.audit.clone(),
+        rate_limit: state.rate_limit.clone(),
+    };
+    if let Some(acl) = &guards.acl {
+        acl::Acl::watch(acl);
+    }
+    let peers = if guards.audit.is_some() || guards.rate_limit.is_some() {
+        listen::Peers::Tagged
+    } else {
+        listen::Peers::Untagged
+    };
+    let app = front::Front::new(router(state), registry, guards, budget);
     let service = tower::util::MapRequestLayer::new(rewrite::rewrite_request).layer(app);
     tracing::info!(address = %listener.local_addr()?, "schemata listening");
-    if listen::accept_loop(listener, service, &limits, stop).await {
+    if listen::accept_loop(listener, service, &limits, peers, stop).await {
         tracing::info!("stopped accepting connections; in-flight requests drained");
     }
     Ok(())

@@ -1,5 +1,6 @@
 //! Ids that tie a 5xx answer to the log line with its details: the client sees the id and
-//! general words, the operator finds the cause under the same id in the log.
+//! general words, the operator finds the cause under the same id in the log. Audit records
+//! carry one too (`audit`).
 
 use std::collections::hash_map::RandomState;
 use std::hash::{BuildHasher, Hasher};
@@ -8,7 +9,7 @@ use std::sync::OnceLock;
 
 /// A new id, unique in this process and unlikely to repeat across processes: a random
 /// per-process prefix and a counter, 16 hex digits each.
-fn new_request_id() -> String {
+pub(crate) fn new_request_id() -> String {
     static PREFIX: OnceLock<u64> = OnceLock::new();
     static COUNTER: AtomicU64 = AtomicU64::new(0);
     let prefix = *PREFIX.get_or_init(|| RandomState::new().build_hasher().finish());

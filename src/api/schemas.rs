@@ -1,5 +1,6 @@
 //! `/schemas`: by id (the consumer hot path), by guid, listings and types.
 
+use super::acl;
 use super::error::ApiResult;
 use super::extract::{Params, PathParams};
 use super::render::{
@@ -11,7 +12,7 @@ use crate::registry::{ListPage, Registry, SchemaListing};
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::get;
-use axum::Router;
+use axum::{Extension, Router};
 use schemata_compat::SchemaType;
 use serde_json::json;
 
@@ -89,22 +90,34 @@ async fn raw_schema_by_id(
 
 /// The subjects using the id in the path, filtered by `subject` (the context) and
 /// `deleted`, one page (`offset`, `limit`).
+/// Under an ACL, only the subjects the principal may read (`acl`).
 async fn subjects_of_id(
     State(state): State<AppState>,
     PathParams(id): PathParams<String>,
     params: Params,
+    access: Option<Extension<acl::Access>>,
 ) -> ApiResult {
     let id = parse_id(&id)?;
     let (offset, limit) = params.page_bounds(None)?;
-    let subjects = state
-        .registry
-        .schema_subjects(
-            id,
-            params.get("subject").filter(|s| !s.is_empty()),
-            params.flag("deleted"),
-            ListPage { offset, limit },
-        )
-        .await?;
+    let access = acl::restricting(access);
+    let page = ListPage { offset, limit };
+    let subject = params.get("subject").filter(|s| !s.is_empty());
+    let deleted = params.flag("deleted");
+    let subjects = match &access {
+        None => {
+            state
+                .registry
+                .schema_subjects(id, subject, deleted, page)
+                .await?
+        }
+        Some(access) => {
+            let every = state
+                .registry
+                .schema_subjects(id, subject, deleted, ListPage::ALL)
+                .await?;
+            acl::page_of(every, |s| access.may_read(s), page)
+        }
+    };
     Ok(ok(&subjects))
 }
 
@@ -114,18 +127,30 @@ async fn versions_of_id(
     State(state): State<AppState>,
     PathParams(id): PathParams<String>,
     params: Params,
+    access: Option<Extension<acl::Access>>,
 ) -> ApiResult {
     let id = parse_id(&id)?;
     let (offset, limit) = params.page_bounds(None)?;
-    let list: Vec<_> = state
-        .registry
-        .schema_usages(
-            id,
-            params.get("subject").filter(|s| !s.is_empty()),
-            params.flag("deleted"),
-            ListPage { offset, limit },
-        )
-        .await?
+    let access = acl::restricting(access);
+    let page = ListPage { offset, limit };
+    let subject = params.get("subject").filter(|s| !s.is_empty());
+    let deleted = params.flag("deleted");
+    let usages = match &access {
+        None => {
+            state
+                .registry
+                .schema_usages(id, subject, deleted, page)
+                .await?
+        }
+        Some(access) => {
+            let every = state
+                .registry
+                .schema_usages(id, subject, deleted, ListPage::ALL)
+                .await?;
+            acl::page_of(every, |(s, _)| access.may_read(s), page)
+        }
+    };
+    let list: Vec<_> = usages
         .into_iter()
         .map(|(subject, version)| json!({"subject": subject, "version": version}))
         .collect();
@@ -154,7 +179,12 @@ async fn ids_of_guid(
     Ok(ok(&list))
 }
 
-async fn list_schemas(State(state): State<AppState>, params: Params) -> ApiResult {
+/// Under an ACL, only the versions of subjects the principal may read (`acl`).
+async fn list_schemas(
+    State(state): State<AppState>,
+    params: Params,
+    access: Option<Extension<acl::Access>>,
+) -> ApiResult {
     let (offset, limit) = params.page_bounds(Some(SCHEMAS_PAGE))?;
     let listing = SchemaListing {
         prefix: params.get("subjectPrefix").unwrap_or_default(),
@@ -164,7 +194,10 @@ async fn list_schemas(State(state): State<AppState>, params: Params) -> ApiResul
         offset,
         limit,
     };
-    let found = state.registry.list_schemas(&listing).await?;
+    let found = match acl::restricting(access) {
+        None => state.registry.list_schemas(&listing).await?,
+        Some(access) => acl::filtered_schemas(&state.registry, &listing, &access).await?,
+    };
     let mut out = Vec::with_capacity(found.len());
     for version in &found {
         let text = schema_text(&state.registry, &version.schema, params.get("format")).await?;

@@ -1,5 +1,6 @@
 //! `/subjects`: list, register, look up, read and delete versions.
 
+use super::acl;
 use super::body::SchemaBody;
 use super::error::ApiResult;
 use super::extract::{JsonBody, Params, PathParams};
@@ -48,7 +49,12 @@ pub(super) fn router() -> Router<AppState> {
         .route("/subjects/{subject}/metadata", get(latest_with_metadata))
 }
 
-async fn list_subjects(State(state): State<AppState>, params: Params) -> ApiResult {
+/// Every subject, or under an ACL those the principal may read (`acl`).
+async fn list_subjects(
+    State(state): State<AppState>,
+    params: Params,
+    access: Option<Extension<acl::Access>>,
+) -> ApiResult {
     let filter = SubjectFilter {
         prefix: params
             .get("subjectPrefix")
@@ -58,10 +64,14 @@ async fn list_subjects(State(state): State<AppState>, params: Params) -> ApiResu
         deleted_only: params.flag_any(&["deletedOnly", "deleted_only"]),
     };
     let (offset, limit) = params.page_bounds(None)?;
-    let subjects = state
-        .registry
-        .subjects(&filter, ListPage { offset, limit })
-        .await?;
+    let page = ListPage { offset, limit };
+    let subjects = match acl::restricting(access) {
+        None => state.registry.subjects(&filter, page).await?,
+        Some(access) => {
+            let every = state.registry.subjects(&filter, ListPage::ALL).await?;
+            acl::page_of(every, |s| access.may_read(s), page)
+        }
+    };
     Ok(ok(&subjects))
 }
 

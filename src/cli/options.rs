@@ -387,6 +387,20 @@ pub(super) struct ServeArgs {
     pub basic_auth_roles: String,
     #[command(flatten)]
     pub jwt: JwtArgs,
+    /// Authorize each request by this ACL file (TOML, `[[allow]]` entries naming a principal,
+    /// subjects and operations); whatever it does not allow is denied. Re-read on SIGHUP and
+    /// when it changes. Needs authentication.
+    #[arg(long, env = "SCHEMATA_ACL_FILE", value_name = "FILE")]
+    pub acl_file: Option<PathBuf>,
+    /// Write one JSON line for every change (register, delete, config, mode) and every
+    /// refusal (401, 403) to this file (appended to), or to stderr with `-`; each is flushed
+    /// before the response is sent.
+    #[arg(long, env = "SCHEMATA_AUDIT_LOG", value_name = "PATH")]
+    pub audit_log: Option<String>,
+    /// Requests a second per principal (per remote address without authentication), in
+    /// bursts of twice as many; beyond it 429 with Retry-After. `/health` is never limited.
+    #[arg(long, env = "SCHEMATA_RATE_LIMIT", value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub rate_limit: Option<u32>,
     /// Open client connections at most; one more is answered 503 and closed. Keep it below
     /// the process's file limit (`ulimit -n`).
     #[arg(long, env = "SCHEMATA_MAX_CONNECTIONS", value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..), default_value_t = ServerLimits::DEFAULT_MAX_CONNECTIONS)]

@@ -23,6 +23,26 @@ pub(super) async fn run(args: ServeArgs) -> anyhow::Result<()> {
         max_waiting_checks: args.max_waiting_checks,
     };
     let auth = super::authentication::build(&args).await?;
+    let acl = match &args.acl_file {
+        Some(_) if auth.is_none() => anyhow::bail!(
+            "--acl-file needs authentication (--basic-auth-file or --jwks): without it no request names a \
+             principal the ACL could allow"
+        ),
+        Some(path) => {
+            let acl = crate::api::acl::Acl::load(path).map_err(|e| anyhow::anyhow!(e))?;
+            tracing::info!(file = %path.display(), "authorization by ACL file");
+            Some(std::sync::Arc::new(acl))
+        }
+        None => None,
+    };
+    let audit = match &args.audit_log {
+        Some(path) => {
+            let log = crate::api::audit::AuditLog::open(path)
+                .with_context(|| format!("cannot open the audit log {path}"))?;
+            Some(std::sync::Arc::new(log))
+        }
+        None => None,
+    };
     let mut state = crate::build_state(
         &args.database.database_url,
         options,
@@ -31,6 +51,11 @@ pub(super) async fn run(args: ServeArgs) -> anyhow::Result<()> {
     .await
     .context("cannot open the database")?;
     state.auth = auth;
+    state.acl = acl;
+    state.audit = audit;
+    state.rate_limit = args
+        .rate_limit
+        .map(|n| std::sync::Arc::new(crate::api::rate_limit::RateLimit::per_second(n)));
     state.limits = args.server_limits();
     crate::api::log_requests_at_info(args.access_log);
     let durability = state.registry.database_durability().await?;
@@ -62,6 +87,9 @@ fn log_configuration(args: &ServeArgs) {
         jwt_audience = ?args.jwt.jwt_audience,
         jwt_principal_claim = %args.jwt.jwt_principal_claim,
         jwt_roles_claim = %args.jwt.jwt_roles_claim,
+        acl_file = ?args.acl_file,
+        audit_log = ?args.audit_log,
+        rate_limit = ?args.rate_limit,
         max_connections = args.max_connections,
         max_buffered_bytes = args.max_buffered_bytes,
         buffered_wait_secs = args.buffered_wait,

@@ -182,6 +182,12 @@ impl Registry {
         Ok(schema.set_parsed(Arc::new(parsed)))
     }
 
+    /// The subject a read of `subject` is served from: itself, or for an unqualified name
+    /// missing from the default context, the first other context holding it (`locate`).
+    pub async fn located(&self, subject: &QualifiedSubject) -> Result<QualifiedSubject> {
+        Ok(self.locate(subject).await?.0)
+    }
+
     /// All versions of a subject; an unqualified subject missing from the default context is
     /// looked up in the other contexts, as CSR does for reads.
     async fn locate(

@@ -235,6 +235,54 @@ impl Registry {
             .await
     }
 
+    /// `GET /schemas` restricted to the subjects `keep` accepts (the API's ACL): the page is
+    /// cut from the versions kept. The database walks the version rows (no schema text) in
+    /// chunks, and schemas are read only for the versions on the page.
+    pub async fn list_schemas_of(
+        &self,
+        listing: &SchemaListing<'_>,
+        keep: &(dyn Fn(&QualifiedSubject) -> bool + Sync),
+    ) -> Result<Vec<SubjectVersion>> {
+        const CHUNK: u64 = 1000;
+        let (context, subject_prefix) = listing_scope(listing.prefix);
+        let needle = listing.rule_type.map(|rule_type| {
+            let quoted = serde_json::Value::from(rule_type).to_string();
+            quoted[1..quoted.len() - 1].to_string()
+        });
+        let mut page = VersionPage {
+            context: context.as_deref(),
+            subject_prefix: subject_prefix.as_deref(),
+            include_deleted: listing.deleted,
+            // The rule filter picks the latest version itself, after the rule check.
+            latest_only: listing.latest_only && needle.is_none(),
+            rule_text: needle.as_deref(),
+            offset: 0,
+            limit: CHUNK,
+        };
+        let kept = |v: &VersionRecord| keep(&QualifiedSubject::in_context(&v.context, &v.subject));
+        let wanted = listing.offset.saturating_add(listing.limit);
+        let mut rows = Vec::new();
+        loop {
+            let chunk = self.store.version_page(&page).await?;
+            let walked = chunk.len() as u64;
+            rows.extend(chunk.into_iter().filter(kept));
+            // With a rule filter every candidate is needed (the check is exact only on the
+            // schema); without one, the page's rows are enough.
+            if walked < CHUNK || (needle.is_none() && rows.len() >= wanted) {
+                break;
+            }
+            page.offset += walked;
+        }
+        if let Some(rule_type) = listing.rule_type {
+            return self.list_schemas_with_rule(listing, rule_type, &rows).await;
+        }
+        let mut out = Vec::new();
+        for v in rows.iter().skip(listing.offset).take(listing.limit) {
+            out.push(self.listed_version(v).await?);
+        }
+        Ok(out)
+    }
+
     /// `GET /schemas?ruleType=`: `candidates` are the versions whose rule set mentions the
     /// type (the database's text filter, in listing order); each is checked exactly, and
     /// `latest_only` then keeps the highest remaining version of each subject. Schemas are

@@ -41,7 +41,7 @@ async fn requests_need_the_credentials_of_an_allowed_user() {
         "Basic realm=\"schemata\""
     );
     let body: serde_json::Value = anonymous.json().await.unwrap();
-    assert_eq!(body["error_code"], 401);
+    assert_eq!(body["error_code"], 40101);
 
     let wrong = client
         .get(format!("{base}/subjects"))

@@ -5,7 +5,9 @@ mod common;
 #[path = "../support/jwt.rs"]
 mod jwt;
 
+mod audit;
 mod authentication;
+mod authorization;
 mod bad_input;
 mod bearer;
 mod caching;
@@ -22,6 +24,7 @@ mod listing;
 mod load_isolation;
 mod openapi;
 mod protobuf;
+mod rate_limit;
 mod references;
 mod registration;
 mod remembered_history;

@@ -23,3 +23,4 @@ mod memory;
 mod metrics;
 mod passwords;
 mod secrets;
+mod security;

@@ -315,7 +315,8 @@ fn bearer_token(headers: &HeaderMap) -> Option<&str> {
 }
 
 fn unauthorized(challenge: Challenge) -> Response {
-    let mut response = ApiError::http(StatusCode::UNAUTHORIZED).into_response();
+    let mut response =
+        ApiError::new(StatusCode::UNAUTHORIZED, 40101, "HTTP 401 Unauthorized").into_response();
     let headers = response.headers_mut();
     if challenge.basic {
         headers.append(

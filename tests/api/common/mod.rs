@@ -31,7 +31,7 @@ pub(crate) struct TestApp {
 }
 
 /// A directory removed when the test ends.
-pub(crate) struct TempDir(PathBuf);
+pub(crate) struct TempDir(pub PathBuf);
 
 impl Drop for TempDir {
     fn drop(&mut self) {

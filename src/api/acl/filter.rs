@@ -1,0 +1,42 @@
+//! Listings under an ACL (`docs/rest-api.md` §11): `GET /subjects`, `GET /schemas` and an
+//! id's subjects and versions show a principal without global `read` only the subjects it
+//! may read, and `offset`/`limit` count what it is shown.
+
+use super::{Access, Operation};
+use crate::registry::{ListPage, Registry, Result, SchemaListing, SubjectVersion};
+use axum::Extension;
+
+/// The access to filter a listing by: `None` without an ACL, or when the principal's
+/// global `read` shows it everything.
+pub(crate) fn restricting(access: Option<Extension<Access>>) -> Option<Access> {
+    access
+        .map(|Extension(a)| a)
+        .filter(|a| !a.reads_everything())
+}
+
+/// One page of what is left after `keep`.
+pub(crate) fn page_of<T>(
+    items: impl IntoIterator<Item = T>,
+    keep: impl Fn(&T) -> bool,
+    page: ListPage,
+) -> Vec<T> {
+    items
+        .into_iter()
+        .filter(|item| keep(item))
+        .skip(page.offset)
+        .take(page.limit)
+        .collect()
+}
+
+/// `GET /schemas` for a principal who may read only some subjects: the registry keeps the
+/// versions of those subjects before it reads any schema.
+pub(crate) async fn schemas(
+    registry: &Registry,
+    listing: &SchemaListing<'_>,
+    access: &Access,
+) -> Result<Vec<SubjectVersion>> {
+    let grants = access.grants();
+    registry
+        .list_schemas_of(listing, &|subject| grants.allows(Operation::Read, subject))
+        .await
+}
