@@ -23,6 +23,7 @@ mod retry;
 mod rewrite;
 mod schemas;
 mod subjects;
+pub mod tls;
 
 use crate::registry::Registry;
 use axum::extract::{MatchedPath, Request};
@@ -99,6 +100,8 @@ pub struct AppState {
     pub auth: Option<Arc<auth::Authentication>>,
     /// Connections, buffered bytes and time limits of the HTTP server.
     pub limits: limits::ServerLimits,
+    /// HTTPS, when configured (`tls`): every connection is then TLS.
+    pub tls: Option<Arc<tls::Tls>>,
 }
 
 impl AppState {
@@ -109,6 +112,7 @@ impl AppState {
             cluster_id: "schemata".into(),
             auth: None,
             limits: limits::ServerLimits::default(),
+            tls: None,
         }
     }
 }
@@ -155,11 +159,19 @@ pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::i
     // the buffered-bytes budget, follows aliases and retries lost connections.
     let limits = state.limits.clone();
     let budget = Arc::new(body_budget::BodyBudget::new(&limits));
-    let (registry, auth) = (state.registry.clone(), state.auth.clone());
+    let (registry, auth, tls) = (
+        state.registry.clone(),
+        state.auth.clone(),
+        state.tls.clone(),
+    );
+    if let Some(tls) = &tls {
+        tls::reload_on_hangup(tls.clone())?;
+    }
     let app = front::Front::new(router(state), registry, auth, budget);
     let service = tower::util::MapRequestLayer::new(rewrite::rewrite_request).layer(app);
-    tracing::info!(address = %listener.local_addr()?, "schemata listening");
-    if listen::accept_loop(listener, service, &limits, stop).await {
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    tracing::info!(address = %listener.local_addr()?, scheme, "schemata listening");
+    if listen::accept_loop(listener, service, &limits, tls, stop).await {
         tracing::info!("stopped accepting connections; in-flight requests drained");
     }
     Ok(())

@@ -122,6 +122,12 @@ fn registry_client(args: &RegistryArgs) -> anyhow::Result<SchemaRegistryClient> 
     if let Some(token) = &args.bearer_token {
         config = config.bearer_auth(token.clone());
     }
+    if let Some(ca) = &args.ca {
+        config = config.ca_certificates_pem(read_bytes(ca, "--ca")?);
+    }
+    if let (Some(cert), Some(key)) = (&args.cert, &args.key) {
+        config = config.client_certificate_pem(read_bytes(cert, "--cert")?, read_bytes(key, "--key")?);
+    }
     Ok(SchemaRegistryClient::new(config)?)
 }
 
@@ -140,6 +146,11 @@ fn registry_references(refs: &[String]) -> anyhow::Result<Vec<SchemaReference>> 
             parsed.with_context(|| format!("--ref {r:?} is not NAME=SUBJECT:VERSION"))
         })
         .collect()
+}
+
+/// A PEM file of the TLS flags; the error names the flag and the file.
+fn read_bytes(path: &std::path::Path, flag: &str) -> anyhow::Result<Vec<u8>> {
+    std::fs::read(path).with_context(|| format!("{flag}: cannot read {}", path.display()))
 }
 
 fn read_file(path: &std::path::Path) -> anyhow::Result<String> {

@@ -22,28 +22,14 @@ pub(super) async fn run(args: ServeArgs) -> anyhow::Result<()> {
         history_capacity: args.history_cache_versions,
         max_waiting_checks: args.max_waiting_checks,
     };
-    let auth = match &args.basic_auth_file {
-        Some(path) => {
-            let users = std::fs::read_to_string(path)
-                .with_context(|| format!("cannot read {}", path.display()))?;
-            let basic = crate::api::auth::BasicAuth::parse(&users)
-                .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
-            for weak in basic.weak_entries() {
-                tracing::warn!(
-                    file = %path.display(),
-                    line = weak.line,
-                    user = %weak.user,
-                    "weak password form: {}; replace it with the line `schemata passwd {}` prints",
-                    weak.weakness,
-                    weak.user,
-                );
-            }
-            tracing::info!(roles = %args.basic_auth_roles, "basic authentication required");
-            let auth = crate::api::auth::Authentication::new(&args.basic_auth_roles);
-            Some(std::sync::Arc::new(auth.with_basic(basic)))
+    let tls = match args.tls_files() {
+        Some(files) => {
+            let tls = crate::api::tls::Tls::load(files).map_err(|e| anyhow::anyhow!(e))?;
+            Some(std::sync::Arc::new(tls))
         }
         None => None,
     };
+    let auth = authentication(&args)?;
     let mut state = crate::build_state(
         &args.database.database_url,
         options,
@@ -52,6 +38,7 @@ pub(super) async fn run(args: ServeArgs) -> anyhow::Result<()> {
     .await
     .context("cannot open the database")?;
     state.auth = auth;
+    state.tls = tls;
     state.limits = args.server_limits();
     crate::api::log_requests_at_info(args.access_log);
     let durability = state.registry.database_durability().await?;
@@ -61,6 +48,40 @@ pub(super) async fn run(args: ServeArgs) -> anyhow::Result<()> {
         .with_context(|| format!("cannot listen on {}", args.listen))?;
     crate::api::serve(listener, state).await?;
     Ok(())
+}
+
+/// The ways in: the `--basic-auth-file`'s users, client certificates (`--tls-client-ca`),
+/// both, or neither (`None`: no authentication).
+fn authentication(
+    args: &ServeArgs,
+) -> anyhow::Result<Option<std::sync::Arc<crate::api::auth::Authentication>>> {
+    if args.basic_auth_file.is_none() && args.tls_client_ca.is_none() {
+        return Ok(None);
+    }
+    let mut auth = crate::api::auth::Authentication::new(&args.basic_auth_roles);
+    if let Some(path) = &args.basic_auth_file {
+        let users =
+            std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+        let basic = crate::api::auth::BasicAuth::parse(&users)
+            .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+        for weak in basic.weak_entries() {
+            tracing::warn!(
+                file = %path.display(),
+                line = weak.line,
+                user = %weak.user,
+                "weak password form: {}; replace it with the line `schemata passwd {}` prints",
+                weak.weakness,
+                weak.user,
+            );
+        }
+        tracing::info!(roles = %args.basic_auth_roles, "basic authentication required");
+        auth = auth.with_basic(basic);
+    }
+    if args.tls_client_ca.is_some() {
+        tracing::info!("client certificates required; their subject CN is the principal");
+        auth = auth.with_certificates();
+    }
+    Ok(Some(std::sync::Arc::new(auth)))
 }
 
 /// Everything the server runs with, once at start; the database password is never shown.
@@ -84,6 +105,9 @@ fn log_configuration(args: &ServeArgs) {
         body_read_timeout_secs = args.body_read_timeout,
         shutdown_timeout_secs = args.shutdown_timeout,
         access_log = args.access_log,
+        tls_cert = ?args.tls_cert,
+        tls_key = ?args.tls_key,
+        tls_client_ca = ?args.tls_client_ca,
         "effective configuration"
     );
 }

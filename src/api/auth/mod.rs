@@ -9,6 +9,10 @@
 //! the answer takes as long as for a known one; successful checks are remembered for a
 //! minute (`cache`), so argon2's cost is paid once per client and not per request; at most
 //! one costly check runs per core at a time (`throttle`).
+//!
+//! With `--tls-client-ca`, the connection's verified client certificate is a way in too
+//! (docs/tls.md): a request without an `Authorization` header comes from `user:CN`, with no
+//! roles; one with the header is judged by the header alone.
 
 mod cache;
 mod jetty;
@@ -22,7 +26,8 @@ pub use password::argon2id_line;
 pub use principal::{Principal, Scheme};
 
 use super::error::ApiError;
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use super::tls::PeerCertificate;
+use axum::http::{header, Extensions, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use base64::Engine;
 use cache::Verified;
@@ -36,6 +41,8 @@ use users::Entry;
 /// Every way in that is configured, and the roles let in.
 pub struct Authentication {
     basic: Option<BasicAuth>,
+    /// Whether a verified client certificate authenticates (`--tls-client-ca`).
+    certificates: bool,
     /// `None`: any authenticated principal (`*`).
     allowed_roles: Option<Vec<String>>,
 }
@@ -53,6 +60,7 @@ impl Authentication {
         let allowed_roles = (!roles.iter().any(|r| r == "*") && !roles.is_empty()).then_some(roles);
         Authentication {
             basic: None,
+            certificates: false,
             allowed_roles,
         }
     }
@@ -63,15 +71,35 @@ impl Authentication {
         self
     }
 
+    /// Accept the subject CN of a verified client certificate (`--tls-client-ca`).
+    pub fn with_certificates(mut self) -> Authentication {
+        self.certificates = true;
+        self
+    }
+
     /// The principal a request comes from (`None` for the paths open to probes), or why it
-    /// is refused.
-    pub fn admit(&self, path: &str, headers: &HeaderMap) -> Result<Option<Principal>, Refusal> {
+    /// is refused. `extensions` are the request's: the connection's client certificate is
+    /// there.
+    pub fn admit(
+        &self,
+        path: &str,
+        headers: &HeaderMap,
+        extensions: &Extensions,
+    ) -> Result<Option<Principal>, Refusal> {
         if path == "/health" || path == "/ready" {
             return Ok(None);
         }
-        let principal = match &self.basic {
-            Some(basic) => basic.principal(headers)?,
-            None => return Err(Refusal::Unauthenticated),
+        let peer = extensions
+            .get::<PeerCertificate>()
+            .filter(|_| self.certificates);
+        let principal = match (&self.basic, peer) {
+            (_, Some(peer)) if !headers.contains_key(header::AUTHORIZATION) => Principal {
+                name: peer.0.to_string(),
+                roles: Vec::new(),
+                scheme: Scheme::Certificate,
+            },
+            (Some(basic), _) => basic.principal(headers)?,
+            (None, _) => return Err(Refusal::Unauthenticated),
         };
         let allowed = match &self.allowed_roles {
             None => true,
@@ -276,6 +304,22 @@ mod tests {
         headers
     }
 
+    /// `admit` for a request without a client certificate.
+    trait AdmitPlain {
+        fn admit_plain(&self, path: &str, headers: &HeaderMap)
+            -> Result<Option<Principal>, Refusal>;
+    }
+
+    impl AdmitPlain for Authentication {
+        fn admit_plain(
+            &self,
+            path: &str,
+            headers: &HeaderMap,
+        ) -> Result<Option<Principal>, Refusal> {
+            self.admit(path, headers, &Extensions::new())
+        }
+    }
+
     fn gate(users: &str, roles: &str) -> Authentication {
         Authentication::new(roles).with_basic(BasicAuth::parse(users).unwrap())
     }
@@ -287,7 +331,7 @@ mod tests {
     #[test]
     fn accepts_known_users_with_an_allowed_role() {
         let auth = gate(USERS, "admin,reader");
-        let alice = auth.admit("/subjects", &basic("alice:secret"));
+        let alice = auth.admit_plain("/subjects", &basic("alice:secret"));
         assert_eq!(
             alice.unwrap(),
             Some(Principal {
@@ -297,7 +341,7 @@ mod tests {
             })
         );
         // bob's password is "secret", given as its SHA-256.
-        assert!(auth.admit("/subjects", &basic("bob:secret")).is_ok());
+        assert!(auth.admit_plain("/subjects", &basic("bob:secret")).is_ok());
     }
 
     #[test]
@@ -309,7 +353,7 @@ mod tests {
             basic("nobody:secret"),
         ] {
             let refused = auth
-                .admit("/subjects", &headers)
+                .admit_plain("/subjects", &headers)
                 .unwrap_err()
                 .into_response();
             assert_eq!(refused.status(), StatusCode::UNAUTHORIZED);
@@ -318,20 +362,69 @@ mod tests {
                 "Basic realm=\"schemata\""
             );
         }
-        assert_eq!(auth.admit("/health", &HeaderMap::new()).unwrap(), None);
+        assert_eq!(auth.admit_plain("/health", &HeaderMap::new()).unwrap(), None);
     }
 
     #[test]
     fn a_user_without_an_allowed_role_gets_403() {
         let auth = gate(USERS, "admin");
         let refused = auth
-            .admit("/subjects", &basic("carol:pw"))
+            .admit_plain("/subjects", &basic("carol:pw"))
             .unwrap_err()
             .into_response();
         assert_eq!(refused.status(), StatusCode::FORBIDDEN);
         // Any role, `*`: carol (no roles) is in.
         let any = gate(USERS, "*");
-        assert!(any.admit("/subjects", &basic("carol:pw")).is_ok());
+        assert!(any.admit_plain("/subjects", &basic("carol:pw")).is_ok());
+    }
+
+    fn with_peer(name: &str) -> Extensions {
+        let mut extensions = Extensions::new();
+        extensions.insert(PeerCertificate(name.into()));
+        extensions
+    }
+
+    #[test]
+    fn a_client_certificate_without_an_authorization_header_is_the_principal() {
+        let auth = Authentication::new("*").with_certificates();
+        let principal = auth
+            .admit("/subjects", &HeaderMap::new(), &with_peer("alice"))
+            .unwrap();
+        assert_eq!(
+            principal,
+            Some(Principal {
+                name: "alice".into(),
+                roles: vec![],
+                scheme: Scheme::Certificate,
+            })
+        );
+        // No certificate and no basic file: nothing proves who it is.
+        let refused = auth.admit_plain("/subjects", &HeaderMap::new()).unwrap_err();
+        assert_eq!(refused, Refusal::Unauthenticated);
+    }
+
+    #[test]
+    fn an_authorization_header_is_judged_alone_even_with_a_certificate() {
+        let auth = gate(USERS, "*").with_certificates();
+        let principal = auth
+            .admit("/subjects", &basic("alice:secret"), &with_peer("mallory"))
+            .unwrap()
+            .unwrap();
+        assert_eq!((principal.name.as_str(), principal.scheme), ("alice", Scheme::Basic));
+        let wrong = auth.admit("/subjects", &basic("alice:wrong"), &with_peer("mallory"));
+        assert_eq!(wrong.unwrap_err(), Refusal::Unauthenticated);
+    }
+
+    #[test]
+    fn certificates_count_only_when_enabled_and_hold_no_roles() {
+        // Without --tls-client-ca the extension is ignored (it cannot be there anyway).
+        let basic_only = gate(USERS, "*");
+        let refused = basic_only.admit("/subjects", &HeaderMap::new(), &with_peer("alice"));
+        assert_eq!(refused.unwrap_err(), Refusal::Unauthenticated);
+        // A certificate principal holds no role, so a role list lets it in only with `*`.
+        let admins = Authentication::new("admin").with_certificates();
+        let refused = admins.admit("/subjects", &HeaderMap::new(), &with_peer("alice"));
+        assert_eq!(refused.unwrap_err(), Refusal::RoleNotAllowed("alice".into()));
     }
 
     #[test]
@@ -354,7 +447,7 @@ mod tests {
     fn jetty_forms_are_verified_as_what_they_are() {
         let auth = gate(CARRIED_OVER, "admin");
         for user in ["md5", "crypt", "obf"] {
-            let ok = auth.admit("/subjects", &basic(&format!("{user}:secret")));
+            let ok = auth.admit_plain("/subjects", &basic(&format!("{user}:secret")));
             assert!(ok.is_ok(), "{user}");
         }
         // The stored string itself is not the password.
@@ -364,13 +457,13 @@ mod tests {
             "obf:OBF:1yta1t331v8w1v9q1t331ytc",
         ] {
             let refused = auth
-                .admit("/subjects", &basic(given))
+                .admit_plain("/subjects", &basic(given))
                 .unwrap_err()
                 .into_response();
             assert_eq!(refused.status(), StatusCode::UNAUTHORIZED, "{given}");
         }
         assert!(auth
-            .admit("/subjects", &basic("strong:correct horse"))
+            .admit_plain("/subjects", &basic("strong:correct horse"))
             .is_ok());
     }
 

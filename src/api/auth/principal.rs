@@ -7,6 +7,9 @@
 pub enum Scheme {
     /// A user and password of the `--basic-auth-file`.
     Basic,
+    /// A client certificate signed by the `--tls-client-ca` (docs/tls.md): the name is the
+    /// certificate's subject CN, and it holds no roles.
+    Certificate,
 }
 
 /// An authenticated caller.
