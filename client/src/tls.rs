@@ -18,7 +18,10 @@ impl std::fmt::Debug for TlsOptions {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("TlsOptions")
             .field("ca_pem", &self.ca_pem.as_ref().map(|_| "<PEM>"))
-            .field("client_pem", &self.client_pem.as_ref().map(|_| "<PEM, key ***>"))
+            .field(
+                "client_pem",
+                &self.client_pem.as_ref().map(|_| "<PEM, key ***>"),
+            )
             .finish()
     }
 }
@@ -35,7 +38,9 @@ pub(crate) fn configure(
         let roots = reqwest::Certificate::from_pem_bundle(pem)
             .map_err(|e| Error::Config(format!("CA certificates: {e}")))?;
         if roots.is_empty() {
-            return Err(Error::Config("CA certificates: no CERTIFICATE in the PEM".into()));
+            return Err(Error::Config(
+                "CA certificates: no CERTIFICATE in the PEM".into(),
+            ));
         }
         builder = builder.tls_certs_only(roots);
     }

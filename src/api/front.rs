@@ -60,7 +60,11 @@ where
 
     fn call(&mut self, mut request: Request) -> Self::Future {
         if let Some(auth) = &self.auth {
-            match auth.admit(request.uri().path(), request.headers(), request.extensions()) {
+            match auth.admit(
+                request.uri().path(),
+                request.headers(),
+                request.extensions(),
+            ) {
                 Ok(Some(principal)) => {
                     request.extensions_mut().insert(principal);
                 }

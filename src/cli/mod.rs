@@ -126,7 +126,8 @@ fn registry_client(args: &RegistryArgs) -> anyhow::Result<SchemaRegistryClient> 
         config = config.ca_certificates_pem(read_bytes(ca, "--ca")?);
     }
     if let (Some(cert), Some(key)) = (&args.cert, &args.key) {
-        config = config.client_certificate_pem(read_bytes(cert, "--cert")?, read_bytes(key, "--key")?);
+        config =
+            config.client_certificate_pem(read_bytes(cert, "--cert")?, read_bytes(key, "--key")?);
     }
     Ok(SchemaRegistryClient::new(config)?)
 }

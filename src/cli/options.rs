@@ -325,10 +325,20 @@ pub(super) struct ServeArgs {
     pub shutdown_timeout: u64,
     /// Serve HTTPS with this certificate chain (PEM, leaf first); HTTP/2 and HTTP/1.1 by
     /// ALPN. Re-read with the key on SIGHUP.
-    #[arg(long, env = "SCHEMATA_TLS_CERT", value_name = "PEM", requires = "tls_key")]
+    #[arg(
+        long,
+        env = "SCHEMATA_TLS_CERT",
+        value_name = "PEM",
+        requires = "tls_key"
+    )]
     pub tls_cert: Option<PathBuf>,
     /// The private key of --tls-cert (PEM: PKCS#8, PKCS#1 or SEC1).
-    #[arg(long, env = "SCHEMATA_TLS_KEY", value_name = "PEM", requires = "tls_cert")]
+    #[arg(
+        long,
+        env = "SCHEMATA_TLS_KEY",
+        value_name = "PEM",
+        requires = "tls_cert"
+    )]
     pub tls_key: Option<PathBuf>,
     /// Require a client certificate signed by one of these CAs (PEM); its subject CN is the
     /// principal `user:CN` when a request has no Authorization header.

@@ -60,8 +60,8 @@ fn authentication(
     }
     let mut auth = crate::api::auth::Authentication::new(&args.basic_auth_roles);
     if let Some(path) = &args.basic_auth_file {
-        let users =
-            std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+        let users = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read {}", path.display()))?;
         let basic = crate::api::auth::BasicAuth::parse(&users)
             .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
         for weak in basic.weak_entries() {

@@ -23,3 +23,4 @@ mod references;
 mod registration;
 mod remembered_history;
 mod resource_limits;
+mod tls;

@@ -306,8 +306,11 @@ mod tests {
 
     /// `admit` for a request without a client certificate.
     trait AdmitPlain {
-        fn admit_plain(&self, path: &str, headers: &HeaderMap)
-            -> Result<Option<Principal>, Refusal>;
+        fn admit_plain(
+            &self,
+            path: &str,
+            headers: &HeaderMap,
+        ) -> Result<Option<Principal>, Refusal>;
     }
 
     impl AdmitPlain for Authentication {
@@ -362,7 +365,10 @@ mod tests {
                 "Basic realm=\"schemata\""
             );
         }
-        assert_eq!(auth.admit_plain("/health", &HeaderMap::new()).unwrap(), None);
+        assert_eq!(
+            auth.admit_plain("/health", &HeaderMap::new()).unwrap(),
+            None
+        );
     }
 
     #[test]
@@ -399,7 +405,9 @@ mod tests {
             })
         );
         // No certificate and no basic file: nothing proves who it is.
-        let refused = auth.admit_plain("/subjects", &HeaderMap::new()).unwrap_err();
+        let refused = auth
+            .admit_plain("/subjects", &HeaderMap::new())
+            .unwrap_err();
         assert_eq!(refused, Refusal::Unauthenticated);
     }
 
@@ -410,7 +418,10 @@ mod tests {
             .admit("/subjects", &basic("alice:secret"), &with_peer("mallory"))
             .unwrap()
             .unwrap();
-        assert_eq!((principal.name.as_str(), principal.scheme), ("alice", Scheme::Basic));
+        assert_eq!(
+            (principal.name.as_str(), principal.scheme),
+            ("alice", Scheme::Basic)
+        );
         let wrong = auth.admit("/subjects", &basic("alice:wrong"), &with_peer("mallory"));
         assert_eq!(wrong.unwrap_err(), Refusal::Unauthenticated);
     }
@@ -424,7 +435,10 @@ mod tests {
         // A certificate principal holds no role, so a role list lets it in only with `*`.
         let admins = Authentication::new("admin").with_certificates();
         let refused = admins.admit("/subjects", &HeaderMap::new(), &with_peer("alice"));
-        assert_eq!(refused.unwrap_err(), Refusal::RoleNotAllowed("alice".into()));
+        assert_eq!(
+            refused.unwrap_err(),
+            Refusal::RoleNotAllowed("alice".into())
+        );
     }
 
     #[test]

@@ -6,7 +6,7 @@
 //! HTTP/1.1 has hyper's header-read timeout, which also closes idle connections. HTTP/2
 //! has no such timer, so this module keeps one: a connection with no request in flight for
 //! the header-read timeout (from its start or its last answer) is closed with GOAWAY, as it
-//! is on SIGTERM.
+//! is on SIGTERM, and dropped if it has not closed a timeout later.
 
 use super::{PeerCertificate, Tls};
 use axum::body::Body;
@@ -85,7 +85,9 @@ pub(in crate::api) async fn serve_tls<S>(
     if http2 {
         serve_http2(io, service, connection.timeout, connection.stopping).await;
     } else {
-        let served = connection.http1.serve_connection(io, TowerToHyperService::new(service));
+        let served = connection
+            .http1
+            .serve_connection(io, TowerToHyperService::new(service));
         // An error here is the client's connection failing or timing out: nothing to do.
         let _ = connection.watcher.watch(served).await;
     }
@@ -117,6 +119,9 @@ where
     if closing {
         served.as_mut().graceful_shutdown();
     }
+    // An idle connection closed with GOAWAY has no request to finish; one still waiting for
+    // the client's preface ignores GOAWAY, so after `idle` more it is dropped.
+    let mut dropped_at: Option<tokio::time::Instant> = None;
     loop {
         tokio::select! {
             // An error here is the client's connection failing: nothing to do.
@@ -128,8 +133,18 @@ where
             () = activity.idle_for(idle), if !closing => {
                 served.as_mut().graceful_shutdown();
                 closing = true;
+                dropped_at = Some(tokio::time::Instant::now() + idle);
             }
+            () = sleep_until_some(dropped_at) => return,
         }
+    }
+}
+
+/// Sleep until `deadline`; never, without one.
+async fn sleep_until_some(deadline: Option<tokio::time::Instant>) {
+    match deadline {
+        Some(deadline) => tokio::time::sleep_until(deadline).await,
+        None => std::future::pending().await,
     }
 }
 
