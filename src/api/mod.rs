@@ -170,7 +170,7 @@ pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::i
     let app = front::Front::new(router(state), registry, auth, budget);
     let service = tower::util::MapRequestLayer::new(rewrite::rewrite_request).layer(app);
     let scheme = if tls.is_some() { "https" } else { "http" };
-    tracing::info!(address = %listener.local_addr()?, scheme, "schemata listening");
+    tracing::info!(address = %listener.local_addr()?, %scheme, "schemata listening");
     if listen::accept_loop(listener, service, &limits, tls, stop).await {
         tracing::info!("stopped accepting connections; in-flight requests drained");
     }

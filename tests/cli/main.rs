@@ -13,3 +13,4 @@ mod logs;
 mod memory;
 mod passwords;
 mod secrets;
+mod tls;

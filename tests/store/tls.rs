@@ -33,7 +33,10 @@ async fn sslmode_require_connects_over_tls() {
     let store = Store::connect(&format!("{url}?sslmode=require"), &options)
         .await
         .expect("TLS connection");
-    store.check_ready().await.expect("the store answers over TLS");
+    store
+        .check_ready()
+        .await
+        .expect("the store answers over TLS");
     let (all, encrypted) = tls_connections_to(&database).await;
     assert!(all >= 1, "the store holds a connection");
     assert_eq!(encrypted, all, "every connection of the store is TLS");
