@@ -6,6 +6,7 @@ mod check;
 mod decode;
 mod encode;
 mod health;
+mod health_tls;
 mod options;
 mod passwd;
 mod redact;

@@ -61,13 +61,32 @@ pub(super) struct PasswdArgs {
 
 #[derive(Debug, Clone, Args)]
 pub(super) struct HealthArgs {
-    /// The server's base URL (plain HTTP).
+    /// The server's base URL, http:// or https://.
     #[arg(
         long,
         env = "SCHEMATA_HEALTH_URL",
         default_value = "http://127.0.0.1:8081"
     )]
     pub url: String,
+    /// HTTPS: trust only the CA certificates of this PEM file (default: the system's roots).
+    #[arg(long, env = "SCHEMATA_REGISTRY_CA", value_name = "FILE")]
+    pub ca: Option<PathBuf>,
+    /// HTTPS: present this client certificate (PEM); with --key.
+    #[arg(
+        long,
+        env = "SCHEMATA_REGISTRY_CERT",
+        value_name = "FILE",
+        requires = "key"
+    )]
+    pub cert: Option<PathBuf>,
+    /// HTTPS: the private key of --cert (PEM).
+    #[arg(
+        long,
+        env = "SCHEMATA_REGISTRY_KEY",
+        value_name = "FILE",
+        requires = "cert"
+    )]
+    pub key: Option<PathBuf>,
     /// Check readiness (`/ready`: database reachable and migrated) instead of liveness.
     #[arg(long)]
     pub ready: bool,
