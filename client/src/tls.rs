@@ -58,3 +58,37 @@ pub(crate) fn configure(
     }
     Ok(builder)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_key_is_never_printed() {
+        let options = TlsOptions {
+            ca_pem: Some(b"-----BEGIN CERTIFICATE-----".to_vec()),
+            client_pem: Some((b"CERT".to_vec(), b"SECRET KEY BYTES".to_vec())),
+        };
+        let printed = format!("{options:?}");
+        assert!(!printed.contains("SECRET"), "{printed}");
+        assert!(printed.contains("key ***"), "{printed}");
+    }
+
+    #[test]
+    fn unusable_pem_is_a_configuration_error() {
+        let no_ca = TlsOptions {
+            ca_pem: Some(b"not a certificate".to_vec()),
+            client_pem: None,
+        };
+        let error = configure(reqwest::Client::builder(), &no_ca).unwrap_err();
+        assert!(matches!(error, Error::Config(ref m) if m.contains("CA certificates")));
+        let key_only = TlsOptions {
+            ca_pem: None,
+            client_pem: Some((b"no certificate".to_vec(), b"secret-ish".to_vec())),
+        };
+        let error = configure(reqwest::Client::builder(), &key_only).unwrap_err();
+        let message = error.to_string();
+        assert!(message.contains("client certificate and key"), "{message}");
+        assert!(!message.contains("secret-ish"), "{message}");
+    }
+}
