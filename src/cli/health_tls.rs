@@ -1,5 +1,6 @@
 //! The TLS side of `schemata health` (docs/tls.md §4): a rustls connector trusting the
-//! system's roots or only `--ca`, presenting `--cert`/`--key` when given, offering HTTP/1.1.
+//! system's roots or only `--ca`, presenting `--cert`/`--cert-key` when given, offering
+//! HTTP/1.1.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -39,10 +40,10 @@ pub(super) fn connector(
         Some((cert, key)) => {
             let chain = certificates(cert, "--cert")?;
             let key = PrivateKeyDer::from_pem_file(key)
-                .map_err(|_| format!("--key {}: no PEM private key", key.display()))?;
+                .map_err(|_| format!("--cert-key {}: no PEM private key", key.display()))?;
             builder
                 .with_client_auth_cert(chain, key)
-                .map_err(|e| format!("--cert and --key: {e}"))?
+                .map_err(|e| format!("--cert and --cert-key: {e}"))?
         }
         None => builder.with_no_client_auth(),
     };

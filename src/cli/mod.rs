@@ -126,9 +126,9 @@ fn registry_client(args: &RegistryArgs) -> anyhow::Result<SchemaRegistryClient> 
     if let Some(ca) = &args.ca {
         config = config.ca_certificates_pem(read_bytes(ca, "--ca")?);
     }
-    if let (Some(cert), Some(key)) = (&args.cert, &args.key) {
-        config =
-            config.client_certificate_pem(read_bytes(cert, "--cert")?, read_bytes(key, "--key")?);
+    if let (Some(cert), Some(key)) = (&args.cert, &args.cert_key) {
+        config = config
+            .client_certificate_pem(read_bytes(cert, "--cert")?, read_bytes(key, "--cert-key")?);
     }
     Ok(SchemaRegistryClient::new(config)?)
 }

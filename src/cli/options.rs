@@ -71,12 +71,12 @@ pub(super) struct HealthArgs {
     /// HTTPS: trust only the CA certificates of this PEM file (default: the system's roots).
     #[arg(long, env = "SCHEMATA_REGISTRY_CA", value_name = "FILE")]
     pub ca: Option<PathBuf>,
-    /// HTTPS: present this client certificate (PEM); with --key.
+    /// HTTPS: present this client certificate (PEM); with --cert-key.
     #[arg(
         long,
         env = "SCHEMATA_REGISTRY_CERT",
         value_name = "FILE",
-        requires = "key"
+        requires = "cert_key"
     )]
     pub cert: Option<PathBuf>,
     /// HTTPS: the private key of --cert (PEM).
@@ -86,7 +86,7 @@ pub(super) struct HealthArgs {
         value_name = "FILE",
         requires = "cert"
     )]
-    pub key: Option<PathBuf>,
+    pub cert_key: Option<PathBuf>,
     /// Check readiness (`/ready`: database reachable and migrated) instead of liveness.
     #[arg(long)]
     pub ready: bool,
@@ -110,22 +110,23 @@ pub(super) struct RegistryArgs {
     /// HTTPS: trust only the CA certificates of this PEM file (default: the system's roots).
     #[arg(long, env = "SCHEMATA_REGISTRY_CA", value_name = "FILE")]
     pub ca: Option<PathBuf>,
-    /// HTTPS: present this client certificate (PEM, leaf first) to the registry; with --key.
+    /// HTTPS: present this client certificate (PEM, leaf first) to the registry; with
+    /// --cert-key.
     #[arg(
         long,
         env = "SCHEMATA_REGISTRY_CERT",
         value_name = "FILE",
-        requires = "key"
+        requires = "cert_key"
     )]
     pub cert: Option<PathBuf>,
-    /// HTTPS: the private key of --cert (PEM).
+    /// HTTPS: the private key of --cert (PEM). (`--key` is encode's record-key switch.)
     #[arg(
         long,
         env = "SCHEMATA_REGISTRY_KEY",
         value_name = "FILE",
         requires = "cert"
     )]
-    pub key: Option<PathBuf>,
+    pub cert_key: Option<PathBuf>,
     /// Retries on 408/429/5xx and connection errors.
     #[arg(long, default_value_t = 3)]
     pub max_retries: u32,
@@ -405,6 +406,12 @@ mod tests {
 
     /// The README's configuration table repeats the defaults for readers; clap's come from
     /// `RegistryOptions`. This keeps the copy honest.
+    /// clap's own consistency checks (unique names, valid `requires`), for every subcommand.
+    #[test]
+    fn the_command_line_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
     #[test]
     fn the_readme_states_the_same_defaults() {
         let readme = include_str!("../../README.md");

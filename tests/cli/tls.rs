@@ -239,7 +239,7 @@ fn register_with_a_client_certificate_when_the_server_requires_one() {
 
     let alice = [
         ca_flag.as_slice(),
-        &["--cert", text(&alice_cert), "--key", text(&alice_key)],
+        &["--cert", text(&alice_cert), "--cert-key", text(&alice_key)],
     ]
     .concat();
     let registered = register(&server.url, &schema, "users-value", &alice);
@@ -251,7 +251,12 @@ fn register_with_a_client_certificate_when_the_server_requires_one() {
 
     let mallory = [
         ca_flag.as_slice(),
-        &["--cert", text(&mallory_cert), "--key", text(&mallory_key)],
+        &[
+            "--cert",
+            text(&mallory_cert),
+            "--cert-key",
+            text(&mallory_key),
+        ],
     ]
     .concat();
     let refused = register(&server.url, &schema, "users-value", &mallory);
@@ -264,7 +269,7 @@ fn register_with_a_client_certificate_when_the_server_requires_one() {
     let health = schemata(&health);
     assert_eq!(code(&health), 0, "{health:?}");
 
-    // --cert without --key is a usage error.
+    // --cert without --cert-key is a usage error.
     let half = [ca_flag.as_slice(), &["--cert", text(&alice_cert)]].concat();
     assert_eq!(
         code(&register(&server.url, &schema, "users-value", &half)),
