@@ -22,6 +22,7 @@ use std::time::Duration;
 
 pub fn run() -> ExitCode {
     let cli = Cli::parse();
+    crate::api::tls::use_ring_by_default();
     let server = matches!(cli.command, Command::Serve(_) | Command::Migrate(_));
     init_logs(server, &cli.log_format);
     let runtime = match tokio::runtime::Builder::new_multi_thread()

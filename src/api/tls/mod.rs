@@ -67,6 +67,14 @@ impl Tls {
     }
 }
 
+/// Make rustls' `ring` provider the process default, unless one was chosen already. The
+/// server names its provider itself; this is for reqwest (through `schemata-client`, built
+/// with rustls but no provider of its own), whose clients cannot be built without a default
+/// (docs/tls.md §4).
+pub fn use_ring_by_default() {
+    let _ = ring::default_provider().install_default();
+}
+
 /// Re-read the TLS files on every SIGHUP, for the life of the process.
 #[cfg(unix)]
 pub(super) fn reload_on_hangup(tls: Arc<Tls>) -> std::io::Result<()> {
