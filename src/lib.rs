@@ -14,12 +14,14 @@ mod tidy;
 
 use std::sync::Arc;
 
-/// Connect to the database, migrate, and build the shared application state.
+/// Connect to the database, migrate, and build the shared application state. Also makes
+/// rustls' `aws-lc-rs` provider the process default (`api::tls::use_default_crypto`).
 pub async fn build_state(
     database_url: &str,
     options: registry::RegistryOptions,
     store_options: &store::StoreOptions,
 ) -> anyhow::Result<api::AppState> {
+    api::tls::use_default_crypto();
     let store = store::Store::connect(database_url, store_options).await?;
     let registry = Arc::new(registry::Registry::new(store, options));
     registry.upgrade_stored_identities().await?;

@@ -29,6 +29,7 @@ pub mod json;
 pub mod protobuf;
 mod rest;
 mod serde_common;
+mod tls;
 mod types;
 pub mod wire;
 
@@ -37,6 +38,7 @@ pub use config::{
 };
 pub use error::{Error, Result};
 pub use rest::{path_segment, Auth, ClientConfig, SchemaRegistryClient};
+pub use tls::TlsOptions;
 pub use types::{
     CompatibilityResult, RegisteredSchema, Schema, SchemaReference, SchemaType, ServerConfig,
     VersionSelector,

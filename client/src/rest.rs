@@ -11,6 +11,7 @@
 //! [`Error::Registry`] with the server's `error_code` and message.
 
 use crate::error::{Error, Result};
+use crate::tls::TlsOptions;
 use crate::types::{
     CompatibilityResult, RegisteredSchema, Schema, SchemaType, ServerConfig, VersionSelector,
 };
@@ -66,6 +67,8 @@ pub struct ClientConfig {
     pub cache_capacity: u64,
     /// How long `get_latest_version` answers from the cache (zero: never cached).
     pub latest_ttl: Duration,
+    /// HTTPS: the CAs trusted (default: the system's roots) and a client certificate.
+    pub tls: TlsOptions,
 }
 
 impl ClientConfig {
@@ -85,7 +88,25 @@ impl ClientConfig {
             max_backoff: Duration::from_secs(5),
             cache_capacity: 1000,
             latest_ttl: Duration::from_secs(60),
+            tls: TlsOptions::default(),
         }
+    }
+
+    /// Trust only these CA certificates (PEM) for HTTPS, instead of the system's roots.
+    pub fn ca_certificates_pem(mut self, pem: impl Into<Vec<u8>>) -> Self {
+        self.tls.ca_pem = Some(pem.into());
+        self
+    }
+
+    /// Present this client certificate chain (PEM, leaf first) and private key (PEM) to
+    /// registries that require one.
+    pub fn client_certificate_pem(
+        mut self,
+        certificate: impl Into<Vec<u8>>,
+        key: impl Into<Vec<u8>>,
+    ) -> Self {
+        self.tls.client_pem = Some((certificate.into(), key.into()));
+        self
     }
 
     pub fn basic_auth(mut self, username: impl Into<String>, password: impl Into<String>) -> Self {
@@ -210,7 +231,8 @@ impl SchemaRegistryClient {
         }
         let http = reqwest::Client::builder()
             .timeout(config.request_timeout)
-            .connect_timeout(config.connect_timeout)
+            .connect_timeout(config.connect_timeout);
+        let http = crate::tls::configure(http, &config.tls)?
             .build()
             .map_err(|e| Error::Config(e.to_string()))?;
         let capacity = config.cache_capacity.max(1);

@@ -65,7 +65,10 @@ impl<S> Front<S> {
 /// any. Awaited: a bearer token naming a new key id may need the JWKS read again.
 async fn admit(guards: &Guards, request: &mut Request) -> Option<Response> {
     if let Some(auth) = &guards.auth {
-        match auth.admit(request.uri().path(), request.headers()).await {
+        match auth
+            .admit(request.uri().path(), request.headers(), request.extensions())
+            .await
+        {
             Ok(Some(principal)) => {
                 request.extensions_mut().insert(principal);
             }

@@ -1,9 +1,10 @@
-//! The accept loop: connections up to a cap (one more is answered 503 and closed), each
-//! served by hyper's HTTP/1.1 with a header time limit that also closes idle keep-alive
-//! connections, and a graceful stop on SIGTERM or Ctrl-C bounded by the shutdown timeout
-//! (docs/rest-api.md §8, ARCHITECTURE.md).
+//! The accept loop: connections up to a cap (one more is answered 503 and closed; over
+//! TLS, closed), each served by hyper's HTTP/1.1 with a header time limit that also closes
+//! idle keep-alive connections (over TLS, `tls` serves them, HTTP/2 too), and a graceful stop
+//! on SIGTERM or Ctrl-C bounded by the shutdown timeout (docs/rest-api.md §8, ARCHITECTURE.md).
 
 use super::limits::ServerLimits;
+use super::tls::{serve_tls, Tls, TlsConnection};
 use axum::body::Body;
 use axum::extract::Request;
 use axum::response::Response;
@@ -34,12 +35,14 @@ pub(super) enum Peers {
 }
 
 /// Serve `app` on `listener` until `stop` ends, then let in-flight requests finish within
-/// the shutdown timeout. Returns whether they all finished.
+/// the shutdown timeout. Returns whether they all finished. With `tls`, every connection
+/// is HTTPS.
 pub(super) async fn accept_loop<S>(
     listener: TcpListener,
     app: S,
     limits: &ServerLimits,
     peers: Peers,
+    tls: Option<Arc<Tls>>,
     stop: impl std::future::Future<Output = ()>,
 ) -> bool
 where
@@ -48,6 +51,8 @@ where
 {
     let connections = Arc::new(Semaphore::new(limits.max_connections.max(1)));
     let graceful = GracefulShutdown::new();
+    // HTTP/2 connections (TLS only) watch this themselves (`tls`).
+    let (stopping, _) = tokio::sync::watch::channel(false);
     let mut http = hyper::server::conn::http1::Builder::new();
     http.timer(TokioTimer::new())
         .header_read_timeout(limits.header_read_timeout)
@@ -67,10 +72,28 @@ where
             () = &mut stop => break,
         };
         let Ok(permit) = connections.clone().try_acquire_owned() else {
-            tokio::spawn(refuse(stream, limits.max_connections));
+            // A TLS client could not read a plain answer; it is only closed.
+            if tls.is_none() {
+                tokio::spawn(refuse(stream, limits.max_connections));
+            }
             continue;
         };
         let _ = stream.set_nodelay(true);
+        if let Some(tls) = &tls {
+            let (tls, app) = (tls.clone(), app.clone());
+            let connection = TlsConnection {
+                http1: http.clone(),
+                timeout: limits.header_read_timeout,
+                watcher: graceful.watcher(),
+                stopping: stopping.subscribe(),
+                remote: (peers == Peers::Tagged).then_some(RemoteAddr(peer)),
+            };
+            tokio::spawn(async move {
+                serve_tls(stream, &tls, app, connection).await;
+                drop(permit);
+            });
+            continue;
+        }
         let service = app
             .clone()
             .map_request(move |request: hyper::Request<Incoming>| {
@@ -90,9 +113,15 @@ where
         });
     }
     drop(listener);
-    let drained = tokio::time::timeout(limits.shutdown_timeout, graceful.shutdown())
-        .await
-        .is_ok();
+    stopping.send_replace(true);
+    let cap = u32::try_from(limits.max_connections.max(1)).unwrap_or(u32::MAX);
+    let drained = tokio::time::timeout(limits.shutdown_timeout, async {
+        graceful.shutdown().await;
+        // Every connection, HTTP/2 ones too, gives its permit back when it closes.
+        let _ = connections.acquire_many(cap).await;
+    })
+    .await
+    .is_ok();
     if !drained {
         tracing::warn!(
             connections = limits.max_connections.max(1) - connections.available_permits(),

@@ -28,6 +28,7 @@ mod retry;
 mod rewrite;
 mod schemas;
 mod subjects;
+pub mod tls;
 
 use crate::registry::Registry;
 use axum::http::StatusCode;
@@ -109,6 +110,8 @@ pub struct AppState {
     pub rate_limit: Option<Arc<rate_limit::RateLimit>>,
     /// Connections, buffered bytes and time limits of the HTTP server.
     pub limits: limits::ServerLimits,
+    /// HTTPS, when configured (`tls`): every connection is then TLS.
+    pub tls: Option<Arc<tls::Tls>>,
 }
 
 impl AppState {
@@ -122,6 +125,7 @@ impl AppState {
             audit: None,
             rate_limit: None,
             limits: limits::ServerLimits::default(),
+            tls: None,
         }
     }
 }
@@ -161,7 +165,7 @@ pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::i
     // the buffered-bytes budget, follows aliases and retries lost connections.
     let limits = state.limits.clone();
     let budget = Arc::new(body_budget::BodyBudget::new(&limits));
-    let registry = state.registry.clone();
+    let (registry, tls) = (state.registry.clone(), state.tls.clone());
     let guards = front::Guards {
         auth: state.auth.clone(),
         acl: state.acl.clone(),
@@ -171,6 +175,9 @@ pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::i
     if let Some(acl) = &guards.acl {
         acl::Acl::watch(acl);
     }
+    if let Some(tls) = &tls {
+        tls::reload_on_hangup(tls.clone())?;
+    }
     let peers = if guards.audit.is_some() || guards.rate_limit.is_some() {
         listen::Peers::Tagged
     } else {
@@ -178,8 +185,9 @@ pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::i
     };
     let app = front::Front::new(router(state), registry, guards, budget);
     let service = tower::util::MapRequestLayer::new(rewrite::rewrite_request).layer(app);
-    tracing::info!(address = %listener.local_addr()?, "schemata listening");
-    if listen::accept_loop(listener, service, &limits, peers, stop).await {
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    tracing::info!(address = %listener.local_addr()?, %scheme, "schemata listening");
+    if listen::accept_loop(listener, service, &limits, peers, tls, stop).await {
         tracing::info!("stopped accepting connections; in-flight requests drained");
     }
     Ok(())

@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 pub(super) async fn build(args: &ServeArgs) -> anyhow::Result<Option<Arc<Authentication>>> {
     let bearer = args.jwt.bearer_options();
-    if args.basic_auth_file.is_none() && bearer.is_none() {
+    if args.basic_auth_file.is_none() && bearer.is_none() && args.tls_client_ca.is_none() {
         return Ok(None);
     }
     let mut auth = Authentication::new(&args.basic_auth_roles);
@@ -47,6 +47,10 @@ pub(super) async fn build(args: &ServeArgs) -> anyhow::Result<Option<Arc<Authent
             "bearer tokens accepted"
         );
         auth = auth.with_bearer(bearer);
+    }
+    if args.tls_client_ca.is_some() {
+        tracing::info!("client certificates required; their subject CN is the principal");
+        auth = auth.with_certificates();
     }
     Ok(Some(Arc::new(auth)))
 }

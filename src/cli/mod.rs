@@ -11,6 +11,7 @@ mod export;
 mod framing;
 mod health;
 mod import;
+mod health_tls;
 mod options;
 mod passwd;
 mod redact;
@@ -26,6 +27,7 @@ use std::time::Duration;
 
 pub fn run() -> ExitCode {
     let cli = Cli::parse();
+    crate::api::tls::use_default_crypto();
     let server = matches!(cli.command, Command::Serve(_) | Command::Migrate(_));
     init_logs(server, &cli.log_format);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
@@ -129,6 +131,13 @@ fn registry_client(args: &RegistryArgs) -> anyhow::Result<SchemaRegistryClient> 
     if let Some(token) = &args.bearer_token {
         config = config.bearer_auth(token.clone());
     }
+    if let Some(ca) = &args.ca {
+        config = config.ca_certificates_pem(read_bytes(ca, "--ca")?);
+    }
+    if let (Some(cert), Some(key)) = (&args.cert, &args.cert_key) {
+        config = config
+            .client_certificate_pem(read_bytes(cert, "--cert")?, read_bytes(key, "--cert-key")?);
+    }
     Ok(SchemaRegistryClient::new(config)?)
 }
 
@@ -177,6 +186,11 @@ async fn reporting(
         println!("{}", failure_json(e));
     }
     result
+}
+
+/// A PEM file of the TLS flags; the error names the flag and the file.
+fn read_bytes(path: &std::path::Path, flag: &str) -> anyhow::Result<Vec<u8>> {
+    std::fs::read(path).with_context(|| format!("{flag}: cannot read {}", path.display()))
 }
 
 fn read_file(path: &std::path::Path) -> anyhow::Result<String> {

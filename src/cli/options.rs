@@ -134,13 +134,32 @@ pub(super) struct PasswdArgs {
 
 #[derive(Debug, Clone, Args)]
 pub(super) struct HealthArgs {
-    /// The server's base URL (plain HTTP).
+    /// The server's base URL, http:// or https://.
     #[arg(
         long,
         env = "SCHEMATA_HEALTH_URL",
         default_value = "http://127.0.0.1:8081"
     )]
     pub url: String,
+    /// HTTPS: trust only the CA certificates of this PEM file (default: the system's roots).
+    #[arg(long, env = "SCHEMATA_REGISTRY_CA", value_name = "FILE")]
+    pub ca: Option<PathBuf>,
+    /// HTTPS: present this client certificate (PEM); with --cert-key.
+    #[arg(
+        long,
+        env = "SCHEMATA_REGISTRY_CERT",
+        value_name = "FILE",
+        requires = "cert_key"
+    )]
+    pub cert: Option<PathBuf>,
+    /// HTTPS: the private key of --cert (PEM).
+    #[arg(
+        long,
+        env = "SCHEMATA_REGISTRY_KEY",
+        value_name = "FILE",
+        requires = "cert"
+    )]
+    pub cert_key: Option<PathBuf>,
     /// Check readiness (`/ready`: database reachable and migrated) instead of liveness.
     #[arg(long)]
     pub ready: bool,
@@ -161,6 +180,26 @@ pub(super) struct RegistryArgs {
     /// Bearer token.
     #[arg(long, env = "SCHEMATA_REGISTRY_BEARER_TOKEN", hide_env_values = true)]
     pub bearer_token: Option<String>,
+    /// HTTPS: trust only the CA certificates of this PEM file (default: the system's roots).
+    #[arg(long, env = "SCHEMATA_REGISTRY_CA", value_name = "FILE")]
+    pub ca: Option<PathBuf>,
+    /// HTTPS: present this client certificate (PEM, leaf first) to the registry; with
+    /// --cert-key.
+    #[arg(
+        long,
+        env = "SCHEMATA_REGISTRY_CERT",
+        value_name = "FILE",
+        requires = "cert_key"
+    )]
+    pub cert: Option<PathBuf>,
+    /// HTTPS: the private key of --cert (PEM). (`--key` is encode's record-key switch.)
+    #[arg(
+        long,
+        env = "SCHEMATA_REGISTRY_KEY",
+        value_name = "FILE",
+        requires = "cert"
+    )]
+    pub cert_key: Option<PathBuf>,
     /// Retries on 408/429/5xx and connection errors.
     #[arg(long, default_value_t = 3)]
     pub max_retries: u32,
@@ -423,6 +462,32 @@ pub(super) struct ServeArgs {
     /// are closed.
     #[arg(long, env = "SCHEMATA_SHUTDOWN_TIMEOUT", value_name = "SECONDS", default_value_t = ServerLimits::DEFAULT_SHUTDOWN_TIMEOUT_SECS)]
     pub shutdown_timeout: u64,
+    /// Serve HTTPS with this certificate chain (PEM, leaf first); HTTP/2 and HTTP/1.1 by
+    /// ALPN. Re-read with the key on SIGHUP.
+    #[arg(
+        long,
+        env = "SCHEMATA_TLS_CERT",
+        value_name = "PEM",
+        requires = "tls_key"
+    )]
+    pub tls_cert: Option<PathBuf>,
+    /// The private key of --tls-cert (PEM: PKCS#8, PKCS#1 or SEC1).
+    #[arg(
+        long,
+        env = "SCHEMATA_TLS_KEY",
+        value_name = "PEM",
+        requires = "tls_cert"
+    )]
+    pub tls_key: Option<PathBuf>,
+    /// Require a client certificate signed by one of these CAs (PEM); its subject CN is the
+    /// principal `user:CN` when a request has no Authorization header.
+    #[arg(
+        long,
+        env = "SCHEMATA_TLS_CLIENT_CA",
+        value_name = "PEM",
+        requires = "tls_cert"
+    )]
+    pub tls_client_ca: Option<PathBuf>,
     /// Log every request (method, route, status, duration) at INFO; without it they are
     /// logged at DEBUG (`SCHEMATA_LOG=schemata::access=debug`).
     #[arg(long, env = "SCHEMATA_ACCESS_LOG")]
@@ -475,6 +540,15 @@ impl JwtArgs {
 }
 
 impl ServeArgs {
+    /// The HTTPS files, when --tls-cert is given.
+    pub(super) fn tls_files(&self) -> Option<crate::api::tls::TlsFiles> {
+        Some(crate::api::tls::TlsFiles {
+            cert: self.tls_cert.clone()?,
+            key: self.tls_key.clone()?,
+            client_ca: self.tls_client_ca.clone(),
+        })
+    }
+
     /// The HTTP server's limits from the flags.
     pub(super) fn server_limits(&self) -> ServerLimits {
         use std::time::Duration;
@@ -496,6 +570,12 @@ mod tests {
 
     /// The README's configuration table repeats the defaults for readers; clap's come from
     /// `RegistryOptions`. This keeps the copy honest.
+    /// clap's own consistency checks (unique names, valid `requires`), for every subcommand.
+    #[test]
+    fn the_command_line_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
     #[test]
     fn the_readme_states_the_same_defaults() {
         let readme = include_str!("../../README.md");

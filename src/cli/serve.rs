@@ -25,8 +25,8 @@ pub(super) async fn run(args: ServeArgs) -> anyhow::Result<()> {
     let auth = super::authentication::build(&args).await?;
     let acl = match &args.acl_file {
         Some(_) if auth.is_none() => anyhow::bail!(
-            "--acl-file needs authentication (--basic-auth-file or --jwks): without it no request names a \
-             principal the ACL could allow"
+            "--acl-file needs authentication (--basic-auth-file, --jwks or --tls-client-ca): without it no \
+             request names a principal the ACL could allow"
         ),
         Some(path) => {
             let acl = crate::api::acl::Acl::load(path).map_err(|e| anyhow::anyhow!(e))?;
@@ -43,6 +43,13 @@ pub(super) async fn run(args: ServeArgs) -> anyhow::Result<()> {
         }
         None => None,
     };
+    let tls = match args.tls_files() {
+        Some(files) => {
+            let tls = crate::api::tls::Tls::load(files).map_err(|e| anyhow::anyhow!(e))?;
+            Some(std::sync::Arc::new(tls))
+        }
+        None => None,
+    };
     let mut state = crate::build_state(
         &args.database.database_url,
         options,
@@ -56,6 +63,7 @@ pub(super) async fn run(args: ServeArgs) -> anyhow::Result<()> {
     state.rate_limit = args
         .rate_limit
         .map(|n| std::sync::Arc::new(crate::api::rate_limit::RateLimit::per_second(n)));
+    state.tls = tls;
     state.limits = args.server_limits();
     crate::api::log_requests_at_info(args.access_log);
     let durability = state.registry.database_durability().await?;
@@ -97,6 +105,9 @@ fn log_configuration(args: &ServeArgs) {
         body_read_timeout_secs = args.body_read_timeout,
         shutdown_timeout_secs = args.shutdown_timeout,
         access_log = args.access_log,
+        tls_cert = ?args.tls_cert,
+        tls_key = ?args.tls_key,
+        tls_client_ca = ?args.tls_client_ca,
         "effective configuration"
     );
 }

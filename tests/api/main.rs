@@ -29,3 +29,4 @@ mod references;
 mod registration;
 mod remembered_history;
 mod resource_limits;
+mod tls;

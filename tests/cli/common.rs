@@ -71,6 +71,13 @@ pub(crate) async fn spawn_registry() -> Registry {
     }
 }
 
+/// A plain reqwest client. reqwest is built with rustls but without a crypto provider of its
+/// own (docs/tls.md §4), so one is chosen first.
+pub(crate) fn http_client() -> reqwest::Client {
+    schemata::api::tls::use_default_crypto();
+    reqwest::Client::new()
+}
+
 /// A port nothing listens on.
 pub(crate) fn dead_url() -> String {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();

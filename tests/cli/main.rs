@@ -24,3 +24,4 @@ mod metrics;
 mod passwords;
 mod secrets;
 mod security;
+mod tls;

@@ -17,7 +17,7 @@ fn peak_rss(pid: u32) -> u64 {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sixty_four_clients_sending_eight_mib_at_once_keep_the_server_small() {
     let server = crate::common::start_server(&[]);
-    let client = reqwest::Client::new();
+    let client = crate::common::http_client();
     let registered = client
         .post(format!("{}/subjects/small/versions", server.base))
         .body(r#"{"schema": "\"string\""}"#)

@@ -114,7 +114,7 @@ fn passwd(user: &str, password: &str) -> String {
 }
 
 async fn status(base: &str, user: &str, password: &str) -> u16 {
-    reqwest::Client::new()
+    crate::common::http_client()
         .get(format!("{base}/subjects"))
         .basic_auth(user, Some(password))
         .send()

@@ -137,7 +137,7 @@ async fn a_server_whose_database_disappears_never_shows_the_password() {
         std::thread::sleep(Duration::from_millis(50));
     };
     let base = format!("http://{address}");
-    let client = reqwest::Client::new();
+    let client = crate::common::http_client();
     let mut answers = String::new();
     let wrong = client
         .get(format!("{base}/subjects"))

@@ -5,6 +5,7 @@
 #[path = "../api/common/mod.rs"]
 mod common;
 mod suite;
+mod tls;
 
 use common::Backend;
 

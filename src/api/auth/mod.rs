@@ -12,6 +12,9 @@
 //!
 //! Bearer tokens (JWTs an OAuth 2 / OIDC identity provider signs) are checked by `bearer`.
 //! Both ways in may be on at once: the scheme of the `Authorization` header picks one.
+//! With `--tls-client-ca`, the connection's verified client certificate is a way in too
+//! (docs/tls.md): a request without an `Authorization` header comes from `user:CN`, with no
+//! roles; one with the header is judged by the header alone.
 
 mod bearer;
 mod cache;
@@ -27,7 +30,8 @@ pub use password::argon2id_line;
 pub use principal::{Principal, Scheme};
 
 use super::error::ApiError;
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use super::tls::PeerCertificate;
+use axum::http::{header, Extensions, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use base64::Engine;
 use cache::Verified;
@@ -42,6 +46,8 @@ use users::Entry;
 pub struct Authentication {
     basic: Option<BasicAuth>,
     bearer: Option<BearerAuth>,
+    /// Whether a verified client certificate authenticates (`--tls-client-ca`).
+    certificates: bool,
     /// `None`: any authenticated principal (`*`).
     allowed_roles: Option<Vec<String>>,
 }
@@ -60,6 +66,7 @@ impl Authentication {
         Authentication {
             basic: None,
             bearer: None,
+            certificates: false,
             allowed_roles,
         }
     }
@@ -70,6 +77,12 @@ impl Authentication {
         self
     }
 
+    /// Accept the subject CN of a verified client certificate (`--tls-client-ca`).
+    pub fn with_certificates(mut self) -> Authentication {
+        self.certificates = true;
+        self
+    }
+
     /// Accept bearer tokens signed by the keys of a `--jwks`.
     pub fn with_bearer(mut self, bearer: BearerAuth) -> Authentication {
         self.bearer = Some(bearer);
@@ -77,11 +90,13 @@ impl Authentication {
     }
 
     /// The principal a request comes from (`None` for the paths open to probes), or why it
-    /// is refused.
+    /// is refused. `extensions` are the request's: the connection's client certificate is
+    /// there.
     pub async fn admit(
         &self,
         path: &str,
         headers: &HeaderMap,
+        extensions: &Extensions,
     ) -> Result<Option<Principal>, Refusal> {
         if path == "/health" || path == "/ready" {
             return Ok(None);
@@ -90,9 +105,17 @@ impl Authentication {
             basic: self.basic.is_some(),
             bearer: self.bearer.is_some(),
         };
-        let principal = match (&self.basic, &self.bearer, bearer_token(headers)) {
-            (_, Some(bearer), Some(token)) => bearer.principal(token).await?,
-            (Some(basic), _, None) => basic
+        let peer = extensions
+            .get::<PeerCertificate>()
+            .filter(|_| self.certificates);
+        let principal = match (&self.basic, &self.bearer, bearer_token(headers), peer) {
+            (_, _, _, Some(peer)) if !headers.contains_key(header::AUTHORIZATION) => Principal {
+                name: peer.0.to_string(),
+                roles: Vec::new(),
+                scheme: Scheme::Certificate,
+            },
+            (_, Some(bearer), Some(token), _) => bearer.principal(token).await?,
+            (Some(basic), _, None, _) => basic
                 .principal(headers)
                 .map_err(|refused| refused.challenging(challenge))?,
             _ => return Err(Refusal::Unauthenticated(challenge)),
@@ -376,8 +399,65 @@ mod tests {
             let runtime = tokio::runtime::Builder::new_current_thread()
                 .build()
                 .unwrap();
-            runtime.block_on(self.admit(path, headers))
+            runtime.block_on(self.admit(path, headers, &Extensions::new()))
         }
+    }
+
+    /// `admit` of a request on a connection whose client certificate names `peer`, waited for.
+    fn admit_with_peer(
+        auth: &Authentication,
+        headers: &HeaderMap,
+        peer: &str,
+    ) -> Result<Option<Principal>, Refusal> {
+        let mut extensions = Extensions::new();
+        extensions.insert(PeerCertificate(peer.into()));
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        runtime.block_on(auth.admit("/subjects", headers, &extensions))
+    }
+
+    #[test]
+    fn a_client_certificate_without_an_authorization_header_is_the_principal() {
+        let auth = Authentication::new("*").with_certificates();
+        let principal = admit_with_peer(&auth, &HeaderMap::new(), "alice").unwrap();
+        assert_eq!(
+            principal,
+            Some(Principal {
+                name: "alice".into(),
+                roles: vec![],
+                scheme: Scheme::Certificate,
+            })
+        );
+        // No certificate and no basic file: nothing proves who it is.
+        let refused = auth.admit_now("/subjects", &HeaderMap::new()).unwrap_err();
+        assert!(matches!(refused, Refusal::Unauthenticated(_)), "{refused:?}");
+    }
+
+    #[test]
+    fn an_authorization_header_is_judged_alone_even_with_a_certificate() {
+        let auth = gate(USERS, "*").with_certificates();
+        let principal = admit_with_peer(&auth, &basic("alice:secret"), "mallory")
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            (principal.name.as_str(), principal.scheme),
+            ("alice", Scheme::Basic)
+        );
+        let wrong = admit_with_peer(&auth, &basic("alice:wrong"), "mallory");
+        assert!(matches!(wrong, Err(Refusal::Unauthenticated(_))), "{wrong:?}");
+    }
+
+    #[test]
+    fn certificates_count_only_when_enabled_and_hold_no_roles() {
+        // Without --tls-client-ca the extension is ignored (it cannot be there anyway).
+        let basic_only = gate(USERS, "*");
+        let refused = admit_with_peer(&basic_only, &HeaderMap::new(), "alice");
+        assert!(matches!(refused, Err(Refusal::Unauthenticated(_))), "{refused:?}");
+        // A certificate principal holds no role, so a role list lets it in only with `*`.
+        let admins = Authentication::new("admin").with_certificates();
+        let refused = admit_with_peer(&admins, &HeaderMap::new(), "alice");
+        assert_eq!(refused.unwrap_err(), Refusal::RoleNotAllowed("alice".into()));
     }
 
     fn gate(users: &str, roles: &str) -> Authentication {

@@ -9,6 +9,9 @@ pub enum Scheme {
     Basic,
     /// A bearer token (a JWT signed by a key of the `--jwks`).
     Bearer,
+    /// A client certificate signed by the `--tls-client-ca` (docs/tls.md): the name is the
+    /// certificate's subject CN, and it holds no roles.
+    Certificate,
 }
 
 /// An authenticated caller.
