@@ -66,7 +66,11 @@ impl<S> Front<S> {
 async fn admit(guards: &Guards, request: &mut Request) -> Option<Response> {
     if let Some(auth) = &guards.auth {
         match auth
-            .admit(request.uri().path(), request.headers(), request.extensions())
+            .admit(
+                request.uri().path(),
+                request.headers(),
+                request.extensions(),
+            )
             .await
         {
             Ok(Some(principal)) => {

@@ -431,7 +431,10 @@ mod tests {
         );
         // No certificate and no basic file: nothing proves who it is.
         let refused = auth.admit_now("/subjects", &HeaderMap::new()).unwrap_err();
-        assert!(matches!(refused, Refusal::Unauthenticated(_)), "{refused:?}");
+        assert!(
+            matches!(refused, Refusal::Unauthenticated(_)),
+            "{refused:?}"
+        );
     }
 
     #[test]
@@ -445,7 +448,10 @@ mod tests {
             ("alice", Scheme::Basic)
         );
         let wrong = admit_with_peer(&auth, &basic("alice:wrong"), "mallory");
-        assert!(matches!(wrong, Err(Refusal::Unauthenticated(_))), "{wrong:?}");
+        assert!(
+            matches!(wrong, Err(Refusal::Unauthenticated(_))),
+            "{wrong:?}"
+        );
     }
 
     #[test]
@@ -453,11 +459,17 @@ mod tests {
         // Without --tls-client-ca the extension is ignored (it cannot be there anyway).
         let basic_only = gate(USERS, "*");
         let refused = admit_with_peer(&basic_only, &HeaderMap::new(), "alice");
-        assert!(matches!(refused, Err(Refusal::Unauthenticated(_))), "{refused:?}");
+        assert!(
+            matches!(refused, Err(Refusal::Unauthenticated(_))),
+            "{refused:?}"
+        );
         // A certificate principal holds no role, so a role list lets it in only with `*`.
         let admins = Authentication::new("admin").with_certificates();
         let refused = admit_with_peer(&admins, &HeaderMap::new(), "alice");
-        assert_eq!(refused.unwrap_err(), Refusal::RoleNotAllowed("alice".into()));
+        assert_eq!(
+            refused.unwrap_err(),
+            Refusal::RoleNotAllowed("alice".into())
+        );
     }
 
     fn gate(users: &str, roles: &str) -> Authentication {
