@@ -67,8 +67,8 @@ async fn status_of(args: &HealthArgs, path: &str) -> Result<u16, String> {
     if !https {
         return exchange(stream, &request, &address).await;
     }
-    let client = args.cert.as_deref().zip(args.cert_key.as_deref());
-    let connector = super::health_tls::connector(args.ca.as_deref(), client)?;
+    let client = args.tls.cert.as_deref().zip(args.tls.cert_key.as_deref());
+    let connector = super::health_tls::connector(args.tls.ca.as_deref(), client)?;
     let name = host.rsplit_once(':').map_or(host, |(name, _)| name);
     let name = name.trim_start_matches('[').trim_end_matches(']');
     let server_name = tokio_rustls::rustls::pki_types::ServerName::try_from(name.to_string())

@@ -131,10 +131,10 @@ fn registry_client(args: &RegistryArgs) -> anyhow::Result<SchemaRegistryClient> 
     if let Some(token) = &args.bearer_token {
         config = config.bearer_auth(token.clone());
     }
-    if let Some(ca) = &args.ca {
+    if let Some(ca) = &args.tls.ca {
         config = config.ca_certificates_pem(read_bytes(ca, "--ca")?);
     }
-    if let (Some(cert), Some(key)) = (&args.cert, &args.cert_key) {
+    if let (Some(cert), Some(key)) = (&args.tls.cert, &args.tls.cert_key) {
         config = config
             .client_certificate_pem(read_bytes(cert, "--cert")?, read_bytes(key, "--cert-key")?);
     }

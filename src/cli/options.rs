@@ -141,25 +141,8 @@ pub(super) struct HealthArgs {
         default_value = "http://127.0.0.1:8081"
     )]
     pub url: String,
-    /// HTTPS: trust only the CA certificates of this PEM file (default: the system's roots).
-    #[arg(long, env = "SCHEMATA_REGISTRY_CA", value_name = "FILE")]
-    pub ca: Option<PathBuf>,
-    /// HTTPS: present this client certificate (PEM); with --cert-key.
-    #[arg(
-        long,
-        env = "SCHEMATA_REGISTRY_CERT",
-        value_name = "FILE",
-        requires = "cert_key"
-    )]
-    pub cert: Option<PathBuf>,
-    /// HTTPS: the private key of --cert (PEM).
-    #[arg(
-        long,
-        env = "SCHEMATA_REGISTRY_KEY",
-        value_name = "FILE",
-        requires = "cert"
-    )]
-    pub cert_key: Option<PathBuf>,
+    #[command(flatten)]
+    pub tls: TlsClientArgs,
     /// Check readiness (`/ready`: database reachable and migrated) instead of liveness.
     #[arg(long)]
     pub ready: bool,
@@ -180,6 +163,20 @@ pub(super) struct RegistryArgs {
     /// Bearer token.
     #[arg(long, env = "SCHEMATA_REGISTRY_BEARER_TOKEN", hide_env_values = true)]
     pub bearer_token: Option<String>,
+    #[command(flatten)]
+    pub tls: TlsClientArgs,
+    /// Retries on 408/429/5xx and connection errors.
+    #[arg(long, default_value_t = 3)]
+    pub max_retries: u32,
+    /// Request timeout in seconds.
+    #[arg(long, default_value_t = 30)]
+    pub timeout: u64,
+}
+
+/// How a client subcommand talks HTTPS to a registry: the roots it trusts and the
+/// certificate it presents (docs/tls.md).
+#[derive(Debug, Clone, Default, Args)]
+pub(super) struct TlsClientArgs {
     /// HTTPS: trust only the CA certificates of this PEM file (default: the system's roots).
     #[arg(long, env = "SCHEMATA_REGISTRY_CA", value_name = "FILE")]
     pub ca: Option<PathBuf>,
@@ -200,12 +197,6 @@ pub(super) struct RegistryArgs {
         requires = "cert"
     )]
     pub cert_key: Option<PathBuf>,
-    /// Retries on 408/429/5xx and connection errors.
-    #[arg(long, default_value_t = 3)]
-    pub max_retries: u32,
-    /// Request timeout in seconds.
-    #[arg(long, default_value_t = 30)]
-    pub timeout: u64,
 }
 
 /// Without `--old` or `--subject` there is nothing to check against: a usage error (exit 2),

@@ -2,36 +2,13 @@
 //! token the test signs registers a schema, a refused one is reported without the token
 //! reaching the terminal or the server's log, and a JWKS that cannot be loaded stops the start.
 
+use crate::common::Dir;
 use crate::jwt::{epoch, jwks_document, Alg, Keys};
 use serde_json::json;
 use std::io::{BufRead, BufReader};
-use std::path::PathBuf;
 use std::process::{Child, Command, Output, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-
-struct Dir(PathBuf);
-
-impl Dir {
-    fn new() -> Dir {
-        let dir =
-            std::env::temp_dir().join(format!("schemata_bearer_{}", uuid::Uuid::new_v4().simple()));
-        std::fs::create_dir_all(&dir).unwrap();
-        Dir(dir)
-    }
-
-    fn write(&self, name: &str, text: &str) -> String {
-        let path = self.0.join(name);
-        std::fs::write(&path, text).unwrap();
-        path.display().to_string()
-    }
-}
-
-impl Drop for Dir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
 
 /// A running `schemata serve`, its whole log kept.
 struct Server {

@@ -142,3 +142,33 @@ pub(crate) fn start_server(extra: &[&str]) -> ServerProcess {
         dir,
     }
 }
+
+/// A fresh directory under the system's temporary one, removed on drop.
+pub(crate) struct Dir(pub PathBuf);
+
+impl Dir {
+    pub(crate) fn new() -> Dir {
+        let dir =
+            std::env::temp_dir().join(format!("schemata_cli_{}", uuid::Uuid::new_v4().simple()));
+        std::fs::create_dir_all(&dir).unwrap();
+        Dir(dir)
+    }
+
+    /// Write `text` to the file `name` in it; its path.
+    pub(crate) fn write(&self, name: &str, text: &str) -> String {
+        let path = self.0.join(name);
+        std::fs::write(&path, text).unwrap();
+        path.display().to_string()
+    }
+
+    /// A SQLite database in it.
+    pub(crate) fn database_url(&self) -> String {
+        format!("sqlite://{}", self.0.join("registry.db").display())
+    }
+}
+
+impl Drop for Dir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}

@@ -1,43 +1,14 @@
 //! The ACL file, audit log and rate limit through the real binary: start-up refusals, the
 //! ACL re-read on SIGHUP (which must not stop the server), audit records on stderr.
 
+use crate::common::Dir;
 use std::io::{BufRead, BufReader};
-use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 const USERS: &str = "admin: pw,admin\nbob: pw\n";
 const ACL: &str = "[[allow]]\nprincipal = \"role:admin\"\nsubjects = [\"*\"]\noperations = [\"all\"]\nglobal = [\"all\"]\n\n[[allow]]\nprincipal = \"user:bob\"\nglobal = [\"read\"]\n";
-
-struct Dir(PathBuf);
-
-impl Dir {
-    fn new() -> Dir {
-        let dir = std::env::temp_dir().join(format!(
-            "schemata_security_{}",
-            uuid::Uuid::new_v4().simple()
-        ));
-        std::fs::create_dir_all(&dir).unwrap();
-        Dir(dir)
-    }
-
-    fn write(&self, name: &str, text: &str) -> String {
-        let path = self.0.join(name);
-        std::fs::write(&path, text).unwrap();
-        path.display().to_string()
-    }
-
-    fn database_url(&self) -> String {
-        format!("sqlite://{}", self.0.join("registry.db").display())
-    }
-}
-
-impl Drop for Dir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
 
 fn serve(dir: &Dir, extra: &[&str]) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_schemata"));
