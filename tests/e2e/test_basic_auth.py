@@ -117,4 +117,4 @@ def test_refused_clients_get_the_error_envelope(secured_url, user_info, status):
     with pytest.raises(SchemaRegistryError) as refused:
         client.get_subjects()
     assert refused.value.http_status_code == status
-    assert refused.value.error_code == (40301 if status == 403 else 401)
+    assert refused.value.error_code == (40301 if status == 403 else 40101)
