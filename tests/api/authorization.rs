@@ -113,19 +113,7 @@ impl Secured {
         if let Some(body) = body {
             request = request.body(body.to_string());
         }
-        let response = request.send().await.expect("request");
-        let status = response.status();
-        let content_type = response
-            .headers()
-            .get("content-type")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default()
-            .to_string();
-        Reply {
-            status,
-            content_type,
-            text: response.text().await.unwrap(),
-        }
+        reply(request.send().await.expect("request")).await
     }
 
     pub(crate) async fn get(&self, user: &str, path: &str) -> Reply {

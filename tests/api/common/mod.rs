@@ -143,7 +143,8 @@ impl Reply {
     }
 }
 
-async fn reply(response: Response) -> Reply {
+/// The status, content type and body of a response.
+pub(crate) async fn reply(response: Response) -> Reply {
     let status = response.status();
     let content_type = response
         .headers()
