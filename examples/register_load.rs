@@ -9,7 +9,16 @@
 //! can check. The requests are the ones `register.lua` sends: the same body template, the
 //! same subject naming, every schema new and BACKWARD compatible with its subject's others.
 //!
-//! Usage: register_load HOST:PORT RUN_TAG SECONDS [CONNECTIONS=32] [SUBJECTS=2000]
+//! Usage: register_load HOST:PORT RUN_TAG SECONDS [CONNECTIONS=32] [SUBJECTS=2000] [WORKLOAD]
+//!
+//! WORKLOAD (bench/README.md, "Workloads"):
+//! - `new-version` (the default): each request a new schema under one of SUBJECTS subjects;
+//! - `new-subject`: each request a new schema under a subject never used before (version 1);
+//! - `reregister`: SUBJECTS schemas are registered first (untimed), then registered again
+//!   in turn (what a producer with `auto.register.schemas` does at start);
+//! - `lookup`: the same set-up, then `POST /subjects/{s}` with each schema in turn;
+//! - `get-id`: the same set-up, then `GET /schemas/ids/{id}` of each schema in turn.
+//!
 //! Prints `STATUS200 n`, `NON200 n`, `RPS x`, `P50_MS`, `P99_MS`, `CPU_US_PER_REQUEST` and,
 //! on an error, `FIRST_ERROR status body`.
 // Its report is its output.
@@ -31,12 +40,43 @@ struct Tally {
     latencies_us: Vec<u32>,
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Workload {
+    NewVersion,
+    NewSubject,
+    Reregister,
+    Lookup,
+    GetId,
+}
+
+impl Workload {
+    fn parse(name: &str) -> Option<Self> {
+        Some(match name {
+            "new-version" => Workload::NewVersion,
+            "new-subject" => Workload::NewSubject,
+            "reregister" => Workload::Reregister,
+            "lookup" => Workload::Lookup,
+            "get-id" => Workload::GetId,
+            _ => return None,
+        })
+    }
+
+    /// Whether the timed requests act on schemas registered in an untimed set-up.
+    fn needs_setup(self) -> bool {
+        matches!(
+            self,
+            Workload::Reregister | Workload::Lookup | Workload::GetId
+        )
+    }
+}
+
 struct Load {
     addr: String,
     run: String,
     connection: usize,
     subjects: usize,
     until: Instant,
+    workload: Workload,
 }
 
 fn main() {
@@ -48,25 +88,51 @@ fn main() {
     let seconds: f64 = args[2].parse().expect("SECONDS");
     let connections: usize = args.get(3).map_or(32, |c| c.parse().expect("CONNECTIONS"));
     let subjects: usize = args.get(4).map_or(2000, |s| s.parse().expect("SUBJECTS"));
+    let workload = args.get(5).map_or(Workload::NewVersion, |w| {
+        Workload::parse(w).unwrap_or_else(|| {
+            eprintln!(
+                "unknown workload {w} (new-version, new-subject, reregister, lookup, get-id)"
+            );
+            std::process::exit(2);
+        })
+    });
     let per_connection = (subjects / connections).max(1);
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .expect("runtime");
+    let args = &args;
+    let loads = |until| {
+        (0..connections).map(move |connection| Load {
+            addr: args[0].clone(),
+            run: args[1].clone(),
+            connection,
+            subjects: per_connection,
+            until,
+            workload,
+        })
+    };
+    // The untimed set-up: every schema the timed requests act on, registered once.
+    let ids: Vec<Vec<i64>> = if workload.needs_setup() {
+        runtime.block_on(async {
+            let far = Instant::now() + Duration::from_secs(3600);
+            let tasks: Vec<_> = loads(far).map(|load| tokio::spawn(setup(load))).collect();
+            let mut ids = Vec::new();
+            for task in tasks {
+                ids.push(task.await.expect("set-up task"));
+            }
+            ids
+        })
+    } else {
+        vec![Vec::new(); connections]
+    };
     let cpu_before = process_cpu();
     let started = Instant::now();
     let until = started + Duration::from_secs_f64(seconds);
     let tallies = runtime.block_on(async {
-        let tasks: Vec<_> = (0..connections)
-            .map(|connection| {
-                tokio::spawn(drive(Load {
-                    addr: args[0].clone(),
-                    run: args[1].clone(),
-                    connection,
-                    subjects: per_connection,
-                    until,
-                }))
-            })
+        let tasks: Vec<_> = loads(until)
+            .zip(ids)
+            .map(|(load, ids)| tokio::spawn(drive(load, ids)))
             .collect();
         let mut tallies = Vec::new();
         for task in tasks {
@@ -106,9 +172,45 @@ fn main() {
     }
 }
 
+/// Register this connection's `load.subjects` schemas (one per subject) and return their
+/// ids; exits the process on any failure, since the timed run would measure nothing.
+async fn setup(load: Load) -> Vec<i64> {
+    let mut stream = TcpStream::connect(&load.addr)
+        .await
+        .unwrap_or_else(|e| fail(&format!("set-up: cannot connect: {e}")));
+    let _ = stream.set_nodelay(true);
+    let (mut request, mut response) = (Vec::new(), Vec::new());
+    let mut ids = Vec::with_capacity(load.subjects);
+    for n in 0..load.subjects as u64 {
+        build_request(&mut request, &load, Workload::NewVersion, n);
+        let written = stream.write_all(&request).await;
+        match (written, read_response(&mut stream, &mut response).await) {
+            (Ok(()), Some((200, body))) => ids.push(
+                body.split("\"id\":")
+                    .nth(1)
+                    .and_then(|rest| {
+                        let end = rest
+                            .find(|c: char| !c.is_ascii_digit())
+                            .unwrap_or(rest.len());
+                        rest[..end].parse().ok()
+                    })
+                    .unwrap_or_else(|| fail(&format!("set-up: no id in {body}"))),
+            ),
+            (_, Some((status, body))) => fail(&format!("set-up: {status} {body}")),
+            _ => fail("set-up: connection lost"),
+        }
+    }
+    ids
+}
+
+fn fail(why: &str) -> ! {
+    eprintln!("{why}");
+    std::process::exit(1);
+}
+
 /// One connection: requests back to back until the deadline; reconnects if the server
-/// closes the connection (counted as a failure).
-async fn drive(load: Load) -> Tally {
+/// closes the connection (counted as a failure). `ids` are the set-up's schema ids.
+async fn drive(load: Load, ids: Vec<i64>) -> Tally {
     let mut tally = Tally::default();
     let mut request = Vec::with_capacity(1024);
     let mut response = Vec::with_capacity(4096);
@@ -122,7 +224,20 @@ async fn drive(load: Load) -> Tally {
         let _ = stream.set_nodelay(true);
         while Instant::now() < load.until {
             counter += 1;
-            build_request(&mut request, &load, counter);
+            match load.workload {
+                Workload::GetId => {
+                    let id = ids[counter as usize % ids.len()];
+                    build_get(&mut request, &load, id);
+                }
+                // The set-up registered numbers 0..subjects.
+                Workload::Reregister | Workload::Lookup => build_request(
+                    &mut request,
+                    &load,
+                    load.workload,
+                    counter % load.subjects as u64,
+                ),
+                workload => build_request(&mut request, &load, workload, counter),
+            }
             let sent = Instant::now();
             if stream.write_all(&request).await.is_err() {
                 tally.failed += 1;
@@ -148,8 +263,16 @@ async fn drive(load: Load) -> Tally {
     tally
 }
 
-fn build_request(out: &mut Vec<u8>, load: &Load, counter: u64) {
+/// The request for schema number `counter` of this connection: its subject is
+/// `bench-RUN-cCONNECTION-s(counter mod subjects)` (`-nCOUNTER` for `new-subject`), its
+/// schema the base record with one more field named after the run, connection and counter.
+fn build_request(out: &mut Vec<u8>, load: &Load, workload: Workload, counter: u64) {
     let connection = load.connection;
+    let (subject_tag, subject_number, suffix) = match workload {
+        Workload::NewSubject => ('n', counter, "/versions"),
+        Workload::Lookup => ('s', counter % load.subjects as u64, ""),
+        _ => ('s', counter % load.subjects as u64, "/versions"),
+    };
     let body_len = BODY_HEAD.len()
         + BODY_TAIL.len()
         + load.run.len()
@@ -160,17 +283,26 @@ fn build_request(out: &mut Vec<u8>, load: &Load, counter: u64) {
     // Writing to a Vec cannot fail.
     let _ = write!(
         out,
-        "POST /subjects/bench-{}-c{}-s{}/versions HTTP/1.1\r\nHost: {}\r\n\
+        "POST /subjects/bench-{}-c{}-{subject_tag}{subject_number}{suffix} HTTP/1.1\r\nHost: {}\r\n\
          Content-Type: application/vnd.schemaregistry.v1+json\r\nContent-Length: {}\r\n\r\n\
          {BODY_HEAD}{}_{}_{}{BODY_TAIL}",
         load.run,
         connection,
-        counter % load.subjects as u64,
         load.addr,
         body_len,
         load.run,
         connection,
         counter,
+    );
+}
+
+fn build_get(out: &mut Vec<u8>, load: &Load, id: i64) {
+    out.clear();
+    // Writing to a Vec cannot fail.
+    let _ = write!(
+        out,
+        "GET /schemas/ids/{id} HTTP/1.1\r\nHost: {}\r\n\r\n",
+        load.addr
     );
 }
 
@@ -206,8 +338,9 @@ async fn read_response(stream: &mut TcpStream, buffer: &mut Vec<u8>) -> Option<(
                 }
                 buffer.extend_from_slice(&chunk[..n]);
             }
-            // The body is only kept to report an error.
-            let body = if status == 200 {
+            // The body of a success is read only when it is short (the set-up's `{"id":N}`
+            // and a lookup's answer), so large GET answers cost no copy.
+            let body = if status == 200 && length > 256 {
                 String::new()
             } else {
                 String::from_utf8_lossy(&buffer[end + 4..end + 4 + length]).into_owned()

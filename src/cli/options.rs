@@ -385,9 +385,11 @@ pub(super) struct ServeArgs {
     /// Largest schema accepted, in bytes.
     #[arg(long, env = "SCHEMATA_MAX_SCHEMA_BYTES", default_value_t = RegistryOptions::DEFAULT_MAX_SCHEMA_BYTES)]
     pub max_schema_bytes: usize,
-    /// Schemas kept in the in-memory id cache.
-    #[arg(long, env = "SCHEMATA_CACHE_CAPACITY", default_value_t = RegistryOptions::DEFAULT_CACHE_CAPACITY)]
-    pub cache_capacity: u64,
+    /// Memory for all in-memory caches together, in bytes (schemas by id, parse trees,
+    /// subject histories, schema identities, config and mode); every entry is weighed by its
+    /// size. The default suits a small container; the process needs about 30 MB besides.
+    #[arg(long, env = "SCHEMATA_CACHE_BYTES", default_value_t = RegistryOptions::DEFAULT_CACHE_BYTES)]
+    pub cache_bytes: u64,
     /// Parses and compatibility checks of large schemas (over 4 KiB) that may wait for a core
     /// before further ones are refused with 429 and Retry-After; at most one runs per core.
     #[arg(
@@ -396,15 +398,6 @@ pub(super) struct ServeArgs {
         default_value_t = RegistryOptions::DEFAULT_MAX_WAITING_CHECKS
     )]
     pub max_waiting_checks: usize,
-    /// Subject versions remembered for registering the next version without reading the
-    /// subject's history (all subjects together; 64 bytes each; each subject's newest schema,
-    /// kept with its history, counts as ten times its text in 64-byte units).
-    #[arg(
-        long,
-        env = "SCHEMATA_HISTORY_CACHE_VERSIONS",
-        default_value_t = RegistryOptions::DEFAULT_HISTORY_CAPACITY
-    )]
-    pub history_cache_versions: u64,
     /// Require HTTP basic authentication; users from this file, one a line:
     /// `user: password[,role...]`. Passwords as argon2id (`schemata passwd USER` prints the
     /// line) or bcrypt PHC strings; Jetty's `MD5:`, `CRYPT:` and `OBF:`, `SHA256:<hex>` and

@@ -18,8 +18,7 @@ pub(super) async fn run(args: ServeArgs) -> anyhow::Result<()> {
     let options = RegistryOptions {
         default_compatibility,
         max_schema_bytes: args.max_schema_bytes,
-        cache_capacity: args.cache_capacity,
-        history_capacity: args.history_cache_versions,
+        cache_bytes: args.cache_bytes,
         max_waiting_checks: args.max_waiting_checks,
     };
     let auth = super::authentication::build(&args).await?;
@@ -84,8 +83,7 @@ fn log_configuration(args: &ServeArgs) {
         listen = %args.listen,
         default_compatibility = %args.default_compatibility,
         max_schema_bytes = args.max_schema_bytes,
-        cache_capacity = args.cache_capacity,
-        history_cache_versions = args.history_cache_versions,
+        cache_bytes = args.cache_bytes,
         max_waiting_checks = args.max_waiting_checks,
         basic_auth_file = ?args.basic_auth_file,
         basic_auth_roles = %args.basic_auth_roles,

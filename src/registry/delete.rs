@@ -81,6 +81,8 @@ impl Registry {
                     .await?;
             }
         }
+        tx.announce_subject_changed(&subject.context, &subject.name)
+            .await?;
         if permanent {
             // The subject's config and mode went with it.
             self.commit_settings_change(tx).await?;
@@ -92,7 +94,7 @@ impl Registry {
             .await;
         if permanent {
             for v in &affected {
-                self.cache.invalidate(&subject.context, v.schema_id).await;
+                self.forget_schema(&subject.context, v.schema_id).await;
             }
         }
         Ok(affected.iter().map(|v| v.version).collect())
@@ -156,6 +158,8 @@ impl Registry {
             tx.mark_deleted(&subject.context, &subject.name, found.version)
                 .await?;
         }
+        tx.announce_subject_changed(&subject.context, &subject.name)
+            .await?;
         if permanent && versions.len() == 1 {
             self.commit_settings_change(tx).await?;
         } else {
@@ -165,9 +169,7 @@ impl Registry {
             .invalidate(&subject.context, &subject.name)
             .await;
         if permanent {
-            self.cache
-                .invalidate(&subject.context, found.schema_id)
-                .await;
+            self.forget_schema(&subject.context, found.schema_id).await;
         }
         Ok(found.version)
     }
@@ -197,6 +199,9 @@ impl Registry {
             tx.announce_invalidation(&v.context, v.schema_id).await?;
         }
         for s in subjects {
+            tx.announce_subject_changed(&s.context, &s.subject).await?;
+        }
+        for s in subjects {
             let scope = QualifiedSubject::in_context(&s.context, &s.subject).scope();
             tx.delete_config(&scope).await?;
             tx.delete_mode(&scope).await?;
@@ -208,7 +213,7 @@ impl Registry {
     pub(super) async fn forget_purged(&self, purged: &[VersionRecord]) {
         for v in purged {
             self.histories.invalidate(&v.context, &v.subject).await;
-            self.cache.invalidate(&v.context, v.schema_id).await;
+            self.forget_schema(&v.context, v.schema_id).await;
         }
     }
 

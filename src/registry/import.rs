@@ -268,10 +268,11 @@ impl Registry {
                 continue;
             }
             tx.announce_invalidation(context, schema.id).await?;
+            tx.announce_subject_changed(context, &subject.name).await?;
             tx.commit().await?;
             written += 1;
             self.histories.invalidate(context, &subject.name).await;
-            self.cache.invalidate(context, schema.id).await;
+            self.forget_schema(context, schema.id).await;
             self.contexts_seen.note_created(context);
         }
         Ok(written)

@@ -32,7 +32,7 @@ pub use register::{RegisterOptions, Registered, SchemaRequest};
 
 use crate::domain::{QualifiedSubject, VersionRecord, DEFAULT_CONTEXT};
 use crate::store::{Invalidation, Store};
-use cache::{ConfigModeCache, HistoryCache, SchemaCache};
+use cache::{ConfigModeCache, HistoryCache, IdentityCache, ParsedCache, SchemaCache};
 use references::ReferenceUse;
 use schemata_compat::{ParseOptions, ParsedSchema};
 use std::sync::Arc;
@@ -40,9 +40,13 @@ use std::sync::Arc;
 pub struct Registry {
     store: Store,
     cache: SchemaCache,
+    /// Parse trees of stored schemas (`cache/parsed.rs`).
+    parsed: ParsedCache,
     config_mode_cache: ConfigModeCache,
     /// Subject histories remembered for the registration path (verified before use).
     histories: HistoryCache,
+    /// The identity of texts parsed before (`cache/identities.rs`).
+    identities: IdentityCache,
     /// Where parsing and checking large schemas runs (`cpu.rs`).
     cpu: cpu::CpuPool,
     /// Whether contexts besides the default one exist (`id_lookup`).
@@ -54,19 +58,33 @@ impl Registry {
     /// Build the registry; with PostgreSQL it also starts following other processes' cache
     /// invalidations (so it must be called inside a tokio runtime).
     pub fn new(store: Store, options: RegistryOptions) -> Self {
-        let cache = SchemaCache::new(options.cache_capacity);
-        let config_mode_cache = ConfigModeCache::new(options.cache_capacity);
-        let histories = HistoryCache::new(options.history_capacity);
-        let (schemas, scopes, remembered) =
-            (cache.clone(), config_mode_cache.clone(), histories.clone());
+        let budget = options.cache_budget();
+        let cache = SchemaCache::new(budget.schemas);
+        let parsed = ParsedCache::new(budget.parsed);
+        let config_mode_cache = ConfigModeCache::new(budget.config_mode_entries);
+        let histories = HistoryCache::new(budget.histories);
+        let (schemas, trees, scopes, remembered) = (
+            cache.clone(),
+            parsed.clone(),
+            config_mode_cache.clone(),
+            histories.clone(),
+        );
         store.follow_invalidations(move |event| {
-            let (schemas, scopes) = (schemas.clone(), scopes.clone());
+            let (schemas, trees, scopes) = (schemas.clone(), trees.clone(), scopes.clone());
             if matches!(event, Invalidation::Everything) {
                 remembered.invalidate_all();
+                trees.invalidate_all();
             }
+            let remembered = remembered.clone();
             tokio::spawn(async move {
                 match event {
-                    Invalidation::Schema { context, id } => schemas.invalidate(&context, id).await,
+                    Invalidation::Schema { context, id } => {
+                        schemas.invalidate(&context, id).await;
+                        trees.invalidate(&context, id).await;
+                    }
+                    Invalidation::Subject { context, subject } => {
+                        remembered.invalidate(&context, &subject).await
+                    }
                     Invalidation::Settings => scopes.clear(),
                     Invalidation::Everything => {
                         schemas.invalidate_all();
@@ -80,6 +98,8 @@ impl Registry {
             cache,
             config_mode_cache,
             histories,
+            identities: IdentityCache::new(budget.identities),
+            parsed,
             contexts_seen: id_lookup::ContextPresence::new(),
             cpu: cpu::CpuPool::new(
                 std::thread::available_parallelism().map_or(1, |n| n.get()),
@@ -94,10 +114,12 @@ impl Registry {
     }
 
     /// Each cache's entries and estimated bytes, for `/metrics`.
-    pub async fn cache_stats(&self) -> [CacheStats; 3] {
+    pub async fn cache_stats(&self) -> [CacheStats; 5] {
         [
             self.cache.stats().await,
+            self.parsed.stats().await,
             self.histories.stats().await,
+            self.identities.stats().await,
             self.config_mode_cache.stats(),
         ]
     }
@@ -135,6 +157,13 @@ impl Registry {
         Ok(Some(cached))
     }
 
+    /// Drop a schema from this process's caches (its id was hard-deleted or rewritten;
+    /// other processes hear the NOTIFY).
+    async fn forget_schema(&self, context: &str, id: i64) {
+        self.cache.invalidate(context, id).await;
+        self.parsed.invalidate(context, id).await;
+    }
+
     /// As [`Registry::schema`], answered by `known` when that is the schema with this id in
     /// `context` (a subject's remembered latest schema, see `SubjectHistory`).
     async fn schema_or_known(
@@ -157,6 +186,9 @@ impl Registry {
             return Ok(parsed);
         }
         let record = &schema.record;
+        if let Some(parsed) = self.parsed.get(&record.context, record.id).await {
+            return Ok(parsed);
+        }
         let resolved = self
             .resolve_references(&record.context, &record.references, ReferenceUse::Stored)
             .await?;
@@ -179,7 +211,11 @@ impl Registry {
                     record.id
                 ))
             })?;
-        Ok(schema.set_parsed(Arc::new(parsed)))
+        let parsed = Arc::new(parsed);
+        self.parsed
+            .insert(&record.context, record.id, parsed.clone())
+            .await;
+        Ok(parsed)
     }
 
     /// The subject a read of `subject` is served from: itself, or for an unqualified name

@@ -25,6 +25,7 @@ pub use options::{SqliteSynchronous, StoreOptions};
 pub use pages::{Page, SubjectPage, SubjectState};
 pub use postgres::Invalidation;
 pub use reads::{HashedHistory, VersionPage};
+pub use register_batch::Appended;
 pub use upgrades::Rehashed;
 pub use write_tx::WriteTx;
 
@@ -189,7 +190,7 @@ impl Store {
         seen: SeenHistory,
         schema: &NewSchema<'_>,
         reference_targets: &[ReferenceTarget],
-    ) -> Result<Option<(i64, i64)>> {
+    ) -> Result<Option<Appended>> {
         match &self.batcher {
             Some(batcher) => {
                 batcher

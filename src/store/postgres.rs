@@ -108,12 +108,49 @@ pub(super) async fn notify_invalidation(
     Ok(())
 }
 
-/// What a listener saw: one schema to drop, or a gap (reconnect) after which every cached
-/// entry is suspect.
+/// Payload prefix announcing that versions of a subject were deleted (soft or hard) or
+/// replaced: `subject:<context length>:<context><subject>`. Processes that predate it read
+/// `subject` as an id that does not parse, and ignore it.
+const SUBJECT_PREFIX: &str = "subject:";
+
+pub(super) async fn notify_subject_changed(
+    tx: &mut Transaction<'static, Any>,
+    context: &str,
+    subject: &str,
+) -> Result<()> {
+    sqlx::query("SELECT pg_notify($1, $2)")
+        .bind(INVALIDATION_CHANNEL)
+        .bind(format!(
+            "{SUBJECT_PREFIX}{}:{context}{subject}",
+            context.len()
+        ))
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// The context and subject of a `subject:` payload.
+fn parse_subject_payload(payload: &str) -> Option<(String, String)> {
+    let rest = payload.strip_prefix(SUBJECT_PREFIX)?;
+    let (length, names) = rest.split_once(':')?;
+    let length: usize = length.parse().ok()?;
+    let context = names.get(..length)?;
+    let subject = names.get(length..)?;
+    Some((context.to_string(), subject.to_string()))
+}
+
+/// What a listener saw: one schema to drop, a subject whose remembered history is stale, a
+/// settings change, or a gap (reconnect) after which every cached entry is suspect.
 pub enum Invalidation {
     Schema {
         context: String,
         id: i64,
+    },
+    /// Versions of the subject were deleted or replaced (a registration adds versions and
+    /// announces nothing: the database verifies writes made against a remembered history).
+    Subject {
+        context: String,
+        subject: String,
     },
     /// Some config or mode changed.
     Settings,
@@ -163,6 +200,12 @@ pub(super) async fn listen_for_invalidations(
             match listener.try_recv().await {
                 Ok(Some(notification)) if notification.payload() == SETTINGS_PAYLOAD => {
                     on_event(Invalidation::Settings)
+                }
+                Ok(Some(notification)) if notification.payload().starts_with(SUBJECT_PREFIX) => {
+                    if let Some((context, subject)) = parse_subject_payload(notification.payload())
+                    {
+                        on_event(Invalidation::Subject { context, subject });
+                    }
                 }
                 Ok(Some(notification)) => {
                     if let Some((id, context)) = notification.payload().split_once(':') {

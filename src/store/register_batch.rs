@@ -73,7 +73,7 @@ struct Item {
 
 struct Pending {
     item: Item,
-    reply: oneshot::Sender<Option<(i64, i64)>>,
+    reply: oneshot::Sender<Option<Appended>>,
 }
 
 pub(super) struct RegistrationBatcher {
@@ -118,7 +118,7 @@ impl RegistrationBatcher {
         seen: SeenHistory,
         schema: &NewSchema<'_>,
         reference_targets: &[ReferenceTarget],
-    ) -> Result<Option<(i64, i64)>> {
+    ) -> Result<Option<Appended>> {
         let item = Item {
             lock_key: lock_key(context, subject),
             context: context.to_string(),
@@ -229,7 +229,7 @@ async fn write_group(pool: &PgPool, group: Vec<Pending>) {
         }
     }
     let items: Vec<&Item> = members.iter().map(|p| &p.item).collect();
-    let mut outcomes: Vec<Option<(i64, i64)>> = vec![None; members.len()];
+    let mut outcomes: Vec<Option<Appended>> = vec![None; members.len()];
     match execute(pool, &items).await {
         Ok(rows) => {
             for (index, written) in rows {
@@ -248,8 +248,18 @@ async fn write_group(pool: &PgPool, group: Vec<Pending>) {
     }
 }
 
-/// A member written by the group: its index, and its schema id and version.
-type Outcome = (usize, (i64, i64));
+/// A version a grouped write appended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Appended {
+    pub id: i64,
+    pub version: i64,
+    /// As stored (milliseconds since the epoch), so a remembered history answers with the
+    /// same timestamp as a read.
+    pub created_at: i64,
+}
+
+/// A member written by the group: its index, and what was appended.
+type Outcome = (usize, Appended);
 
 /// The group as one array per column (item `i` is element `i` of each).
 #[derive(Default)]
@@ -302,6 +312,7 @@ impl<'a> Columns<'a> {
 
 async fn execute(pool: &PgPool, items: &[&Item]) -> Result<Vec<Outcome>> {
     let c = Columns::of(items);
+    let created_at = super::now_millis();
     let rows = sqlx::query(
         "SELECT item, out_id, out_version FROM schemata_register_group2(\
          $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)",
@@ -322,13 +333,18 @@ async fn execute(pool: &PgPool, items: &[&Item]) -> Result<Vec<Outcome>> {
     .bind(&c.target_contexts)
     .bind(&c.target_subjects)
     .bind(&c.target_versions)
-    .bind(super::now_millis())
+    .bind(created_at)
     .fetch_all(pool)
     .await?;
     rows.iter()
         .map(|row| {
             let index: i32 = row.try_get(0)?;
-            Ok((index as usize, (row.try_get(1)?, row.try_get(2)?)))
+            let appended = Appended {
+                id: row.try_get(1)?,
+                version: row.try_get(2)?,
+                created_at,
+            };
+            Ok((index as usize, appended))
         })
         .collect()
 }

@@ -79,6 +79,17 @@ impl<'a> WriteTx<'a> {
         }
     }
 
+    /// Tell other server processes that versions of a subject were deleted or replaced, so
+    /// they drop its remembered history (on commit).
+    pub async fn announce_subject_changed(&mut self, context: &str, subject: &str) -> Result<()> {
+        match self.dialect {
+            Dialect::Postgres => {
+                postgres::notify_subject_changed(&mut self.tx, context, subject).await
+            }
+            Dialect::Sqlite => Ok(()),
+        }
+    }
+
     /// Tell other server processes that a config or mode changed (on commit).
     pub async fn announce_settings_changed(&mut self) -> Result<()> {
         match self.dialect {

@@ -5,7 +5,11 @@ use crate::common::*;
 use crate::on_both_backends;
 use sqlx::Connection;
 
-on_both_backends!(schema_by_id_is_served_from_memory_after_first_read);
+on_both_backends!(
+    schema_by_id_is_served_from_memory_after_first_read,
+    re_registration_and_lookup_are_answered_from_memory,
+    a_deleted_version_is_not_answered_from_memory,
+);
 
 async fn rename_schemas_table(app: &TestApp, from: &str, to: &str) {
     let sql = format!("ALTER TABLE {from} RENAME TO {to}");
@@ -214,5 +218,194 @@ async fn listing_schemas_does_not_fill_the_id_cache() {
     );
     rename_schemas_table(&second, "schemas_moved", "schemas").await;
     second.get(&format!("/schemas/ids/{id}")).await.assert_ok();
+    first.cleanup().await;
+}
+
+/// A schema registered before, sent again to the same subject (a producer's
+/// `auto.register.schemas` at start) or looked up with `POST /subjects/{s}`, is answered
+/// from memory: proven, as for reads by id, with the tables taken away underneath.
+async fn re_registration_and_lookup_are_answered_from_memory(app: &TestApp) {
+    let schema = record("Again", &[field("a", "int")]);
+    let body = serde_json::json!({ "schema": schema.to_string() });
+    let first = app.register_body("again", body.clone()).await.assert_ok();
+    let looked_up = app.post("/subjects/again", body.clone()).await.assert_ok();
+    rename_schemas_table(app, "schemas", "schemas_moved").await;
+    rename_schemas_table(app, "subject_versions", "subject_versions_moved").await;
+    let again = app.register_body("again", body.clone()).await.assert_ok();
+    assert_eq!(again, first);
+    assert_eq!(
+        app.post("/subjects/again", body.clone()).await.assert_ok(),
+        looked_up
+    );
+    // A different text of the same schema is parsed (its identity is not remembered) but
+    // still needs no table: its subject's history is remembered.
+    let spaced = serde_json::json!({ "schema": serde_json::to_string_pretty(&schema).unwrap() });
+    assert_eq!(app.register_body("again", spaced).await.assert_ok(), first);
+    rename_schemas_table(app, "schemas_moved", "schemas").await;
+    rename_schemas_table(app, "subject_versions_moved", "subject_versions").await;
+    assert_eq!(looked_up["version"], 1);
+    assert_eq!(looked_up["id"], first["id"]);
+}
+
+/// What a delete ends is never answered from memory by the server that deleted it: a soft-
+/// deleted version is neither "already registered" nor found by a lookup, and after a hard
+/// delete the subject starts again at version 1.
+async fn a_deleted_version_is_not_answered_from_memory(app: &TestApp) {
+    let v1 = serde_json::json!({ "schema": record("Gone", &[field("a", "int")]).to_string() });
+    let v2 = serde_json::json!({ "schema": record("Gone", &[field("a", "int"), field_with_default("b", "int", serde_json::json!(0))]).to_string() });
+    let id1 = app.register_body("gone", v1.clone()).await.assert_ok()["id"].clone();
+    app.register_body("gone", v2.clone()).await.assert_ok();
+    // Remembered: both texts and the subject's history.
+    app.register_body("gone", v1.clone()).await.assert_ok();
+    app.post("/subjects/gone", v1.clone()).await.assert_ok();
+    app.delete("/subjects/gone/versions/1").await.assert_ok();
+    app.post("/subjects/gone", v1.clone())
+        .await
+        .assert_error(404, 40403);
+    let found = app
+        .post("/subjects/gone?deleted=true", v1.clone())
+        .await
+        .assert_ok();
+    assert_eq!(
+        (found["version"].clone(), found["id"].clone()),
+        (1.into(), id1.clone())
+    );
+    // Registered again: a new version (the same id: the content is known), not version 1.
+    let again = app.register_body("gone", v1.clone()).await.assert_ok();
+    assert_eq!(
+        (again["version"].clone(), again["id"].clone()),
+        (3.into(), id1.clone())
+    );
+    // Gone for good: the whole subject, soft then hard.
+    app.delete("/subjects/gone").await.assert_ok();
+    app.delete("/subjects/gone?permanent=true")
+        .await
+        .assert_ok();
+    app.post("/subjects/gone", v1.clone())
+        .await
+        .assert_error(404, 40401);
+    app.get(&format!("/schemas/ids/{id1}"))
+        .await
+        .assert_error(404, 40403);
+    let reborn = app.register_body("gone", v1).await.assert_ok();
+    // Version 1 of a new subject; the content keeps its id, as in CSR.
+    assert_eq!(
+        (reborn["version"].clone(), reborn["id"].clone()),
+        (1.into(), id1.clone())
+    );
+}
+
+/// Another server's delete reaches this one's memory (over NOTIFY): after a soft delete
+/// there, the deleted version stops being the answer here, for registration and lookup;
+/// after a hard delete, the id too. Until the NOTIFY arrives (milliseconds) this server may
+/// still answer the deleted version, as its id cache answers a hard-deleted id: the
+/// consistency docs/performance.md states.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn another_servers_delete_reaches_the_remembered_answers() {
+    let first = spawn_app(Backend::Postgres).await;
+    let second = spawn_on(
+        &first.database_url,
+        Backend::Postgres,
+        schemata::registry::RegistryOptions::default(),
+    )
+    .await;
+    wait_for_listeners(&first, 2).await;
+    let v1 = serde_json::json!({ "schema": record("Shared", &[field("a", "int")]).to_string() });
+    let id1 = first.register_body("shared", v1.clone()).await.assert_ok()["id"].clone();
+    // Remembered by the second server, and answered without the tables.
+    second.register_body("shared", v1.clone()).await.assert_ok();
+    second
+        .post("/subjects/shared", v1.clone())
+        .await
+        .assert_ok();
+    rename_schemas_table(&second, "subject_versions", "subject_versions_moved").await;
+    second.register_body("shared", v1.clone()).await.assert_ok();
+    rename_schemas_table(&second, "subject_versions_moved", "subject_versions").await;
+
+    first
+        .delete("/subjects/shared/versions/1")
+        .await
+        .assert_ok();
+    let status = eventually(404, || async {
+        second
+            .post("/subjects/shared", v1.clone())
+            .await
+            .status
+            .as_u16()
+    })
+    .await;
+    assert_eq!(
+        status, 404,
+        "the second server still finds a soft-deleted version"
+    );
+    let again = second.register_body("shared", v1.clone()).await.assert_ok();
+    assert_eq!(
+        (again["version"].clone(), again["id"].clone()),
+        (2.into(), id1.clone())
+    );
+
+    second.delete("/subjects/shared").await.assert_ok();
+    second
+        .delete("/subjects/shared?permanent=true")
+        .await
+        .assert_ok();
+    let status = eventually(404, || async {
+        first
+            .get(&format!("/schemas/ids/{id1}"))
+            .await
+            .status
+            .as_u16()
+    })
+    .await;
+    assert_eq!(
+        status, 404,
+        "the first server still serves a hard-deleted id"
+    );
+    let reborn = first.register_body("shared", v1).await.assert_ok();
+    assert_eq!(reborn["version"], 1);
+    first.cleanup().await;
+}
+
+/// A config change on another server changes what a remembered text means (an override of
+/// the metadata is part of a schema's identity): once it arrives, the same text registers
+/// as a new version carrying the metadata, not as the remembered one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn another_servers_config_change_reaches_the_remembered_answers() {
+    let first = spawn_app(Backend::Postgres).await;
+    let second = spawn_on(
+        &first.database_url,
+        Backend::Postgres,
+        schemata::registry::RegistryOptions::default(),
+    )
+    .await;
+    wait_for_listeners(&first, 2).await;
+    let v1 = serde_json::json!({ "schema": record("Owned", &[field("a", "int")]).to_string() });
+    let id1 = second.register_body("owned", v1.clone()).await.assert_ok()["id"].clone();
+    second.register_body("owned", v1.clone()).await.assert_ok();
+    first
+        .put(
+            "/config/owned",
+            serde_json::json!({ "overrideMetadata": { "properties": { "owner": "team-a" } } }),
+        )
+        .await
+        .assert_ok();
+    let mut answer = serde_json::Value::Null;
+    for _ in 0..50 {
+        answer = second.register_body("owned", v1.clone()).await.assert_ok();
+        if answer["version"] == 2 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(
+        answer["version"], 2,
+        "the second server kept the old config: {answer}"
+    );
+    assert_ne!(answer["id"], id1);
+    let latest = first
+        .get("/subjects/owned/versions/latest")
+        .await
+        .assert_ok();
+    assert_eq!(latest["metadata"]["properties"]["owner"], "team-a");
     first.cleanup().await;
 }

@@ -506,8 +506,8 @@ pub(crate) async fn grouped_registration_checks_the_history_it_was_given(t: &Tes
         assert_eq!(written, None, "SQLite takes the locked path");
         return;
     }
-    let (id, version) = written.expect("written against the current history");
-    assert_eq!(version, 1);
+    let appended = written.expect("written against the current history");
+    assert_eq!(appended.version, 1);
     let stale = store
         .register_in_one_statement(".", "orders", seen(0, empty), &Row::new("2").schema(), &[])
         .await
@@ -524,9 +524,11 @@ pub(crate) async fn grouped_registration_checks_the_history_it_was_given(t: &Tes
         )
         .await
         .unwrap();
-    assert_eq!(second.map(|(_, v)| v), Some(2));
+    assert_eq!(second.map(|a| a.version), Some(2));
     let versions = store.versions(".", "orders").await.unwrap();
-    assert_eq!(versions[0].schema_id, id);
+    assert_eq!(versions[0].schema_id, appended.id);
+    // The timestamp handed back is the one stored.
+    assert_eq!(versions[0].created_at, appended.created_at);
     assert_eq!(versions.len(), 2);
 }
 
@@ -534,6 +536,7 @@ pub(crate) async fn grouped_registration_checks_the_history_it_was_given(t: &Tes
 fn describe(event: &Invalidation) -> String {
     match event {
         Invalidation::Schema { context, id } => format!("schema {context} {id}"),
+        Invalidation::Subject { context, subject } => format!("subject {context} {subject}"),
         Invalidation::Settings => "settings".into(),
         Invalidation::Everything => "everything".into(),
     }
@@ -559,6 +562,10 @@ pub(crate) async fn changes_are_announced(t: &TestStore) {
     }
     let mut tx = t.store.begin_write().await.unwrap();
     tx.announce_invalidation(".ctx", 7).await.unwrap();
+    // Names with the separator in them arrive whole.
+    tx.announce_subject_changed(".c:tx", "orders:value")
+        .await
+        .unwrap();
     tx.announce_settings_changed().await.unwrap();
     tx.commit().await.unwrap();
     assert_eq!(
@@ -566,6 +573,7 @@ pub(crate) async fn changes_are_announced(t: &TestStore) {
         "schema .ctx 7",
         "a rolled-back announcement is not sent"
     );
+    assert_eq!(next(&mut events).await, "subject .c:tx orders:value");
     assert_eq!(next(&mut events).await, "settings");
 }
 

@@ -6,6 +6,7 @@ use crate::domain::VersionRecord;
 use moka::future::Cache as MokaCache;
 use moka::notification::RemovalCause;
 use moka::policy::EvictionPolicy;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 /// One version in a remembered subject history: what the registration path needs, in 64
@@ -106,22 +107,34 @@ impl std::ops::Deref for SubjectHistory {
 }
 
 /// Subject histories for the registration path, so registering the next version of a subject
-/// does not read its history again. An entry may be stale (another process changed the
-/// subject), and nothing relies on it being current: a write made against it is verified by
-/// the database (the exact history is compared under the subject lock, see
-/// `domain::SeenHistory`), and answers that would be wrong on a stale history ("already
-/// registered", "incompatible") are confirmed against a fresh read first.
+/// does not read its history again. An entry may lack versions another process added since:
+/// a write made against it is verified by the database (the exact history is compared under
+/// the subject lock, see `domain::SeenHistory`), and an "incompatible" is confirmed against a
+/// fresh read first. A version it shows live is live: every change that ends a version's
+/// life (a soft or hard delete, an import replacing it) drops the entry here and, announced
+/// over NOTIFY, in every other process; a history read or written across such a drop is not
+/// kept ([`HistoryCache::insert_read`]). So "already registered" is answered from memory
+/// (docs/performance.md, "Re-registration").
 #[derive(Clone)]
 pub(crate) struct HistoryCache {
     subjects: Cache<(String, String), History>,
+    /// Invalidations so far (any subject): a history read before one and kept after it might
+    /// show a version live that was just deleted.
+    invalidations: Arc<AtomicU64>,
 }
+
+/// Where the history cache's invalidations stood when a read (or a write whose outcome is
+/// remembered) began.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct HistoryReadStart(u64);
 
 static COUNTERS: CacheCounters = CacheCounters::new("histories");
 
 impl HistoryCache {
-    /// `capacity` counts versions (64 bytes each), so long histories take their share, and
-    /// a remembered latest schema counts for its size (`SubjectHistory::weight`).
-    pub(crate) fn new(capacity: u64) -> Self {
+    /// `budget` in bytes; a history weighs 64 bytes a version, and a remembered latest
+    /// schema counts for its size (`SubjectHistory::weight`).
+    pub(crate) fn new(budget: u64) -> Self {
+        let capacity = budget / size_of::<HistoryVersion>() as u64;
         HistoryCache {
             // LRU: the subjects registered to recently are the ones registered to next.
             subjects: MokaCache::builder()
@@ -134,6 +147,29 @@ impl HistoryCache {
                     }
                 })
                 .build_with_hasher(Default::default()),
+            invalidations: Arc::new(AtomicU64::new(0)),
+        }
+    }
+
+    /// Call before reading a history from the store (or writing one whose result will be
+    /// remembered), then keep it with [`insert_read`](Self::insert_read).
+    pub(crate) fn read_start(&self) -> HistoryReadStart {
+        HistoryReadStart(self.invalidations.load(Ordering::SeqCst))
+    }
+
+    /// Remember a history read since `start`, unless an invalidation ran in between (a delete
+    /// here or announced by another process may have come after the read): then it is
+    /// dropped again, and the next registration reads the subject afresh.
+    pub(crate) async fn insert_read(
+        &self,
+        context: &str,
+        subject: &str,
+        history: History,
+        start: HistoryReadStart,
+    ) {
+        self.insert(context, subject, history).await;
+        if self.invalidations.load(Ordering::SeqCst) != start.0 {
+            self.invalidate(context, subject).await;
         }
     }
 
@@ -161,19 +197,23 @@ impl HistoryCache {
         found
     }
 
-    pub(crate) async fn insert(&self, context: &str, subject: &str, history: History) {
+    async fn insert(&self, context: &str, subject: &str, history: History) {
         self.subjects
             .insert((context.to_string(), subject.to_string()), history)
             .await;
     }
 
     pub(crate) async fn invalidate(&self, context: &str, subject: &str) {
+        // Counted before removing, so a concurrent `insert_read` either sees the count or
+        // has its entry removed.
+        self.invalidations.fetch_add(1, Ordering::SeqCst);
         self.subjects
             .invalidate(&(context.to_string(), subject.to_string()))
             .await;
     }
 
     pub(crate) fn invalidate_all(&self) {
+        self.invalidations.fetch_add(1, Ordering::SeqCst);
         self.subjects.invalidate_all();
     }
 }

@@ -1,4 +1,5 @@
-//! Schemas by id: the record, its parsed form and its rendered `GET /schemas/ids/{id}` body.
+//! Schemas by id: the record and its rendered `GET /schemas/ids/{id}` body (and, for a schema
+//! this process just registered, its parsed form), weighed in bytes.
 
 use super::stats::{CacheCounters, CacheStats};
 use super::Cache;
@@ -17,7 +18,10 @@ pub struct CachedSchema {
     /// The rendered `GET /schemas/ids/{id}` body: the consumer hot path's answer. Filled by
     /// the API layer on first use (the domain does not know the wire shape).
     id_response: OnceLock<Bytes>,
-    parsed: OnceLock<Arc<ParsedSchema>>,
+    /// Set only when built from a registration (the parse tree is at hand); other parse
+    /// trees live in `ParsedCache`, which weighs them on their own. Fixed at construction,
+    /// so the weight of an entry is known when it is cached.
+    parsed: Option<Arc<ParsedSchema>>,
 }
 
 impl CachedSchema {
@@ -25,7 +29,16 @@ impl CachedSchema {
         CachedSchema {
             record,
             id_response: OnceLock::new(),
-            parsed: OnceLock::new(),
+            parsed: None,
+        }
+    }
+
+    /// A schema just registered, with the tree its registration parsed.
+    pub(crate) fn with_parsed(record: SchemaRecord, parsed: Arc<ParsedSchema>) -> Self {
+        CachedSchema {
+            record,
+            id_response: OnceLock::new(),
+            parsed: Some(parsed),
         }
     }
 
@@ -36,17 +49,13 @@ impl CachedSchema {
     }
 
     pub fn parsed(&self) -> Option<Arc<ParsedSchema>> {
-        self.parsed.get().cloned()
+        self.parsed.clone()
     }
 
-    pub fn set_parsed(&self, parsed: Arc<ParsedSchema>) -> Arc<ParsedSchema> {
-        self.parsed.get_or_init(|| parsed).clone()
-    }
-
-    /// What it holds once read and rendered, estimated from its record alone (so the figure
-    /// is the same when it is cached and when it leaves): the record's strings and the parse
-    /// tree about ten times the schema text, as measured for the remembered histories
-    /// (`SubjectHistory::weight`), plus the rendered body, about the text again.
+    /// What it holds once rendered (the figure is the same when it is cached and when it
+    /// leaves): the record's strings, the rendered body (the text, JSON-escaped, in an
+    /// envelope: about the text again), and the parse tree when it carries one
+    /// ([`parse_tree_bytes`]).
     pub(crate) fn estimated_bytes(&self) -> u64 {
         let record = &self.record;
         let text = record.schema.len() as u64;
@@ -57,12 +66,26 @@ impl CachedSchema {
             .sum();
         let contract = record.metadata.as_ref().map_or(0, |m| m.to_string().len())
             + record.rule_set.as_ref().map_or(0, |r| r.to_string().len());
+        let parsed = self.parsed.as_ref().map_or(0, |_| parse_tree_bytes(text));
         size_of::<CachedSchema>() as u64
-            + text.saturating_mul(11)
+            + text
+            + text.saturating_add(text / 8).saturating_add(64)
+            + parsed
             + references
             + contract as u64
             + (record.hash.len() + record.guid.len() + record.context.len()) as u64
     }
+}
+
+/// The memory a parse tree holds for a schema text of `text` bytes: about ten times the
+/// text (measured for Avro records, see `SubjectHistory::weight`).
+pub(crate) fn parse_tree_bytes(text: u64) -> u64 {
+    text.saturating_mul(10).saturating_add(256)
+}
+
+/// An entry's weight for moka, which counts in `u32`.
+fn weight(schema: &CachedSchema) -> u32 {
+    u32::try_from(schema.estimated_bytes()).unwrap_or(u32::MAX)
 }
 
 static COUNTERS: CacheCounters = CacheCounters::new("schemas");
@@ -79,21 +102,12 @@ pub(crate) struct SchemaCache {
     /// Invalidations so far. A schema read from the store while one ran may be one that
     /// was just hard-deleted: it is not kept ([`SchemaCache::insert_read`]).
     invalidations: Arc<AtomicU64>,
-    /// The estimated bytes of the entries held (`CachedSchema::estimated_bytes`): added on
-    /// insert, taken off when moka lets an entry go for whatever cause.
-    bytes: Arc<AtomicU64>,
 }
 
-/// What an entry's leaving does: its bytes are taken off, and a leaving to stay within the
-/// capacity is counted as an eviction.
-fn on_removal<K>(
-    bytes: Arc<AtomicU64>,
-) -> impl Fn(Arc<K>, Arc<CachedSchema>, RemovalCause) + Send + Sync + 'static {
-    move |_, schema, cause| {
-        bytes.fetch_sub(schema.estimated_bytes(), Ordering::Relaxed);
-        if cause == RemovalCause::Size {
-            COUNTERS.evicted(1);
-        }
+/// An entry's leaving to stay within the budget is counted as an eviction.
+fn on_removal<K>(_: Arc<K>, _: Arc<CachedSchema>, cause: RemovalCause) {
+    if cause == RemovalCause::Size {
+        COUNTERS.evicted(1);
     }
 }
 
@@ -102,24 +116,25 @@ fn on_removal<K>(
 pub(crate) struct ReadStart(u64);
 
 impl SchemaCache {
-    pub(crate) fn new(capacity: u64) -> Self {
+    /// `budget` in bytes, for both maps together: the default context's gets seven eighths.
+    pub(crate) fn new(budget: u64) -> Self {
         // LRU, not moka's default TinyLFU: a schema is typically read right after it is
         // registered (consumers fetch the new id once, then keep reading it), which
         // frequency-based admission would refuse once the cache is full.
-        let bytes = Arc::new(AtomicU64::new(0));
         SchemaCache {
             default_context: MokaCache::builder()
-                .max_capacity(capacity)
+                .max_capacity(budget - budget / 8)
                 .eviction_policy(EvictionPolicy::lru())
-                .eviction_listener(on_removal(bytes.clone()))
+                .weigher(|_, schema: &Arc<CachedSchema>| weight(schema))
+                .eviction_listener(on_removal)
                 .build_with_hasher(Default::default()),
             other_contexts: MokaCache::builder()
-                .max_capacity(capacity)
+                .max_capacity(budget / 8)
                 .eviction_policy(EvictionPolicy::lru())
-                .eviction_listener(on_removal(bytes.clone()))
+                .weigher(|_, schema: &Arc<CachedSchema>| weight(schema))
+                .eviction_listener(on_removal)
                 .build_with_hasher(Default::default()),
             invalidations: Arc::new(AtomicU64::new(0)),
-            bytes,
         }
     }
 
@@ -130,7 +145,7 @@ impl SchemaCache {
         CacheStats {
             name: "schemas",
             entries: self.default_context.entry_count() + self.other_contexts.entry_count(),
-            bytes: Some(self.bytes.load(Ordering::Relaxed)),
+            bytes: Some(self.default_context.weighted_size() + self.other_contexts.weighted_size()),
         }
     }
 
@@ -162,8 +177,6 @@ impl SchemaCache {
     }
 
     pub(crate) async fn insert(&self, schema: Arc<CachedSchema>) {
-        self.bytes
-            .fetch_add(schema.estimated_bytes(), Ordering::Relaxed);
         let id = schema.record.id;
         if schema.record.context == DEFAULT_CONTEXT {
             self.default_context.insert(id, schema).await;
@@ -213,11 +226,13 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn bytes_count_what_is_held_and_evictions_keep_within_capacity() {
-        let cache = SchemaCache::new(2);
+    async fn entries_weigh_their_bytes_and_stay_within_the_budget() {
         let one = schema(DEFAULT_CONTEXT, 1).estimated_bytes();
         let other = schema(".ctx", 1).estimated_bytes();
-        assert!(one > 11 * "\"string\"".len() as u64);
+        // The text, the body rendered from it, and the record around them.
+        assert!(one > 2 * "\"string\"".len() as u64);
+        // The default context's map holds seven such entries, the other one.
+        let cache = SchemaCache::new(8 * (one + 8));
         cache.insert(schema(DEFAULT_CONTEXT, 1)).await;
         cache.insert(schema(".ctx", 1)).await;
         assert_eq!(cache.stats().await.bytes, Some(one + other));
@@ -231,15 +246,33 @@ mod tests {
                 bytes: Some(one + other)
             }
         );
-        // Beyond the capacity of the default context's map, one entry goes.
-        for id in 2..=3 {
+        for id in 2..=20 {
             cache.insert(schema(DEFAULT_CONTEXT, id)).await;
         }
         let stats = cache.stats().await;
-        assert_eq!((stats.entries, stats.bytes), (3, Some(2 * one + other)));
+        assert_eq!((stats.entries, stats.bytes), (8, Some(7 * one + other)));
+        // The newest stayed (LRU).
+        assert!(cache.get(DEFAULT_CONTEXT, 20).await.is_some());
         cache.invalidate(".ctx", 1).await;
         cache.invalidate_all();
         assert_eq!(cache.stats().await.bytes, Some(0));
+    }
+
+    #[test]
+    fn a_parse_tree_is_weighed_with_the_schema_that_carries_it() {
+        let plain = schema(DEFAULT_CONTEXT, 1);
+        let parsed = ParsedSchema::parse(
+            schemata_compat::SchemaType::Avro,
+            "\"string\"",
+            &[],
+            Default::default(),
+        )
+        .expect("a valid schema");
+        let with_tree = CachedSchema::with_parsed(plain.record.clone(), Arc::new(parsed));
+        assert_eq!(
+            with_tree.estimated_bytes(),
+            plain.estimated_bytes() + parse_tree_bytes("\"string\"".len() as u64)
+        );
     }
 
     /// A hard delete announced while the schema was being read must not leave the read

@@ -3,6 +3,7 @@
 
 use super::SchemaRequest;
 use crate::domain::{EffectiveConfig, NewSchema, SchemaRecord};
+use crate::registry::cache::{hash_bytes, IdentityInputs, InputKey, KnownIdentity};
 use crate::registry::identity::Identity;
 use crate::registry::references::{ReferenceUse, ResolvedReferences};
 use crate::registry::{CachedSchema, Registry, RegistryError, Result};
@@ -36,6 +37,24 @@ impl Candidate {
             guid: &self.guid,
         }
     }
+}
+
+/// The key under which the identity of this request's schema is remembered
+/// (`cache/identities.rs`), or `None` when it is not: a request with references, or of an
+/// unknown type.
+pub(crate) fn identity_key(request: &SchemaRequest, options: ParseOptions) -> Option<InputKey> {
+    if !request.references.is_empty() {
+        return None;
+    }
+    let inputs = IdentityInputs {
+        schema_type: schema_type_of(request).ok()?,
+        schema: &request.schema,
+        metadata: request.metadata.as_ref(),
+        rule_set: request.rule_set.as_ref(),
+        validate: options.validate,
+        normalize: options.normalize,
+    };
+    Some(inputs.key())
 }
 
 /// The request's `schemaType`; absent or empty means AVRO.
@@ -78,6 +97,12 @@ impl Registry {
             rule_set: request.rule_set.as_ref(),
         };
         let (hash, guid) = identity.hash_and_guid();
+        if let (Some(key), Some(hash)) = (identity_key(request, options), hash_bytes(&hash)) {
+            let guid = guid.clone();
+            self.identities
+                .insert(key, KnownIdentity { hash, guid })
+                .await;
+        }
         Ok(Candidate {
             parsed: Arc::new(parsed),
             schema_type,
@@ -143,9 +168,7 @@ impl Registry {
             guid: candidate.guid.clone(),
             created_at: crate::store::now_millis(),
         };
-        let cached = CachedSchema::new(record);
-        cached.set_parsed(candidate.parsed.clone());
-        cached
+        CachedSchema::with_parsed(record, candidate.parsed.clone())
     }
 }
 

@@ -6,8 +6,9 @@
 use super::history::{checked_versions, seen};
 use super::{count_registration, registered, Candidate, KnownHistory, Registration};
 use crate::domain::{QualifiedSubject, VersionRecord};
-use crate::registry::cache::{hash_bytes, HistoryVersion, SubjectHistory};
+use crate::registry::cache::{hash_bytes, HistoryReadStart, HistoryVersion, SubjectHistory};
 use crate::registry::{Registered, Registry, Result};
+use crate::store::Appended;
 use std::sync::Arc;
 
 impl Registry {
@@ -60,6 +61,7 @@ impl Registry {
             )
             .await?;
         }
+        let start = self.histories.read_start();
         let written = self
             .store
             .register_in_one_statement(
@@ -71,7 +73,7 @@ impl Registry {
             )
             .await?;
         tracing::debug!(subject = %subject, one_statement = written.is_some(), "registration write");
-        let Some((id, version)) = written else {
+        let Some(appended) = written else {
             // The subject changed since `history` was read: forget it, the locked path
             // reads it under the lock.
             self.histories
@@ -79,29 +81,35 @@ impl Registry {
                 .await;
             return Ok(None);
         };
-        self.remember_appended(subject, history, candidate, id, version)
+        self.remember_appended(subject, history, candidate, appended, start)
             .await;
         count_registration("one_statement");
-        Ok(Some(registered(version, id, candidate)))
+        Ok(Some(registered(appended.version, appended.id, candidate)))
     }
 
     /// The database verified `history` was current, so with the new version it is the
     /// subject's history now; the new schema is kept with it, parsed, for the next
-    /// registration to check against.
+    /// registration to check against. Not kept if a delete was announced since the write
+    /// began (`start`).
     async fn remember_appended(
         &self,
         subject: &QualifiedSubject,
         history: &SubjectHistory,
         candidate: &Candidate,
-        id: i64,
-        version: i64,
+        appended: Appended,
+        start: HistoryReadStart,
     ) {
+        let Appended {
+            id,
+            version,
+            created_at,
+        } = appended;
         let mut versions = Vec::with_capacity(history.len() + 1);
         versions.extend_from_slice(history);
         versions.push(HistoryVersion {
             version,
             schema_id: id,
-            created_at: crate::store::now_millis(),
+            created_at,
             deleted: false,
             hash: hash_bytes(&candidate.hash),
         });
@@ -115,7 +123,7 @@ impl Registry {
             ))),
         };
         self.histories
-            .insert(&subject.context, &subject.name, Arc::new(next))
+            .insert_read(&subject.context, &subject.name, Arc::new(next), start)
             .await;
     }
 }

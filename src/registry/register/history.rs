@@ -4,10 +4,12 @@
 //!
 //! [`HistoryCache`]: crate::registry::cache::HistoryCache
 
+use super::candidate::identity_key;
 use super::{registered, Candidate, Registered, SchemaRequest};
 use crate::domain::{EffectiveConfig, QualifiedSubject, SeenHistory, VersionRecord};
 use crate::registry::cache::{hash_bytes, History, HistoryVersion, SubjectHistory};
 use crate::registry::{CachedSchema, Registry, Result};
+use schemata_compat::ParseOptions;
 use std::sync::Arc;
 
 /// A subject's history and where it came from.
@@ -59,6 +61,7 @@ impl Registry {
 
     /// The subject's history as stored now; remembered for the next registration.
     pub(crate) async fn read_history(&self, subject: &QualifiedSubject) -> Result<History> {
+        let start = self.histories.read_start();
         let (versions, generation) = self
             .store
             .versions_with_hashes(&subject.context, &subject.name)
@@ -72,14 +75,17 @@ impl Registry {
             latest_schema: None,
         });
         self.histories
-            .insert(&subject.context, &subject.name, history.clone())
+            .insert_read(&subject.context, &subject.name, history.clone(), start)
             .await;
         Ok(history)
     }
 
     /// The live version of `subject` with this candidate's identity, if any. A "yes" from
-    /// remembered history is confirmed by a fresh read (another process may have deleted
-    /// that version); `known` is replaced by that read when it happens.
+    /// remembered history is trusted (a remembered live version is live, see
+    /// [`HistoryCache`]), except for a request that names its id or version: it is confirmed
+    /// by a fresh read, and `known` is replaced by that read.
+    ///
+    /// [`HistoryCache`]: crate::registry::cache::HistoryCache
     pub(crate) async fn already_registered(
         &self,
         subject: &QualifiedSubject,
@@ -87,7 +93,11 @@ impl Registry {
         candidate: &Candidate,
         request: &SchemaRequest,
     ) -> Result<Option<Registered>> {
-        if known.from_cache && existing_version(&known.history, candidate, request).is_some() {
+        let plain = request.id.is_none() && request.version.is_none();
+        if known.from_cache
+            && !plain
+            && existing_version(&known.history, candidate, request).is_some()
+        {
             *known = KnownHistory {
                 history: self.read_history(subject).await?,
                 from_cache: false,
@@ -97,6 +107,43 @@ impl Registry {
     }
 }
 
+impl Registry {
+    /// Step 3 before step 2, from memory alone: the live version of `subject` that holds
+    /// this text, when the text was parsed before with these options (its identity is
+    /// remembered) and the subject's history is remembered. `None` when memory cannot tell;
+    /// the steps then run in order. A request naming its id or version always takes them.
+    pub(crate) async fn known_registration(
+        &self,
+        subject: &QualifiedSubject,
+        request: &SchemaRequest,
+        options: ParseOptions,
+    ) -> Option<Registered> {
+        if request.id.is_some() || request.version.is_some() {
+            return None;
+        }
+        let key = identity_key(request, options)?;
+        let identity = self.identities.get(&key).await?;
+        let history = self.histories.get(&subject.context, &subject.name).await?;
+        let found = live_version_with(&history, &identity.hash)?;
+        Some(Registered {
+            id: found.schema_id,
+            version: found.version,
+            guid: identity.guid.clone(),
+        })
+    }
+}
+
+/// The newest live version whose schema has this identity hash.
+pub(crate) fn live_version_with<'h>(
+    history: &'h [HistoryVersion],
+    hash: &[u8; 32],
+) -> Option<&'h HistoryVersion> {
+    history
+        .iter()
+        .rev()
+        .find(|v| !v.deleted && v.hash.as_ref() == Some(hash))
+}
+
 /// The live version in `history` that already holds this exact schema, if the request does
 /// not ask for a different id or version.
 fn existing_version(
@@ -104,11 +151,7 @@ fn existing_version(
     candidate: &Candidate,
     request: &SchemaRequest,
 ) -> Option<Registered> {
-    let hash = hash_bytes(&candidate.hash)?;
-    let found = history
-        .iter()
-        .rev()
-        .find(|v| !v.deleted && v.hash == Some(hash))?;
+    let found = live_version_with(history, &hash_bytes(&candidate.hash)?)?;
     let id_matches = request.id.is_none_or(|id| id == found.schema_id);
     let version_matches = request.version.is_none_or(|v| v <= 0 || v == found.version);
     // `version: -1` means "only if it is the latest".

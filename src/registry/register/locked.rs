@@ -4,7 +4,7 @@
 
 use super::{count_registration, registered, Candidate, Registration, SchemaRequest};
 use crate::domain::{QualifiedSubject, VersionRecord};
-use crate::registry::{Registered, Registry, RegistryError, Result};
+use crate::registry::{CachedSchema, Registered, Registry, RegistryError, Result};
 use crate::store::WriteTx;
 use std::sync::Arc;
 
@@ -52,12 +52,18 @@ impl Registry {
         Ok(registered(version, schema_id, candidate))
     }
 
-    /// Put a schema registered on the locked path in the id cache, parsed: the next
-    /// registration in the subject checks compatibility against it without reading it back.
-    /// (The grouped path keeps it with the subject's history instead.)
+    /// Put a schema registered on the locked path in the id cache, and its parse tree in the
+    /// parse-tree cache: the next registration in the subject checks compatibility against
+    /// it without reading it back. (The grouped path keeps it with the subject's history
+    /// instead.)
     async fn remember(&self, context: &str, id: i64, candidate: &Candidate) {
-        let cached = self.registered_schema(context, id, candidate);
-        self.cache.insert(Arc::new(cached)).await;
+        let registered = self.registered_schema(context, id, candidate);
+        self.cache
+            .insert(Arc::new(CachedSchema::new(registered.record)))
+            .await;
+        self.parsed
+            .insert(context, id, candidate.parsed.clone())
+            .await;
     }
 }
 

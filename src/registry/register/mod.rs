@@ -18,8 +18,8 @@ mod grouped;
 mod history;
 mod locked;
 
-pub(super) use candidate::Candidate;
-pub(super) use history::KnownHistory;
+pub(super) use candidate::{identity_key, Candidate};
+pub(super) use history::{live_version_with, KnownHistory};
 
 use super::references::ReferenceUse;
 use super::{Registry, RegistryError, Result};
@@ -27,7 +27,7 @@ use crate::domain::{
     validate_metadata, validate_rule_set, EffectiveConfig, Mode, QualifiedSubject, SchemaReference,
     VersionRecord,
 };
-use schemata_compat::{ParseOptions, SchemaType};
+use schemata_compat::ParseOptions;
 use serde_json::Value;
 use std::sync::Arc;
 
@@ -57,9 +57,6 @@ pub struct Registered {
     pub id: i64,
     pub version: i64,
     pub guid: String,
-    pub schema_type: SchemaType,
-    pub schema: String,
-    pub references: Vec<SchemaReference>,
 }
 
 /// A registration once [`Registry::prepare`] has settled everything but the schema itself.
@@ -125,6 +122,12 @@ impl Registry {
         options: RegisterOptions,
     ) -> Result<Registered> {
         let mut registration = self.prepare(subject, request, options).await?;
+        if let Some(existing) = self
+            .known_registration(subject, &registration.request, registration.parse_options)
+            .await
+        {
+            return Ok(existing);
+        }
         let mut candidate = self
             .candidate(
                 &subject.context,
@@ -290,8 +293,5 @@ fn registered(version: i64, id: i64, candidate: &Candidate) -> Registered {
         id,
         version,
         guid: candidate.guid.clone(),
-        schema_type: candidate.schema_type,
-        schema: candidate.parsed.canonical().to_string(),
-        references: candidate.references.direct.clone(),
     }
 }
