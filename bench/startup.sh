@@ -25,47 +25,6 @@ pg_setup
 build_release
 
 SUFFIX="$$"
-SCHEMA_TEXT_SQL="'{\"type\":\"record\",\"name\":\"Record' || i || '\",\"namespace\":\"com.example.startup\",\"fields\":[{\"name\":\"id\",\"type\":\"long\"},{\"name\":\"name\",\"type\":\"string\"},{\"name\":\"f' || i || '\",\"type\":[\"null\",\"string\"],\"default\":null}]}'"
-
-migrate_once() { # DATABASE_URL
-    local port; port="$(free_port)"
-    SCHEMATA_DATABASE_URL="$1" python3 "$BENCH_DIR/startup_probe.py" "127.0.0.1:$port" \
-        "$WORK_DIR/migrate.log" "$SCHEMATA_BIN" serve --listen "127.0.0.1:$port" >/dev/null ||
-        { cat "$WORK_DIR/migrate.log" >&2; die "first start (migrations) failed for $1"; }
-}
-
-populate_sqlite() { # FILE N
-    sqlite3 "$1" <<SQL >/dev/null || die "cannot populate $1"
-PRAGMA journal_mode = WAL;
-BEGIN;
-WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $2)
-INSERT INTO schemas (context, id, hash, schema_type, schema_text, refs, metadata, rule_set, guid, created_at)
-SELECT '.', i, printf('%064x', i), 'AVRO', $SCHEMA_TEXT_SQL, '[]', NULL, NULL,
-       printf('00000000-0000-4000-8000-%012x', i), 0 FROM n;
-WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $2)
-INSERT INTO subject_versions (context, subject, version, schema_id, deleted, created_at)
-SELECT '.', 'subject-' || ((i - 1) / 10), ((i - 1) % 10) + 1, i, 0, 0 FROM n;
-UPDATE contexts SET next_schema_id = $2 + 1 WHERE name = '.';
-COMMIT;
-PRAGMA wal_checkpoint(TRUNCATE);
-ANALYZE;
-SQL
-}
-
-populate_pg() { # DB N
-    psql -X -q -v ON_ERROR_STOP=1 -d "$1" <<SQL >/dev/null || die "cannot populate $1"
-BEGIN;
-INSERT INTO schemas (context, id, hash, schema_type, schema_text, refs, metadata, rule_set, guid, created_at)
-SELECT '.', i, encode(sha256(convert_to(t, 'UTF8')), 'hex'), 'AVRO', t, '[]', NULL, NULL, md5(t)::uuid::text, 0
-FROM (SELECT i, $SCHEMA_TEXT_SQL AS t FROM generate_series(1, $2) AS i) s;
-INSERT INTO subject_versions (context, subject, version, schema_id, deleted, created_at)
-SELECT '.', 'subject-' || ((i - 1) / 10), ((i - 1) % 10) + 1, i, 0, 0 FROM generate_series(1, $2) AS i;
-SELECT setval('schema_id_seq_default', $2);
-COMMIT;
-VACUUM ANALYZE schemas, subject_versions;
-SQL
-}
-
 CASES=()
 declare -A URL COUNT
 for n in "$SMALL" "$LARGE"; do

@@ -19,6 +19,13 @@
 //! - `lookup`: the same set-up, then `POST /subjects/{s}` with each schema in turn;
 //! - `get-id`: the same set-up, then `GET /schemas/ids/{id}` of each schema in turn.
 //!
+//! - `get-ids`: no set-up; `GET /schemas/ids/{id}` of ids 1..=SUBJECTS (all connections
+//!   together), each once per pass in a scattered order (for stores filled directly);
+//!   with `REGISTER_LOAD_PASSES=n` it stops after n passes (or at the deadline).
+//!
+//! `REGISTER_LOAD_PAD_FIELDS=N` adds N string fields to every registered schema (about 40
+//! bytes each), for memory measurements with large schemas.
+//!
 //! Prints `STATUS200 n`, `NON200 n`, `RPS x`, `P50_MS`, `P99_MS`, `CPU_US_PER_REQUEST` and,
 //! on an error, `FIRST_ERROR status body`.
 // Its report is its output.
@@ -47,6 +54,7 @@ enum Workload {
     Reregister,
     Lookup,
     GetId,
+    GetIds,
 }
 
 impl Workload {
@@ -57,6 +65,7 @@ impl Workload {
             "reregister" => Workload::Reregister,
             "lookup" => Workload::Lookup,
             "get-id" => Workload::GetId,
+            "get-ids" => Workload::GetIds,
             _ => return None,
         })
     }
@@ -71,6 +80,9 @@ impl Workload {
 }
 
 struct Load {
+    /// The body up to the field that makes each schema unique (`BODY_HEAD` and the padding).
+    head: std::sync::Arc<str>,
+    connections: usize,
     addr: String,
     run: String,
     connection: usize,
@@ -102,12 +114,25 @@ fn main() {
         .build()
         .expect("runtime");
     let args = &args;
+    let pad: usize = std::env::var("REGISTER_LOAD_PAD_FIELDS")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0);
+    let head: std::sync::Arc<str> = padded_head(pad).into();
+    let total_subjects = subjects;
     let loads = |until| {
+        let head = head.clone();
         (0..connections).map(move |connection| Load {
+            head: head.clone(),
+            connections,
             addr: args[0].clone(),
             run: args[1].clone(),
             connection,
-            subjects: per_connection,
+            subjects: if workload == Workload::GetIds {
+                total_subjects
+            } else {
+                per_connection
+            },
             until,
             workload,
         })
@@ -215,20 +240,34 @@ async fn drive(load: Load, ids: Vec<i64>) -> Tally {
     let mut request = Vec::with_capacity(1024);
     let mut response = Vec::with_capacity(4096);
     let mut counter: u64 = 0;
-    'connect: while Instant::now() < load.until {
+    // get-ids: this connection's share of the requested passes over every id.
+    let limit = match std::env::var("REGISTER_LOAD_PASSES")
+        .ok()
+        .and_then(|p| p.parse::<u64>().ok())
+    {
+        Some(passes) if load.workload == Workload::GetIds => {
+            let (count, connections) = (load.subjects as u64, load.connections as u64);
+            let share =
+                count / connections + u64::from((load.connection as u64) < count % connections);
+            passes * share
+        }
+        _ => u64::MAX,
+    };
+    'connect: while Instant::now() < load.until && counter < limit {
         let Ok(mut stream) = TcpStream::connect(&load.addr).await else {
             tally.failed += 1;
             tokio::time::sleep(Duration::from_millis(10)).await;
             continue;
         };
         let _ = stream.set_nodelay(true);
-        while Instant::now() < load.until {
+        while Instant::now() < load.until && counter < limit {
             counter += 1;
             match load.workload {
                 Workload::GetId => {
                     let id = ids[counter as usize % ids.len()];
                     build_get(&mut request, &load, id);
                 }
+                Workload::GetIds => build_get(&mut request, &load, scattered_id(&load, counter)),
                 // The set-up registered numbers 0..subjects.
                 Workload::Reregister | Workload::Lookup => build_request(
                     &mut request,
@@ -273,7 +312,7 @@ fn build_request(out: &mut Vec<u8>, load: &Load, workload: Workload, counter: u6
         Workload::Lookup => ('s', counter % load.subjects as u64, ""),
         _ => ('s', counter % load.subjects as u64, "/versions"),
     };
-    let body_len = BODY_HEAD.len()
+    let body_len = load.head.len()
         + BODY_TAIL.len()
         + load.run.len()
         + 2
@@ -285,15 +324,54 @@ fn build_request(out: &mut Vec<u8>, load: &Load, workload: Workload, counter: u6
         out,
         "POST /subjects/bench-{}-c{}-{subject_tag}{subject_number}{suffix} HTTP/1.1\r\nHost: {}\r\n\
          Content-Type: application/vnd.schemaregistry.v1+json\r\nContent-Length: {}\r\n\r\n\
-         {BODY_HEAD}{}_{}_{}{BODY_TAIL}",
+         {}{}_{}_{}{BODY_TAIL}",
         load.run,
         connection,
         load.addr,
         body_len,
+        load.head,
         load.run,
         connection,
         counter,
     );
+}
+
+/// `BODY_HEAD` with `pad` more string fields before the unique one.
+fn padded_head(pad: usize) -> String {
+    use std::fmt::Write as _;
+    let (prefix, last) = BODY_HEAD
+        .rsplit_once("{")
+        .expect("the head ends with a field");
+    let mut head = prefix.to_string();
+    for n in 0..pad {
+        let _ = write!(
+            head,
+            r#"{{\"name\":\"padding_field_{n:04}\",\"type\":\"string\"}},"#
+        );
+    }
+    head.push('{');
+    head.push_str(last);
+    head
+}
+
+/// The `counter`-th id this connection reads in `get-ids`: the connections together read
+/// every id of 1..=subjects once per pass, scattered (a stride coprime with the count).
+fn scattered_id(load: &Load, counter: u64) -> i64 {
+    let count = load.subjects.max(1) as u64;
+    let n = ((counter - 1) * load.connections as u64 + load.connection as u64) % count;
+    let stride = [1_000_003u64, 999_983, 7_919, 1]
+        .into_iter()
+        .find(|p| gcd(*p, count) == 1)
+        .unwrap_or(1);
+    ((n * stride) % count + 1) as i64
+}
+
+fn gcd(a: u64, b: u64) -> u64 {
+    if b == 0 {
+        a
+    } else {
+        gcd(b, a % b)
+    }
 }
 
 fn build_get(out: &mut Vec<u8>, load: &Load, id: i64) {

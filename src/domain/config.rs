@@ -43,6 +43,13 @@ impl std::ops::Deref for EffectiveConfig {
     }
 }
 
+/// Every config and mode stored, by scope (`""` global, `:.ctx:`, or a qualified subject).
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct AllSettings {
+    pub configs: std::collections::HashMap<String, Config>,
+    pub modes: std::collections::HashMap<String, super::Mode>,
+}
+
 /// Per-scope configuration, stored as sent (partial) and merged along the resolution chain.
 /// Field names are CSR's; the level is `compatibilityLevel` here and `compatibility` in PUT.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

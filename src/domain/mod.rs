@@ -12,7 +12,7 @@ mod rule_set;
 mod subject;
 mod version;
 
-pub use config::{Config, EffectiveConfig};
+pub use config::{AllSettings, Config, EffectiveConfig};
 pub use contract_json::{validate_metadata, without_nulls};
 pub use error::DomainError;
 pub use mode::Mode;

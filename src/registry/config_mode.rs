@@ -3,8 +3,8 @@
 
 use super::{Registry, RegistryError, Result};
 use crate::domain::{
-    context_scope, validate_metadata, validate_rule_set, Config, EffectiveConfig, Mode,
-    QualifiedSubject, SubjectSummary, GLOBAL_CONTEXT,
+    context_scope, validate_metadata, validate_rule_set, AllSettings, Config, EffectiveConfig,
+    Mode, QualifiedSubject, SubjectSummary, GLOBAL_CONTEXT,
 };
 use crate::store::WriteTx;
 use schemata_compat::CompatibilityLevel;
@@ -58,8 +58,19 @@ impl Registry {
         })
     }
 
+    /// Every config and mode, when there are few enough to hold in memory (then one query
+    /// after each change answers every scope, including the many that have none).
+    async fn all_settings(&self) -> Result<Option<Arc<AllSettings>>> {
+        let load =
+            |limit| async move { Ok::<_, RegistryError>(self.store.all_settings(limit).await?) };
+        self.config_mode_cache.all_settings(load).await
+    }
+
     /// The config stored at exactly this scope (no fallback).
     pub async fn config_at(&self, scope: &str) -> Result<Option<Config>> {
+        if let Some(all) = self.all_settings().await? {
+            return Ok(all.configs.get(scope).cloned());
+        }
         let load = async { Ok::<_, RegistryError>(self.store.config(scope).await?) };
         self.config_mode_cache.config(scope, load).await
     }
@@ -162,6 +173,9 @@ impl Registry {
     }
 
     pub async fn mode_at(&self, scope: &str) -> Result<Option<Mode>> {
+        if let Some(all) = self.all_settings().await? {
+            return Ok(all.modes.get(scope).copied());
+        }
         let load = async { Ok::<_, RegistryError>(self.store.mode(scope).await?) };
         self.config_mode_cache.mode(scope, load).await
     }

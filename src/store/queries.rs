@@ -550,6 +550,50 @@ pub(super) async fn delete_config<'e, E: Executor<'e, Database = Any>>(
     Ok(())
 }
 
+/// Every stored config, at most `limit` of them (`None` beyond: too many to hold).
+pub(super) async fn all_configs<'e, E: Executor<'e, Database = Any>>(
+    e: E,
+    limit: i64,
+) -> Result<Option<Vec<(String, Config)>>> {
+    let rows = sqlx::query("SELECT scope, config FROM configs LIMIT $1")
+        .bind(limit.saturating_add(1))
+        .fetch_all(e)
+        .await?;
+    if rows.len() as i64 > limit {
+        return Ok(None);
+    }
+    rows.iter()
+        .filter_map(|row| match json_column(row, 1, "configs") {
+            Ok(Some(config)) => Some(
+                row.try_get(0)
+                    .map(|scope| (scope, config))
+                    .map_err(Into::into),
+            ),
+            Ok(None) => None,
+            Err(e) => Some(Err(e)),
+        })
+        .collect::<Result<Vec<_>>>()
+        .map(Some)
+}
+
+/// Every stored mode, at most `limit` of them (`None` beyond).
+pub(super) async fn all_modes<'e, E: Executor<'e, Database = Any>>(
+    e: E,
+    limit: i64,
+) -> Result<Option<Vec<(String, String)>>> {
+    let rows = sqlx::query("SELECT scope, mode FROM modes LIMIT $1")
+        .bind(limit.saturating_add(1))
+        .fetch_all(e)
+        .await?;
+    if rows.len() as i64 > limit {
+        return Ok(None);
+    }
+    rows.iter()
+        .map(|row| Ok((row.try_get(0)?, row.try_get(1)?)))
+        .collect::<Result<Vec<_>>>()
+        .map(Some)
+}
+
 pub(super) async fn get_mode<'e, E: Executor<'e, Database = Any>>(
     e: E,
     scope: &str,

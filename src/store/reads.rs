@@ -3,7 +3,7 @@
 
 use super::error::{Result, StoreError};
 use super::{queries, Dialect, SqliteSynchronous, Store};
-use crate::domain::{Config, Mode, SchemaRecord, SubjectSummary, VersionRecord};
+use crate::domain::{AllSettings, Config, Mode, SchemaRecord, SubjectSummary, VersionRecord};
 use sqlx::Row;
 
 /// A subject's versions with their schemas' identity hashes (hex), ascending, and the
@@ -159,6 +159,27 @@ impl Store {
     /// The mode stored at exactly this scope.
     pub async fn mode(&self, scope: &str) -> Result<Option<Mode>> {
         parse_mode(queries::get_mode(&self.pool, scope).await?)
+    }
+
+    /// Every stored config and mode, read in one transaction so the two agree; `None` when
+    /// either table holds more than `limit` rows.
+    pub async fn all_settings(&self, limit: i64) -> Result<Option<AllSettings>> {
+        let mut tx = self.pool.begin().await?;
+        let Some(configs) = queries::all_configs(&mut *tx, limit).await? else {
+            return Ok(None);
+        };
+        let Some(modes) = queries::all_modes(&mut *tx, limit).await? else {
+            return Ok(None);
+        };
+        tx.commit().await?;
+        let modes = modes
+            .into_iter()
+            .filter_map(|(scope, name)| parse_mode(Some(name)).transpose().map(|m| Ok((scope, m?))))
+            .collect::<Result<_>>()?;
+        Ok(Some(AllSettings {
+            configs: configs.into_iter().collect(),
+            modes,
+        }))
     }
 }
 

@@ -1,7 +1,7 @@
 //! Config and mode per scope, and what they resolve to per subject.
 
 use super::stats::{CacheCounters, CacheStats};
-use crate::domain::{Config, EffectiveConfig, Mode};
+use crate::domain::{AllSettings, Config, EffectiveConfig, Mode};
 use std::collections::HashMap;
 use std::future::Future;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -21,6 +21,23 @@ pub(crate) struct ConfigModeCache {
     /// Bumped by every clear, so a value loaded from settings read before a clear is not
     /// kept after it.
     generation: Arc<AtomicU64>,
+    /// Every scope's settings, when there are few enough to hold: then a scope missing from
+    /// it has none, and a new subject's config and mode cost no query.
+    snapshot: Arc<std::sync::RwLock<Snapshot>>,
+    /// One load of the snapshot at a time (after a change, every request would load it).
+    loading: Arc<tokio::sync::Mutex<()>>,
+    /// The most scopes a snapshot holds (per table).
+    snapshot_limit: i64,
+}
+
+/// What is known of all settings at once.
+#[derive(Clone)]
+pub(crate) enum Snapshot {
+    /// Not read since the last change.
+    Unknown,
+    /// More scopes than the limit: each scope is read on its own.
+    TooMany,
+    Loaded(Arc<AllSettings>),
 }
 
 static COUNTERS: CacheCounters = CacheCounters::new("config_mode");
@@ -39,8 +56,12 @@ impl ConfigModeCache {
     }
 
     pub(crate) fn new(capacity: u64) -> Self {
+        let snapshot_limit = i64::try_from(capacity).unwrap_or(i64::MAX);
         let capacity = usize::try_from(capacity).unwrap_or(usize::MAX).max(1);
         ConfigModeCache {
+            snapshot: Arc::new(std::sync::RwLock::new(Snapshot::Unknown)),
+            loading: Arc::new(tokio::sync::Mutex::new(())),
+            snapshot_limit,
             configs: Arc::new(SettledMap::new(capacity)),
             modes: Arc::new(SettledMap::new(capacity)),
             effective_configs: Arc::new(SettledMap::new(capacity)),
@@ -63,6 +84,41 @@ impl ConfigModeCache {
         load: impl Future<Output = Result<Option<Mode>, E>>,
     ) -> Result<Option<Mode>, E> {
         self.get_or_load(&self.modes, scope, load).await
+    }
+
+    /// Every scope's settings, read with `load` (given the limit) when not known since the
+    /// last change; `None` when there are too many to hold.
+    pub(crate) async fn all_settings<E, F>(
+        &self,
+        load: impl FnOnce(i64) -> F,
+    ) -> Result<Option<Arc<AllSettings>>, E>
+    where
+        F: Future<Output = Result<Option<AllSettings>, E>>,
+    {
+        let known = |cache: &Self| match &*cache.snapshot.read().unwrap_or_else(|e| e.into_inner())
+        {
+            Snapshot::Unknown => None,
+            Snapshot::TooMany => Some(None),
+            Snapshot::Loaded(all) => Some(Some(all.clone())),
+        };
+        if let Some(known) = known(self) {
+            return Ok(known);
+        }
+        let _one_at_a_time = self.loading.lock().await;
+        if let Some(known) = known(self) {
+            return Ok(known);
+        }
+        let generation = self.generation.load(Ordering::Acquire);
+        let loaded = load(self.snapshot_limit).await?.map(Arc::new);
+        let mut snapshot = self.snapshot.write().unwrap_or_else(|e| e.into_inner());
+        // A clear that ran while this was loading: what was read may be older than it.
+        if self.generation.load(Ordering::Acquire) == generation {
+            *snapshot = match &loaded {
+                Some(all) => Snapshot::Loaded(all.clone()),
+                None => Snapshot::TooMany,
+            };
+        }
+        Ok(loaded)
     }
 
     pub(crate) async fn effective_config<E>(
@@ -106,6 +162,7 @@ impl ConfigModeCache {
 
     pub(crate) fn clear(&self) {
         self.generation.fetch_add(1, Ordering::AcqRel);
+        *self.snapshot.write().unwrap_or_else(|e| e.into_inner()) = Snapshot::Unknown;
         self.configs.clear();
         self.modes.clear();
         self.effective_configs.clear();
@@ -225,5 +282,39 @@ mod tests {
         // Loaded without a clear in between: kept.
         cache.effective_mode("s", load(false)).await.unwrap();
         assert_eq!(loads.load(Ordering::SeqCst), 2);
+    }
+
+    /// The snapshot of all settings is read once, kept until a change, not kept when a
+    /// change ran while it was read, and given up (`None`) beyond its limit.
+    #[tokio::test]
+    async fn all_settings_are_read_once_per_change() {
+        let cache = ConfigModeCache::new(2);
+        let loads = AtomicUsize::new(0);
+        let one_mode = || {
+            let mut all = AllSettings::default();
+            all.modes.insert("s".into(), Mode::ReadOnly);
+            all
+        };
+        let load = |clear_meanwhile: bool, rows: usize| {
+            let (cache, loads) = (&cache, &loads);
+            move |limit: i64| async move {
+                loads.fetch_add(1, Ordering::SeqCst);
+                if clear_meanwhile {
+                    cache.clear();
+                }
+                Ok::<_, ()>((rows as i64 <= limit).then(one_mode))
+            }
+        };
+        let first = cache.all_settings(load(true, 1)).await.unwrap();
+        assert_eq!(first.unwrap().modes.get("s"), Some(&Mode::ReadOnly));
+        // Read across a clear: not kept, read again.
+        cache.all_settings(load(false, 1)).await.unwrap();
+        cache.all_settings(load(false, 1)).await.unwrap();
+        assert_eq!(loads.load(Ordering::SeqCst), 2);
+        cache.clear();
+        // Too many: remembered as such until the next change.
+        assert!(cache.all_settings(load(false, 3)).await.unwrap().is_none());
+        assert!(cache.all_settings(load(false, 1)).await.unwrap().is_none());
+        assert_eq!(loads.load(Ordering::SeqCst), 3);
     }
 }
