@@ -7,6 +7,7 @@
 
 mod error;
 mod export;
+mod history_batch;
 mod liveness;
 mod options;
 mod pages;
@@ -30,6 +31,7 @@ pub use upgrades::Rehashed;
 pub use write_tx::WriteTx;
 
 use crate::domain::{NewSchema, ReferenceTarget, SeenHistory};
+use history_batch::HistoryReader;
 use register_batch::RegistrationBatcher;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::AnyPool;
@@ -83,6 +85,8 @@ pub struct Store {
     write_slots: Semaphore,
     /// PostgreSQL: groups concurrent registrations into one transaction.
     batcher: Option<RegistrationBatcher>,
+    /// PostgreSQL: groups concurrent reads of subject histories into one statement.
+    history_reader: Option<HistoryReader>,
     /// PostgreSQL: dropping it stops the statistics keeper (`statistics.rs`).
     _statistics_keeper: Option<tokio::sync::oneshot::Sender<()>>,
 }
@@ -153,16 +157,24 @@ impl Store {
             Dialect::Postgres => postgres::migrate(&pool).await?,
             Dialect::Sqlite => sqlite::migrate(&pool).await?,
         }
-        let (batcher, statistics_keeper) = match dialect {
+        let (batcher, history_reader, statistics_keeper) = match dialect {
             Dialect::Postgres => {
                 let (keeper, stop) = tokio::sync::oneshot::channel();
                 tokio::spawn(statistics::keep_statistics_current(pool.clone(), stop));
-                (Some(RegistrationBatcher::start(&url)?), Some(keeper))
+                let readers = url
+                    .parse::<sqlx::postgres::PgConnectOptions>()
+                    .map_err(StoreError::opening)?;
+                (
+                    Some(RegistrationBatcher::start(&url)?),
+                    Some(HistoryReader::start(readers)),
+                    Some(keeper),
+                )
             }
-            Dialect::Sqlite => (None, None),
+            Dialect::Sqlite => (None, None, None),
         };
         Ok(Store {
             batcher,
+            history_reader,
             _statistics_keeper: statistics_keeper,
             pool,
             dialect,

@@ -93,12 +93,18 @@ impl Store {
 
     /// All versions of a subject with their schemas' identity hashes, and the context's
     /// history generation from the same snapshot (migration 0004): one read that answers
-    /// both "is this schema already here?" and "what is the history?".
+    /// both "is this schema already here?" and "what is the history?". On PostgreSQL,
+    /// concurrent reads share one statement (`history_batch.rs`).
     pub async fn versions_with_hashes(
         &self,
         context: &str,
         subject: &str,
     ) -> Result<HashedHistory> {
+        if let Some(reader) = &self.history_reader {
+            if let Some(history) = reader.read(context, subject).await {
+                return Ok(history);
+            }
+        }
         queries::versions_with_hashes(&self.pool, context, subject).await
     }
 

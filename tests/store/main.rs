@@ -49,6 +49,7 @@ both_backends!(
     subject_pages_honour_every_filter,
     usage_pages_honour_every_filter,
     referrer_pages_honour_every_filter,
+    concurrent_history_reads_each_get_their_own,
 );
 
 #[tokio::test]

@@ -794,3 +794,78 @@ pub(crate) async fn referrer_pages_honour_every_filter(t: &TestStore) {
         [ids[0], ids[2], ids[3]]
     );
 }
+
+/// Many histories read at once (on PostgreSQL they share statements, `history_batch.rs`):
+/// each gets exactly its own versions, hashes and generation, as a read alone would.
+pub(crate) async fn concurrent_history_reads_each_get_their_own(t: &TestStore) {
+    let store = &t.store;
+    let (a, b) = (Row::new(r#""string""#), Row::new(r#""long""#));
+    for n in 0..20 {
+        let subject = format!("s{n}");
+        append(store, ".", &subject, &a).await;
+        if n % 2 == 0 {
+            append(store, ".", &subject, &b).await;
+        }
+    }
+    let mut expected = Vec::new();
+    // Existing subjects with one or two versions, a missing subject, a missing context.
+    let mut names: Vec<(String, String)> = (0..20).map(|n| (".".into(), format!("s{n}"))).collect();
+    names.push((".".into(), "nobody".into()));
+    names.push((".nowhere".into(), "s1".into()));
+    for (context, subject) in &names {
+        expected.push(store.versions_with_hashes(context, subject).await.unwrap());
+    }
+    for round in 0..3 {
+        let reads = names
+            .iter()
+            .map(|(context, subject)| store.versions_with_hashes(context, subject));
+        let got = join_all(reads.collect()).await;
+        for ((got, want), name) in got.into_iter().zip(&expected).zip(&names) {
+            let got = got.unwrap();
+            assert_eq!(got.1, want.1, "round {round} {name:?}: generation");
+            assert_eq!(
+                got.0
+                    .iter()
+                    .map(|(v, h)| (numbers(std::slice::from_ref(v)), h.clone()))
+                    .collect::<Vec<_>>(),
+                want.0
+                    .iter()
+                    .map(|(v, h)| (numbers(std::slice::from_ref(v)), h.clone()))
+                    .collect::<Vec<_>>(),
+                "round {round} {name:?}"
+            );
+        }
+    }
+    assert_eq!(expected[0].0.len(), 2);
+    assert_eq!(expected[1].0.len(), 1);
+    assert!(expected[20].0.is_empty() && expected[21].0.is_empty());
+    assert_eq!(
+        expected[21].1, 0,
+        "a context not created yet has generation 0"
+    );
+}
+
+/// Every future polled together until all are done; their outputs in order.
+async fn join_all<F: std::future::Future>(futures: Vec<F>) -> Vec<F::Output> {
+    use std::task::Poll;
+    let mut futures: Vec<std::pin::Pin<Box<F>>> = futures.into_iter().map(Box::pin).collect();
+    let mut outputs: Vec<Option<F::Output>> = futures.iter().map(|_| None).collect();
+    std::future::poll_fn(|cx| {
+        let mut pending = false;
+        for (future, output) in futures.iter_mut().zip(outputs.iter_mut()) {
+            if output.is_none() {
+                match future.as_mut().poll(cx) {
+                    Poll::Ready(value) => *output = Some(value),
+                    Poll::Pending => pending = true,
+                }
+            }
+        }
+        if pending {
+            Poll::Pending
+        } else {
+            Poll::Ready(())
+        }
+    })
+    .await;
+    outputs.into_iter().flatten().collect()
+}
