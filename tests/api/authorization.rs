@@ -177,6 +177,7 @@ secured_on_both_backends!(
     listings_show_only_readable_subjects,
     reads_by_id_need_a_readable_subject_using_the_id,
     contexts_and_aliases_are_checked_where_they_lead,
+    a_guids_ids_are_only_those_of_readable_subjects,
     unauthenticated_requests_get_40101,
     the_file_is_reread_while_requests_run,
 );
@@ -632,6 +633,73 @@ async fn contexts_and_aliases_are_checked_where_they_lead(app: &Secured) {
     app.get("admin", "/subjects/orders-alias/versions")
         .await
         .assert_ok();
+}
+
+/// `GET /schemas/guids/{guid}/ids` lists an id (one per context) only when some subject the
+/// principal may read uses it; none readable is 403, as for the guid itself.
+async fn a_guids_ids_are_only_those_of_readable_subjects(app: &Secured) {
+    // One schema in three contexts: the same guid, an id in each.
+    let shared = schema("Shared");
+    let mut ids = Vec::new();
+    for subject in ["orders-s", ":.staging:orders-s", ":.other:secret-s"] {
+        let id = app.register("admin", subject, &shared).await.assert_ok()["id"].clone();
+        ids.push(id.as_i64().unwrap());
+    }
+    let guid = app
+        .get("admin", &format!("/schemas/ids/{}", ids[0]))
+        .await
+        .assert_ok()["guid"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let path = format!("/schemas/guids/{guid}/ids");
+    let listed = |reply: Reply| -> Vec<(String, i64)> {
+        let mut pairs: Vec<(String, i64)> = reply
+            .assert_ok()
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| {
+                (
+                    p["context"].as_str().unwrap().to_string(),
+                    p["id"].as_i64().unwrap(),
+                )
+            })
+            .collect();
+        pairs.sort();
+        pairs
+    };
+    let every = listed(app.get("admin", &path).await);
+    assert_eq!(
+        every,
+        [
+            (".".to_string(), ids[0]),
+            (".other".to_string(), ids[2]),
+            (".staging".to_string(), ids[1]),
+        ]
+    );
+    // Global read (carol) sees all; alice reads orders-* here and in .staging, not .other.
+    assert_eq!(listed(app.get("carol", &path).await), every);
+    assert_eq!(
+        listed(app.get("alice", &path).await),
+        [(".".to_string(), ids[0]), (".staging".to_string(), ids[1])]
+    );
+    // bob reads only orders-value, which does not use the schema.
+    assert_denied(&app.get("bob", &path).await, "read", &guid);
+    // Once alice's own subjects stop using it (a permanent delete), she sees nothing.
+    for subject in ["orders-s", ":.staging:orders-s"] {
+        for permanent in ["false", "true"] {
+            let delete = format!("/subjects/{subject}?permanent={permanent}");
+            app.send(Some("admin"), Method::DELETE, &delete, None)
+                .await
+                .assert_ok();
+        }
+    }
+    assert_denied(&app.get("alice", &path).await, "read", &guid);
+    assert_eq!(
+        listed(app.get("admin", &path).await),
+        [(".other".to_string(), ids[2])]
+    );
 }
 
 async fn unauthenticated_requests_get_40101(app: &Secured) {

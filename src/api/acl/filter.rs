@@ -1,8 +1,9 @@
 //! Listings under an ACL (`docs/rest-api.md` §11): `GET /subjects`, `GET /schemas` and an
 //! id's subjects and versions show a principal without global `read` only the subjects it
-//! may read, and `offset`/`limit` count what it is shown.
+//! may read, and `offset`/`limit` count what it is shown; a guid's ids, only the ids some
+//! subject it may read uses.
 
-use super::{Access, Operation};
+use super::{users_of, Access, Operation};
 use crate::registry::{ListPage, Registry, Result, SchemaListing, SubjectVersion};
 use axum::Extension;
 
@@ -39,4 +40,26 @@ pub(crate) async fn schemas(
     registry
         .list_schemas_of(listing, &|subject| grants.allows(Operation::Read, subject))
         .await
+}
+
+/// `GET /schemas/guids/{guid}/ids` for a principal who may read only some subjects: the
+/// (context, id) pairs of `ids` that some subject it may read uses (a soft-deleted version
+/// counts, as for a read by id).
+pub(crate) async fn guid_ids(
+    registry: &Registry,
+    ids: Vec<(String, i64)>,
+    access: &Access,
+) -> Result<Vec<(String, i64)>> {
+    let grants = access.grants();
+    if grants.allows_in_every_context(Operation::Read) {
+        return Ok(ids);
+    }
+    let mut readable = Vec::with_capacity(ids.len());
+    for (context, id) in ids {
+        let users = users_of(registry, &context, id).await?;
+        if users.iter().any(|u| grants.allows(Operation::Read, u)) {
+            readable.push((context, id));
+        }
+    }
+    Ok(readable)
 }

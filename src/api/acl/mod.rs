@@ -14,7 +14,7 @@ mod reload;
 mod routes;
 mod rules;
 
-pub(crate) use filter::{page_of, restricting, schemas as filtered_schemas};
+pub(crate) use filter::{guid_ids, page_of, restricting, schemas as filtered_schemas};
 pub use rules::{Operation, Rules};
 
 use super::auth::Principal;
@@ -199,7 +199,7 @@ impl Acl {
                 return Ok(());
             }
         }
-        let users = Arc::new(users_of(registry, &key.0, id).await?);
+        let users = Arc::new(users_of(registry, &key.0, id).await.map_err(refused)?);
         let ok = allowed(&users);
         self.users.insert(key, users).await;
         if ok {
@@ -227,7 +227,7 @@ impl Acl {
             return Ok(());
         }
         for (context, id) in ids {
-            let users = users_of(registry, &context, id).await?;
+            let users = users_of(registry, &context, id).await.map_err(refused)?;
             if users.iter().any(|u| grants.allows(Operation::Read, u)) {
                 return Ok(());
             }
@@ -241,7 +241,7 @@ async fn users_of(
     registry: &Registry,
     context: &str,
     id: i64,
-) -> Result<Vec<QualifiedSubject>, Refusal> {
+) -> crate::registry::Result<Vec<QualifiedSubject>> {
     let scope = format!(":{context}:");
     match registry
         .schema_subjects(id, Some(&scope), true, ListPage::ALL)
@@ -249,7 +249,7 @@ async fn users_of(
     {
         Ok(names) => Ok(names.iter().map(|n| QualifiedSubject::parse(n)).collect()),
         Err(RegistryError::SchemaNotFound) => Ok(Vec::new()),
-        Err(e) => Err(refused(e)),
+        Err(e) => Err(e),
     }
 }
 
