@@ -68,10 +68,7 @@ async fn list_subjects(
     let page = ListPage { offset, limit };
     let subjects = match acl::restricting(access) {
         None => state.registry.subjects(&filter, page).await?,
-        Some(access) => {
-            let every = state.registry.subjects(&filter, ListPage::ALL).await?;
-            acl::page_of(every, |s| access.may_read(s), page)
-        }
+        Some(access) => acl::filtered_subjects(&state.registry, &filter, page, &access).await?,
     };
     Ok(ok(&subjects))
 }

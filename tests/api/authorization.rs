@@ -178,6 +178,7 @@ secured_on_both_backends!(
     reads_by_id_need_a_readable_subject_using_the_id,
     contexts_and_aliases_are_checked_where_they_lead,
     a_guids_ids_are_only_those_of_readable_subjects,
+    subject_listings_page_through_the_readable_scopes,
     unauthenticated_requests_get_40101,
     the_file_is_reread_while_requests_run,
 );
@@ -633,6 +634,95 @@ async fn contexts_and_aliases_are_checked_where_they_lead(app: &Secured) {
     app.get("admin", "/subjects/orders-alias/versions")
         .await
         .assert_ok();
+}
+
+/// `GET /subjects` under an ACL is read from the database only where the principal's grants
+/// point (docs/rest-api.md §11): a literal grant is asked as a prefix and kept exact, scopes
+/// of several contexts are merged, and `offset`/`limit`, `subjectPrefix` and `deleted` apply
+/// to what is readable.
+async fn subject_listings_page_through_the_readable_scopes(app: &Secured) {
+    for subject in [
+        "orders-value",
+        "orders-value-2",
+        "orders-valuex",
+        "orders-b",
+        "payments-value",
+        ":.staging:orders-c",
+        ":.staging:other",
+        ":.other:orders-d",
+    ] {
+        app.register(
+            "admin",
+            subject,
+            &schema(&subject.replace([':', '.', '-'], "_")),
+        )
+        .await
+        .assert_ok();
+    }
+    let names =
+        |reply: Reply| -> Vec<String> { serde_json::from_value(reply.assert_ok()).unwrap() };
+    // bob's grant is the literal orders-value: not the names that extend it.
+    assert_eq!(names(app.get("bob", "/subjects").await), ["orders-value"]);
+    assert_eq!(
+        names(app.get("bob", "/subjects?subjectPrefix=orders-v").await),
+        ["orders-value"]
+    );
+    assert!(names(
+        app.get("bob", "/subjects?subjectPrefix=orders-value-")
+            .await
+    )
+    .is_empty());
+    assert!(names(app.get("bob", "/subjects?subjectPrefix=:.staging:").await).is_empty());
+    // alice: orders-* here and in .staging, one page at a time across both contexts.
+    let alice = [
+        ":.staging:orders-c",
+        "orders-b",
+        "orders-value",
+        "orders-value-2",
+        "orders-valuex",
+    ];
+    assert_eq!(names(app.get("alice", "/subjects").await), alice);
+    let mut paged = Vec::new();
+    for offset in 0..6 {
+        let path = format!("/subjects?offset={offset}&limit=1");
+        paged.extend(names(app.get("alice", &path).await));
+    }
+    assert_eq!(paged, alice);
+    assert_eq!(
+        names(app.get("alice", "/subjects?offset=1&limit=2").await),
+        ["orders-b", "orders-value"]
+    );
+    assert_eq!(
+        names(app.get("alice", "/subjects?subjectPrefix=:.st").await),
+        [":.staging:orders-c"]
+    );
+    assert_eq!(
+        names(
+            app.get("alice", "/subjects?subjectPrefix=orders-value-")
+                .await
+        ),
+        ["orders-value-2"]
+    );
+    // Soft-deleted subjects only with ?deleted=true, as without an ACL.
+    app.send(Some("admin"), Method::DELETE, "/subjects/orders-b", None)
+        .await
+        .assert_ok();
+    assert_eq!(
+        names(app.get("alice", "/subjects").await),
+        alice[..1]
+            .iter()
+            .chain(&alice[2..])
+            .copied()
+            .collect::<Vec<_>>()
+    );
+    assert_eq!(
+        names(app.get("alice", "/subjects?deleted=true").await),
+        alice
+    );
+    assert_eq!(
+        names(app.get("alice", "/subjects?deletedOnly=true").await),
+        ["orders-b"]
+    );
 }
 
 /// `GET /schemas/guids/{guid}/ids` lists an id (one per context) only when some subject the

@@ -1,10 +1,13 @@
 //! Listings under an ACL (`docs/rest-api.md` §11): `GET /subjects`, `GET /schemas` and an
 //! id's subjects and versions show a principal without global `read` only the subjects it
 //! may read, and `offset`/`limit` count what it is shown; a guid's ids, only the ids some
-//! subject it may read uses.
+//! subject it may read uses. `GET /subjects` asks the database only where the principal's
+//! grants point.
 
 use super::{users_of, Access, Operation};
-use crate::registry::{ListPage, Registry, Result, SchemaListing, SubjectVersion};
+use crate::registry::{
+    ListPage, NameScope, Registry, Result, SchemaListing, SubjectFilter, SubjectVersion,
+};
 use axum::Extension;
 
 /// The access to filter a listing by: `None` without an ACL, or when the principal's
@@ -27,6 +30,34 @@ pub(crate) fn page_of<T>(
         .skip(page.offset)
         .take(page.limit)
         .collect()
+}
+
+/// `GET /subjects` for a principal who may read only some subjects: the database is asked
+/// only where its grants point (a prefix, a literal name, a whole context), never for every
+/// name.
+pub(crate) async fn subjects(
+    registry: &Registry,
+    filter: &SubjectFilter,
+    page: ListPage,
+    access: &Access,
+) -> Result<Vec<String>> {
+    let grants = access.grants();
+    let Some(scopes) = grants.scopes(Operation::Read) else {
+        // `"*"`: every subject of every context.
+        return registry.subjects(filter, page).await;
+    };
+    let within: Vec<NameScope> = scopes
+        .into_iter()
+        .map(|(context, name_prefix)| NameScope {
+            context,
+            name_prefix,
+        })
+        .collect();
+    registry
+        .subjects_within(filter, page, &within, &|subject| {
+            grants.allows(Operation::Read, subject)
+        })
+        .await
 }
 
 /// `GET /schemas` for a principal who may read only some subjects: the registry keeps the

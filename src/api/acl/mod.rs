@@ -13,7 +13,9 @@ mod filter;
 mod routes;
 mod rules;
 
-pub(crate) use filter::{guid_ids, page_of, restricting, schemas as filtered_schemas};
+pub(crate) use filter::{
+    guid_ids, page_of, restricting, schemas as filtered_schemas, subjects as filtered_subjects,
+};
 pub use rules::{Operation, Rules};
 
 use super::auth::Principal;
