@@ -21,6 +21,11 @@ use std::time::{SystemTime, UNIX_EPOCH};
 /// registration's answer is a few dozen bytes.
 const REGISTERED_BODY_LIMIT: usize = 64 * 1024;
 
+/// Put on the response to a registration that carried its own id (an import,
+/// `docs/rest-api.md` §3.7), whatever its outcome: its record's operation is `import`.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Import;
+
 /// Where records go: a file opened for appending, or stderr.
 pub struct AuditLog {
     out: Mutex<Box<dyn Write + Send>>,
@@ -122,6 +127,9 @@ impl AuditLog {
                 None if status == StatusCode::UNAUTHORIZED => "authenticate",
                 None => "access",
             },
+            (false, Some("register")) if response.extensions().get::<Import>().is_some() => {
+                "import"
+            }
             (false, Some(change)) => change,
             (false, None) => return response,
         };
@@ -132,7 +140,7 @@ impl AuditLog {
             .and_then(|d| d.subject.clone())
             .or(subject);
         let mut id = None;
-        let response = if operation == "register" && status == StatusCode::OK {
+        let response = if matches!(operation, "register" | "import") && status == StatusCode::OK {
             let (parts, body) = response.into_parts();
             let bytes = axum::body::to_bytes(body, REGISTERED_BODY_LIMIT)
                 .await

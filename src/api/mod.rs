@@ -29,6 +29,7 @@ mod rewrite;
 mod schemas;
 mod subjects;
 pub mod tls;
+mod watched;
 
 use crate::registry::Registry;
 use axum::http::StatusCode;
@@ -173,7 +174,10 @@ pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::i
         rate_limit: state.rate_limit.clone(),
     };
     if let Some(acl) = &guards.acl {
-        acl::Acl::watch(acl);
+        acl.watch();
+    }
+    if let Some(auth) = &guards.auth {
+        auth.watch();
     }
     if let Some(tls) = &tls {
         tls::reload_on_hangup(tls.clone())?;

@@ -167,11 +167,17 @@ async fn schema_by_guid(
     Ok(ok(&schema_string_value(&schema.record, text, None)))
 }
 
+/// The (context, id) pairs of a guid; under an ACL, only those some subject the principal
+/// may read uses (`acl`).
 async fn ids_of_guid(
     State(state): State<AppState>,
     PathParams(guid): PathParams<String>,
+    access: Option<Extension<acl::Access>>,
 ) -> ApiResult {
-    let ids = state.registry.ids_of_guid(&guid).await?;
+    let mut ids = state.registry.ids_of_guid(&guid).await?;
+    if let Some(access) = acl::restricting(access) {
+        ids = acl::guid_ids(&state.registry, ids, &access).await?;
+    }
     let list: Vec<_> = ids
         .into_iter()
         .map(|(context, id)| json!({"context": context, "id": id}))

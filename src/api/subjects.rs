@@ -1,8 +1,9 @@
 //! `/subjects`: list, register, look up, read and delete versions.
 
 use super::acl;
+use super::audit;
 use super::body::SchemaBody;
-use super::error::ApiResult;
+use super::error::{ApiError, ApiResult};
 use super::extract::{JsonBody, Params, PathParams};
 use super::render::{ok, schema_text, subject_version_value};
 use super::AppState;
@@ -67,10 +68,7 @@ async fn list_subjects(
     let page = ListPage { offset, limit };
     let subjects = match acl::restricting(access) {
         None => state.registry.subjects(&filter, page).await?,
-        Some(access) => {
-            let every = state.registry.subjects(&filter, ListPage::ALL).await?;
-            acl::page_of(every, |s| access.may_read(s), page)
-        }
+        Some(access) => acl::filtered_subjects(&state.registry, &filter, page, &access).await?,
     };
     Ok(ok(&subjects))
 }
@@ -109,13 +107,23 @@ async fn register(
         normalize: params.optional_flag("normalize"),
         force: params.flag("force"),
     };
-    let registered = state
+    let request = body.into_request()?;
+    // An explicit id makes it an import (docs/rest-api.md §3.7), which the audit log names
+    // as such whatever the outcome.
+    let import = request.id.is_some();
+    let mut response = state
         .registry
-        .register(&subject, body.into_request()?, options)
-        .await?;
-    Ok(ok(
-        &json!({ "id": registered.id, "version": registered.version, "guid": registered.guid }),
-    ))
+        .register(&subject, request, options)
+        .await
+        .map(|registered| {
+            ok(&json!({ "id": registered.id, "version": registered.version, "guid": registered.guid }))
+        })
+        .map_err(ApiError::from)
+        .into_response();
+    if import {
+        response.extensions_mut().insert(audit::Import);
+    }
+    Ok(response)
 }
 
 async fn delete_subject(

@@ -1,10 +1,9 @@
 //! The server's authentication from its flags (`docs/rest-api.md` §10): the users of a
-//! `--basic-auth-file` (each weak password form logged once), the keys of a `--jwks` for
+//! `--basic-auth-file` (each weak password form logged as it is read), the keys of a `--jwks` for
 //! bearer tokens, or both; none of them, no authentication.
 
 use super::options::ServeArgs;
 use crate::api::auth::{Authentication, BasicAuth, BearerAuth};
-use anyhow::Context;
 use std::sync::Arc;
 
 pub(super) async fn build(args: &ServeArgs) -> anyhow::Result<Option<Arc<Authentication>>> {
@@ -14,21 +13,13 @@ pub(super) async fn build(args: &ServeArgs) -> anyhow::Result<Option<Arc<Authent
     }
     let mut auth = Authentication::new(&args.basic_auth_roles);
     if let Some(path) = &args.basic_auth_file {
-        let users = std::fs::read_to_string(path)
-            .with_context(|| format!("cannot read {}", path.display()))?;
-        let basic =
-            BasicAuth::parse(&users).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
-        for weak in basic.weak_entries() {
-            tracing::warn!(
-                file = %path.display(),
-                line = weak.line,
-                user = %weak.user,
-                "weak password form: {}; replace it with the line `schemata passwd {}` prints",
-                weak.weakness,
-                weak.user,
-            );
-        }
-        tracing::info!(roles = %args.basic_auth_roles, "basic authentication required");
+        // Weak password forms are warned of, line by line, as the file is read.
+        let basic = BasicAuth::load(path).map_err(anyhow::Error::msg)?;
+        tracing::info!(
+            file = %path.display(),
+            roles = %args.basic_auth_roles,
+            "basic authentication required; the users file is re-read on SIGHUP and when it changes"
+        );
         auth = auth.with_basic(basic);
     }
     if let Some(options) = bearer {

@@ -1,5 +1,34 @@
 //! Secrets out of what the server logs about itself: a database URL with its password
-//! replaced by `****` (in the user-info part and in a `password=` query parameter).
+//! replaced by `****` (in the user-info part), and the value of every query parameter but
+//! those known to hold no secret (`sslmode`, the TLS file names, host, port, user, ...):
+//! `password=`, libpq's `sslpassword=`, a misspelt name or a key given inline as PEM text
+//! are all shown as `****`.
+
+/// Query parameters whose value is shown (`docs/tls.md` §3): none is a secret, unless it is
+/// PEM text given inline.
+const SHOWN: [&str; 20] = [
+    "sslmode",
+    "ssl-mode",
+    "sslrootcert",
+    "ssl-root-cert",
+    "ssl-ca",
+    "sslcert",
+    "ssl-cert",
+    "sslkey",
+    "ssl-key",
+    "statement-cache-capacity",
+    "host",
+    "hostaddr",
+    "port",
+    "dbname",
+    "user",
+    "application_name",
+    // SQLite's.
+    "mode",
+    "cache",
+    "immutable",
+    "vfs",
+];
 
 /// `url` with every password in it replaced by `****`.
 pub(super) fn redact_url(url: &str) -> String {
@@ -23,7 +52,9 @@ pub(super) fn redact_url(url: &str) -> String {
             let query: Vec<String> = query
                 .split('&')
                 .map(|pair| match pair.split_once('=') {
-                    Some((key, _)) if key.eq_ignore_ascii_case("password") => {
+                    Some((key, value))
+                        if !SHOWN.contains(&key) || value.starts_with("-----BEGIN") =>
+                    {
                         format!("{key}=****")
                     }
                     _ => pair.to_string(),
@@ -56,6 +87,20 @@ mod tests {
         assert_eq!(
             redact_url("postgres://a:p/w?x@y@host/db"),
             "postgres://a:****@host/db"
+        );
+        assert_eq!(
+            redact_url(
+                "postgres://db/r?sslmode=verify-full&sslkey=/k.pem&sslpassword=pass&passwrd=typo"
+            ),
+            "postgres://db/r?sslmode=verify-full&sslkey=/k.pem&sslpassword=****&passwrd=****"
+        );
+        assert_eq!(
+            redact_url("postgres://db/r?sslkey=-----BEGIN%20PRIVATE%20KEY-----abc"),
+            "postgres://db/r?sslkey=****"
+        );
+        assert_eq!(
+            redact_url("sqlite://s.db?mode=rwc"),
+            "sqlite://s.db?mode=rwc"
         );
     }
 }

@@ -1,5 +1,6 @@
-//! Listings paged by the database: `GET /subjects`, the subjects and versions that use a
-//! schema id, and `referencedby`. Each asks the store for one page only, so its cost follows
+//! Listings paged by the database: `GET /subjects` (also kept to a principal's readable
+//! scopes, [`NameScope`]), the subjects and versions that use a schema id, and
+//! `referencedby`. Each asks the store for one page only, so its cost follows
 //! `offset + limit`, not the size of the registry, and none reads a schema: a listing never
 //! fills (or evicts from) the id cache.
 
@@ -92,7 +93,116 @@ fn subject_scopes(prefix: Option<&str>, contexts: &[String]) -> Vec<(String, Opt
     }
 }
 
+/// Where a listing may look: the subjects of `context` whose name starts with `name_prefix`
+/// (`""`: all of them). A principal's readable subjects are a few of these (`api::acl`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NameScope {
+    pub context: String,
+    pub name_prefix: String,
+}
+
+/// The requested (context, name prefix) scopes narrowed to `allowed`: where a requested
+/// scope and an allowed one of the same context meet, the longer of the two prefixes. A
+/// scope another one of the same context already holds is dropped, so no name is read
+/// twice.
+fn narrowed(
+    requested: &[(String, Option<String>)],
+    allowed: &[NameScope],
+) -> Vec<(String, Option<String>)> {
+    let mut met: Vec<(String, String)> = Vec::new();
+    for (context, asked) in requested {
+        for scope in allowed.iter().filter(|s| s.context == *context) {
+            let granted = scope.name_prefix.as_str();
+            let narrower = match asked.as_deref() {
+                None => granted,
+                Some(asked) if asked.starts_with(granted) => asked,
+                Some(asked) if granted.starts_with(asked) => granted,
+                Some(_) => continue,
+            };
+            met.push((context.clone(), narrower.to_string()));
+        }
+    }
+    // Sorted, a prefix comes before every name it holds.
+    met.sort();
+    met.dedup();
+    let mut kept: Vec<(String, String)> = Vec::new();
+    for (context, prefix) in met {
+        let held = kept
+            .iter()
+            .any(|(c, p)| *c == context && prefix.starts_with(p.as_str()));
+        if !held {
+            kept.push((context, prefix));
+        }
+    }
+    kept.into_iter()
+        .map(|(c, p)| (c, (!p.is_empty()).then_some(p)))
+        .collect()
+}
+
+fn subject_state(filter: &SubjectFilter) -> SubjectState {
+    if filter.deleted_only {
+        SubjectState::AllDeleted
+    } else if filter.deleted {
+        SubjectState::Any
+    } else {
+        SubjectState::Live
+    }
+}
+
 impl Registry {
+    /// The contexts a `subjectPrefix` may name several of, or none when it names one.
+    async fn contexts_for(&self, prefix: Option<&str>) -> Result<Vec<String>> {
+        let needs_contexts = match prefix {
+            None | Some(":*:") => true,
+            Some(p) => p.starts_with(":.") && !p[1..].contains(':'),
+        };
+        Ok(if needs_contexts {
+            self.store.context_names().await?
+        } else {
+            Vec::new()
+        })
+    }
+
+    /// `GET /subjects` kept to `within` (a principal's readable scopes), and of those to what
+    /// `keep` accepts (the exact rule: a literal grant is asked as a prefix), in byte order,
+    /// one page of what is kept. Each scope where the request's `subjectPrefix` meets
+    /// `within` gives the database's first `offset + limit` names; the page is cut from their
+    /// merge. So the cost follows the readable scopes and the page, not the registry's size.
+    pub async fn subjects_within(
+        &self,
+        filter: &SubjectFilter,
+        page: ListPage,
+        within: &[NameScope],
+        keep: &(dyn Fn(&QualifiedSubject) -> bool + Sync),
+    ) -> Result<Vec<String>> {
+        let prefix = filter.prefix.as_deref();
+        let contexts = self.contexts_for(prefix).await?;
+        let scopes = narrowed(&subject_scopes(prefix, &contexts), within);
+        let state = subject_state(filter);
+        let mut names = Vec::new();
+        for (context, name_prefix) in &scopes {
+            let query = SubjectPage {
+                context,
+                name_prefix: name_prefix.as_deref(),
+                state,
+                page: page.through_end(),
+            };
+            for s in self.store.subject_page(&query).await? {
+                let subject = QualifiedSubject::in_context(&s.context, &s.subject);
+                if keep(&subject) {
+                    names.push(subject.qualified());
+                }
+            }
+        }
+        names.sort();
+        names.dedup();
+        Ok(names
+            .into_iter()
+            .skip(page.offset)
+            .take(page.limit)
+            .collect())
+    }
+
     /// `GET /subjects`: qualified names in byte order, one page of them. Within one context
     /// the database cuts the page; across contexts each context gives its first
     /// `offset + limit` names and the page is cut from their merge (a context's names are
@@ -100,23 +210,9 @@ impl Registry {
     pub async fn subjects(&self, filter: &SubjectFilter, page: ListPage) -> Result<Vec<String>> {
         let prefix = filter.prefix.as_deref();
         // Only a prefix that may name several contexts needs to know which exist.
-        let needs_contexts = match prefix {
-            None | Some(":*:") => true,
-            Some(p) => p.starts_with(":.") && !p[1..].contains(':'),
-        };
-        let contexts = if needs_contexts {
-            self.store.context_names().await?
-        } else {
-            Vec::new()
-        };
+        let contexts = self.contexts_for(prefix).await?;
         let scopes = subject_scopes(prefix, &contexts);
-        let state = if filter.deleted_only {
-            SubjectState::AllDeleted
-        } else if filter.deleted {
-            SubjectState::Any
-        } else {
-            SubjectState::Live
-        };
+        let state = subject_state(filter);
         let rows = if scopes.len() == 1 {
             page.rows()
         } else {
@@ -259,6 +355,51 @@ mod tests {
     }
 
     /// The scopes the database is asked for select exactly what `matches_prefix` selects.
+    #[test]
+    fn requested_scopes_narrow_to_the_allowed_ones() {
+        let scope = |context: &str, name_prefix: &str| NameScope {
+            context: context.into(),
+            name_prefix: name_prefix.into(),
+        };
+        let asked =
+            |context: &str, prefix: Option<&str>| (context.to_string(), prefix.map(String::from));
+        let allowed = [
+            scope(".", "orders-"),
+            scope(".", "orders-value"),
+            scope(".", "payments-value"),
+            scope(".staging", ""),
+        ];
+        // Every subject asked: the allowed scopes, the one `orders-` holds dropped.
+        let every = [
+            asked(".", None),
+            asked(".staging", None),
+            asked(".other", None),
+        ];
+        assert_eq!(
+            narrowed(&every, &allowed),
+            [
+                asked(".", Some("orders-")),
+                asked(".", Some("payments-value")),
+                asked(".staging", None)
+            ]
+        );
+        // A prefix: the longer of the two where they meet, nothing where they do not.
+        assert_eq!(
+            narrowed(&[asked(".", Some("orders-v"))], &allowed),
+            [asked(".", Some("orders-v"))]
+        );
+        assert_eq!(
+            narrowed(&[asked(".", Some("o"))], &allowed),
+            [asked(".", Some("orders-"))]
+        );
+        assert!(narrowed(&[asked(".", Some("x"))], &allowed).is_empty());
+        assert_eq!(
+            narrowed(&[asked(".staging", Some("a"))], &allowed),
+            [asked(".staging", Some("a"))]
+        );
+        assert!(narrowed(&every, &[]).is_empty());
+    }
+
     #[test]
     fn subject_scopes_agree_with_the_prefix_rule() {
         let subjects = [

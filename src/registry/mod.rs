@@ -24,7 +24,7 @@ pub use compatibility::{CheckOptions, CompatibilityReport};
 pub use delete::{Deletion, ResolvedLatest};
 pub use error::{RegistryError, Result};
 pub use import::{Examination, ImportedSchema, ImportedVersion};
-pub use listing::ListPage;
+pub use listing::{ListPage, NameScope};
 pub use lookup::LookupOptions;
 pub use options::RegistryOptions;
 pub use read::{SchemaListing, SubjectFilter, SubjectVersion, VersionFilter};

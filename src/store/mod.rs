@@ -1,6 +1,7 @@
 //! Persistence: one `Store` over `sqlx::Any`, so the same queries run on PostgreSQL and on an
 //! embedded SQLite file. What differs between the two (locking, schema-id allocation,
-//! migrations, connection set-up) lives in `postgres.rs` and `sqlite.rs`.
+//! migrations, connection set-up) lives in `postgres.rs` and `sqlite.rs`; `pg_url.rs` is the
+//! PostgreSQL URL as the driver gets it (its TLS files checked, unknown parameters out).
 //!
 //! All integers are i64 and flags are 0/1 integers in both dialects, which is what lets one
 //! set of queries decode identically through `Any`.
@@ -11,6 +12,7 @@ mod history_batch;
 mod liveness;
 mod options;
 mod pages;
+mod pg_url;
 mod postgres;
 mod queries;
 mod reads;
@@ -108,7 +110,9 @@ impl Store {
         };
         let url = match dialect {
             Dialect::Sqlite => sqlite::connection_url(url),
-            Dialect::Postgres => url.to_string(),
+            Dialect::Postgres => pg_url::prepare(url).map_err(|why| {
+                StoreError::Open(format!("cannot connect to {}: {why}", place(url)))
+            })?,
         };
         let connect = AnyConnectOptions::from_str(&url).map_err(StoreError::opening)?;
         // One connection first, so that a database that cannot be reached says why at once

@@ -217,3 +217,86 @@ async fn changes_and_refusals_are_recorded(backend: Backend) {
     }
     app.cleanup().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn imports_are_recorded_as_imports_on_sqlite() {
+    imports_are_recorded_as_imports(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn imports_are_recorded_as_imports_on_postgres() {
+    imports_are_recorded_as_imports(Backend::Postgres).await;
+}
+
+/// A registration carrying its own id is an import (docs/rest-api.md §3.7): recorded as
+/// `import` whatever its outcome, with the id and version it was written under.
+async fn imports_are_recorded_as_imports(backend: Backend) {
+    let dir =
+        std::env::temp_dir().join(format!("schemata_audit_{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let _dir = TempDir(dir.clone());
+    let path = dir.join("audit.log");
+    let log = Arc::new(AuditLog::open(path.to_str().unwrap()).unwrap());
+    let app: Secured = secured_with(backend, Some(ACL), |state| state.audit = Some(log)).await;
+    let post = |user: &'static str, body: Value| {
+        app.send(
+            Some(user),
+            Method::POST,
+            "/subjects/imp/versions",
+            Some(body),
+        )
+    };
+    let imported = json!({"schema": schema("Imp"), "id": 100, "version": 7});
+
+    // Not in IMPORT mode yet: refused, and still recorded as the import it tried to be.
+    post("admin", imported.clone())
+        .await
+        .assert_error(422, 42205);
+    app.send(
+        Some("admin"),
+        Method::PUT,
+        "/mode/imp",
+        Some(json!({"mode": "IMPORT"})),
+    )
+    .await
+    .assert_ok();
+    let answer = post("admin", imported.clone()).await.assert_ok();
+    assert_eq!(
+        (answer["id"].clone(), answer["version"].clone()),
+        (json!(100), json!(7))
+    );
+    // Without an id, a registration is a registration (and IMPORT mode refuses it).
+    post("admin", json!({"schema": schema("Other")}))
+        .await
+        .assert_error(422, 42205);
+    // An ACL refusal is named by the ACL's operation, as every refusal is.
+    post("alice", imported).await.assert_error(403, 40301);
+
+    let all = lines(&path);
+    let summary: Vec<(Value, Value, Value)> = all
+        .iter()
+        .map(|l| {
+            (
+                l["operation"].clone(),
+                l["subject"].clone(),
+                l["status"].clone(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            (json!("import"), json!("imp"), json!(422)),
+            (json!("mode_write"), json!("imp"), json!(200)),
+            (json!("import"), json!("imp"), json!(200)),
+            (json!("register"), json!("imp"), json!(422)),
+            (json!("write"), json!("imp"), json!(403)),
+        ]
+    );
+    assert_eq!(
+        (all[2]["id"].clone(), all[2]["version"].clone()),
+        (json!(100), json!(7))
+    );
+    assert_eq!(all[2]["principal"], "admin");
+    app.cleanup().await;
+}

@@ -177,6 +177,8 @@ secured_on_both_backends!(
     listings_show_only_readable_subjects,
     reads_by_id_need_a_readable_subject_using_the_id,
     contexts_and_aliases_are_checked_where_they_lead,
+    a_guids_ids_are_only_those_of_readable_subjects,
+    subject_listings_page_through_the_readable_scopes,
     unauthenticated_requests_get_40101,
     the_file_is_reread_while_requests_run,
 );
@@ -632,6 +634,162 @@ async fn contexts_and_aliases_are_checked_where_they_lead(app: &Secured) {
     app.get("admin", "/subjects/orders-alias/versions")
         .await
         .assert_ok();
+}
+
+/// `GET /subjects` under an ACL is read from the database only where the principal's grants
+/// point (docs/rest-api.md §11): a literal grant is asked as a prefix and kept exact, scopes
+/// of several contexts are merged, and `offset`/`limit`, `subjectPrefix` and `deleted` apply
+/// to what is readable.
+async fn subject_listings_page_through_the_readable_scopes(app: &Secured) {
+    for subject in [
+        "orders-value",
+        "orders-value-2",
+        "orders-valuex",
+        "orders-b",
+        "payments-value",
+        ":.staging:orders-c",
+        ":.staging:other",
+        ":.other:orders-d",
+    ] {
+        app.register(
+            "admin",
+            subject,
+            &schema(&subject.replace([':', '.', '-'], "_")),
+        )
+        .await
+        .assert_ok();
+    }
+    let names =
+        |reply: Reply| -> Vec<String> { serde_json::from_value(reply.assert_ok()).unwrap() };
+    // bob's grant is the literal orders-value: not the names that extend it.
+    assert_eq!(names(app.get("bob", "/subjects").await), ["orders-value"]);
+    assert_eq!(
+        names(app.get("bob", "/subjects?subjectPrefix=orders-v").await),
+        ["orders-value"]
+    );
+    assert!(names(
+        app.get("bob", "/subjects?subjectPrefix=orders-value-")
+            .await
+    )
+    .is_empty());
+    assert!(names(app.get("bob", "/subjects?subjectPrefix=:.staging:").await).is_empty());
+    // alice: orders-* here and in .staging, one page at a time across both contexts.
+    let alice = [
+        ":.staging:orders-c",
+        "orders-b",
+        "orders-value",
+        "orders-value-2",
+        "orders-valuex",
+    ];
+    assert_eq!(names(app.get("alice", "/subjects").await), alice);
+    let mut paged = Vec::new();
+    for offset in 0..6 {
+        let path = format!("/subjects?offset={offset}&limit=1");
+        paged.extend(names(app.get("alice", &path).await));
+    }
+    assert_eq!(paged, alice);
+    assert_eq!(
+        names(app.get("alice", "/subjects?offset=1&limit=2").await),
+        ["orders-b", "orders-value"]
+    );
+    assert_eq!(
+        names(app.get("alice", "/subjects?subjectPrefix=:.st").await),
+        [":.staging:orders-c"]
+    );
+    assert_eq!(
+        names(
+            app.get("alice", "/subjects?subjectPrefix=orders-value-")
+                .await
+        ),
+        ["orders-value-2"]
+    );
+    // Soft-deleted subjects only with ?deleted=true, as without an ACL.
+    app.send(Some("admin"), Method::DELETE, "/subjects/orders-b", None)
+        .await
+        .assert_ok();
+    assert_eq!(
+        names(app.get("alice", "/subjects").await),
+        alice[..1]
+            .iter()
+            .chain(&alice[2..])
+            .copied()
+            .collect::<Vec<_>>()
+    );
+    assert_eq!(
+        names(app.get("alice", "/subjects?deleted=true").await),
+        alice
+    );
+    assert_eq!(
+        names(app.get("alice", "/subjects?deletedOnly=true").await),
+        ["orders-b"]
+    );
+}
+
+/// `GET /schemas/guids/{guid}/ids` lists an id (one per context) only when some subject the
+/// principal may read uses it; none readable is 403, as for the guid itself.
+async fn a_guids_ids_are_only_those_of_readable_subjects(app: &Secured) {
+    // One schema in three contexts: the same guid, an id in each.
+    let shared = schema("Shared");
+    let mut ids = Vec::new();
+    for subject in ["orders-s", ":.staging:orders-s", ":.other:secret-s"] {
+        let id = app.register("admin", subject, &shared).await.assert_ok()["id"].clone();
+        ids.push(id.as_i64().unwrap());
+    }
+    let guid = app
+        .get("admin", &format!("/schemas/ids/{}", ids[0]))
+        .await
+        .assert_ok()["guid"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let path = format!("/schemas/guids/{guid}/ids");
+    let listed = |reply: Reply| -> Vec<(String, i64)> {
+        let mut pairs: Vec<(String, i64)> = reply
+            .assert_ok()
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| {
+                (
+                    p["context"].as_str().unwrap().to_string(),
+                    p["id"].as_i64().unwrap(),
+                )
+            })
+            .collect();
+        pairs.sort();
+        pairs
+    };
+    let every = listed(app.get("admin", &path).await);
+    assert_eq!(
+        every,
+        [
+            (".".to_string(), ids[0]),
+            (".other".to_string(), ids[2]),
+            (".staging".to_string(), ids[1]),
+        ]
+    );
+    // Global read (carol) sees all; alice reads orders-* here and in .staging, not .other.
+    assert_eq!(listed(app.get("carol", &path).await), every);
+    assert_eq!(
+        listed(app.get("alice", &path).await),
+        [(".".to_string(), ids[0]), (".staging".to_string(), ids[1])]
+    );
+    // bob reads only orders-value, which does not use the schema.
+    assert_denied(&app.get("bob", &path).await, "read", &guid);
+    // Once alice's own subjects stop using it (a permanent delete), she sees nothing.
+    for subject in ["orders-s", ":.staging:orders-s"] {
+        for permanent in ["false", "true"] {
+            let delete = format!("/subjects/{subject}?permanent={permanent}");
+            app.send(Some("admin"), Method::DELETE, &delete, None)
+                .await
+                .assert_ok();
+        }
+    }
+    assert_denied(&app.get("alice", &path).await, "read", &guid);
+    assert_eq!(
+        listed(app.get("admin", &path).await),
+        [(".other".to_string(), ids[2])]
+    );
 }
 
 async fn unauthenticated_requests_get_40101(app: &Secured) {

@@ -1,5 +1,6 @@
 //! The database password never reaches the terminal, the log or an HTTP answer, on any
-//! error path we can provoke (docs/rest-api.md §9): a URL the server cannot use, a database
+//! error path we can provoke (docs/rest-api.md §9): a URL the server cannot use (or whose
+//! parameters the driver does not know, which it would log with their value), a database
 //! that does not answer or does not exist, `migrate` failing, a running server whose
 //! database disappears (500s, `/ready`), and wrong basic-auth passwords.
 
@@ -65,6 +66,16 @@ fn failing_to_start_never_shows_the_password() {
         (
             "unparsable URL",
             format!("postgres://postgres:{SECRET}@[bad/x"),
+        ),
+        // The driver logs the value of a parameter it does not know; libpq's sslpassword
+        // (a key's passphrase) is one (docs/tls.md §3).
+        (
+            "key passphrase",
+            format!("postgres://postgres@127.0.0.1:1/x?sslmode=require&sslpassword={SECRET}"),
+        ),
+        (
+            "misspelt parameter",
+            format!("postgres://postgres@127.0.0.1:1/x?passwrd={SECRET}"),
         ),
     ];
     for (what, url) in &cases {

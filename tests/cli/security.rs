@@ -1,5 +1,6 @@
 //! The ACL file, audit log and rate limit through the real binary: start-up refusals, the
-//! ACL re-read on SIGHUP (which must not stop the server), audit records on stderr.
+//! ACL and the users file re-read on SIGHUP (which must not stop the server), audit records
+//! on stderr.
 
 use crate::common::Dir;
 use std::io::{BufRead, BufReader};
@@ -186,4 +187,55 @@ async fn sighup_rereads_the_acl_file_and_refusals_are_audited_on_stderr() {
     // Still serving, with the new rules.
     assert_eq!(status(&server.base, "bob", "/config").await, 200);
     assert_eq!(status(&server.base, "bob", "/health").await, 200);
+}
+
+async fn status_as(base: &str, user: &str, password: &str) -> u16 {
+    reqwest::Client::new()
+        .get(format!("{base}/subjects"))
+        .basic_auth(user, Some(password))
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+/// The users file is re-read on SIGHUP (docs/rest-api.md §10): a new password works and the
+/// old one is refused at once; a broken file keeps the users in force and the warning names
+/// the line, never what is on it.
+#[tokio::test]
+async fn sighup_rereads_the_users_file() {
+    let dir = Dir::new();
+    let users = dir.write("users.txt", "alice: first-Pw,admin\n");
+    let mut server = Server::start(&mut serve(&dir, &["--basic-auth-file", &users]));
+    assert_eq!(status_as(&server.base, "alice", "first-Pw").await, 200);
+
+    std::fs::write(&users, "alice: second-Pw,admin\n").unwrap();
+    server.signal("-HUP");
+    server.wait_for("the reload on SIGHUP", |log| {
+        log.lines()
+            .find(|l| l.contains("users file reloaded") && l.contains("Signal"))
+            .map(|_| ())
+    });
+    assert_eq!(status_as(&server.base, "alice", "first-Pw").await, 401);
+    assert_eq!(status_as(&server.base, "alice", "second-Pw").await, 200);
+
+    std::fs::write(
+        &users,
+        "alice: second-Pw,admin\nbob: MD5:Leaked-Hash-Text\n",
+    )
+    .unwrap();
+    server.signal("-HUP");
+    let warning = server.wait_for("the refused reload", |log| {
+        log.lines()
+            .find(|l| l.contains("users file not reloaded"))
+            .map(str::to_string)
+    });
+    assert!(warning.contains("line 2 (user bob)"), "{warning}");
+    assert_eq!(status_as(&server.base, "alice", "second-Pw").await, 200);
+    assert_eq!(status_as(&server.base, "bob", "x").await, 401);
+    let log = server.log.lock().unwrap().clone();
+    for secret in ["first-Pw", "second-Pw", "Leaked-Hash-Text"] {
+        assert!(!log.contains(secret), "{secret} logged: {log}");
+    }
 }

@@ -7,87 +7,31 @@ SQLite files: with --tls-cert/--tls-key, reached with `ssl.ca.location`; and wit
 """
 
 import json
-import os
-import socket
 import ssl
-import subprocess
-import time
-import urllib.request
 
 import pytest
 from confluent_kafka.schema_registry import SchemaRegistryClient
 from confluent_kafka.schema_registry.avro import AvroDeserializer, AvroSerializer
 from confluent_kafka.serialization import MessageField, SerializationContext
 
+from support import make_pki, start_schemata
+
 SCHEMA = json.dumps(
     {"type": "record", "name": "Order", "fields": [{"name": "id", "type": "long"}]}
 )
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def openssl(*args, cwd):
-    subprocess.run(["openssl", *args], cwd=cwd, check=True, capture_output=True)
-
-
-def make_ca(work, name):
-    openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
-            "-subj", f"/CN={name}", "-keyout", f"{name}.key", "-out", f"{name}.pem", cwd=work)
-    return work / f"{name}.pem"
-
-
-def make_cert(work, ca, name, extension):
-    """A certificate for subject CN `name`, signed by the CA `ca` (its .pem and .key)."""
-    (work / f"{name}.ext").write_text(extension + "\n")
-    openssl("req", "-newkey", "rsa:2048", "-nodes", "-subj", f"/CN={name}",
-            "-keyout", f"{name}.key", "-out", f"{name}.csr", cwd=work)
-    openssl("x509", "-req", "-in", f"{name}.csr", "-CA", f"{ca}.pem", "-CAkey", f"{ca}.key",
-            "-CAcreateserial", "-days", "2", "-extfile", f"{name}.ext",
-            "-out", f"{name}.pem", cwd=work)
-    return work / f"{name}.pem", work / f"{name}.key"
-
-
 @pytest.fixture(scope="module")
 def pki(tmp_path_factory):
-    work = tmp_path_factory.mktemp("tls")
-    make_ca(work, "server-ca")
-    make_ca(work, "client-ca")
-    make_cert(work, "server-ca", "server",
-              "subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth")
-    make_cert(work, "client-ca", "producer", "extendedKeyUsage=clientAuth")
-    return work
+    return make_pki(tmp_path_factory.mktemp("tls"), ["producer"])
 
 
 def start(work, name, extra):
-    binary = os.environ.get("SCHEMATA_BIN")
-    if not binary:
-        pytest.fail("SCHEMATA_BIN is not set; run tests/e2e/run.sh")
-    port = free_port()
-    proc = subprocess.Popen(
-        [binary, "serve", "--database-url", f"sqlite://{work / (name + '.db')}",
-         "--listen", f"127.0.0.1:{port}",
-         "--tls-cert", str(work / "server.pem"), "--tls-key", str(work / "server.key"),
-         *extra],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"https://127.0.0.1:{port}"
     context = ssl.create_default_context(cafile=str(work / "server-ca.pem"))
     if extra:
         context.load_cert_chain(str(work / "producer.pem"), str(work / "producer.key"))
-    for _ in range(300):
-        try:
-            with urllib.request.urlopen(f"{url}/health", timeout=1, context=context) as r:
-                if r.status == 200:
-                    return proc, url
-        except OSError:
-            time.sleep(0.1)
-    proc.terminate()
-    pytest.fail(f"the {name} server did not start")
+    tls = ["--tls-cert", str(work / "server.pem"), "--tls-key", str(work / "server.key")]
+    return start_schemata(work, name, [*tls, *extra], context)
 
 
 @pytest.fixture(scope="module")

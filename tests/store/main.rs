@@ -2,6 +2,7 @@
 //! HTTP, no registry), written once and run against a fresh PostgreSQL database and a fresh
 //! SQLite file (`store_test_suite!`). Raw SQL appears only to plant rows no writer produces.
 
+mod client_certificates;
 #[path = "../api/common/mod.rs"]
 mod common;
 mod suite;

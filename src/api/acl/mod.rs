@@ -1,8 +1,8 @@
 //! Authorization by an ACL file (`--acl-file`, `docs/rest-api.md` §11): with one, a request
 //! is let through only when an `[[allow]]` entry grants its principal the request's
 //! operation. `rules` is the file and its matching, `routes` the operation and subject each
-//! request is, `reload` the re-reading on SIGHUP and on change, `filter` the listings cut
-//! to what the principal may read.
+//! request is, `filter` the listings cut to what the principal may read. The file is
+//! re-read on SIGHUP and when it changes (`watched`).
 //!
 //! The check runs in two steps of `front`: before routing, from the path alone (a subject
 //! operation, a global one); then, after aliases are followed, the checks that need the
@@ -10,16 +10,18 @@
 //! Without an ACL file neither step runs.
 
 mod filter;
-mod reload;
 mod routes;
 mod rules;
 
-pub(crate) use filter::{page_of, restricting, schemas as filtered_schemas};
+pub(crate) use filter::{
+    guid_ids, page_of, restricting, schemas as filtered_schemas, subjects as filtered_subjects,
+};
 pub use rules::{Operation, Rules};
 
 use super::auth::Principal;
 use super::error::ApiError;
 use super::extract::Params;
+use super::watched::{FileContents, Watched};
 use crate::domain::QualifiedSubject;
 use crate::registry::{ListPage, Registry, RegistryError};
 use axum::extract::Request;
@@ -27,7 +29,7 @@ use axum::http::{Extensions, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use routes::Need;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex, PoisonError, RwLock};
+use std::sync::Arc;
 use std::time::Duration;
 
 /// How long the subjects using an id are believed for an allowed read; a denial is always
@@ -36,12 +38,17 @@ const USERS_REMEMBERED_FOR: Duration = Duration::from_secs(5);
 /// (context, id) pairs whose users are remembered at most.
 const USERS_CAPACITY: u64 = 10_000;
 
+impl FileContents for Rules {
+    const KIND: &'static str = "ACL file";
+
+    fn parse(text: &str) -> Result<Rules, String> {
+        Rules::parse(text)
+    }
+}
+
 /// The live rules of an ACL file.
 pub struct Acl {
-    path: PathBuf,
-    live: RwLock<Arc<Rules>>,
-    /// The text the live rules came from, and the last text refused (warned about once).
-    texts: Mutex<reload::Texts>,
+    file: Arc<Watched<Rules>>,
     poll: Duration,
     users: moka::future::Cache<(String, i64), Arc<Vec<QualifiedSubject>>>,
 }
@@ -52,14 +59,8 @@ impl Acl {
 
     /// Read and check the file: at startup an unreadable or malformed file is an error.
     pub fn load(path: impl Into<PathBuf>) -> Result<Acl, String> {
-        let path = path.into();
-        let text = std::fs::read_to_string(&path)
-            .map_err(|e| format!("cannot read the ACL file {}: {e}", path.display()))?;
-        let rules = Rules::parse(&text).map_err(|e| format!("{}: {e}", path.display()))?;
         Ok(Acl {
-            path,
-            live: RwLock::new(Arc::new(rules)),
-            texts: Mutex::new(reload::Texts::new(text)),
+            file: Arc::new(Watched::load(path)?),
             poll: Self::DEFAULT_POLL,
             users: moka::future::Cache::builder()
                 .max_capacity(USERS_CAPACITY)
@@ -76,10 +77,12 @@ impl Acl {
 
     /// The rules in force.
     pub fn rules(&self) -> Arc<Rules> {
-        self.live
-            .read()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clone()
+        self.file.current()
+    }
+
+    /// Re-read the file on SIGHUP and when it changes, for as long as the ACL lives.
+    pub fn watch(&self) {
+        Watched::watch(&self.file, self.poll);
     }
 
     /// Before routing: refuse what the path alone shows is not allowed, and leave the
@@ -199,7 +202,7 @@ impl Acl {
                 return Ok(());
             }
         }
-        let users = Arc::new(users_of(registry, &key.0, id).await?);
+        let users = Arc::new(users_of(registry, &key.0, id).await.map_err(refused)?);
         let ok = allowed(&users);
         self.users.insert(key, users).await;
         if ok {
@@ -227,7 +230,7 @@ impl Acl {
             return Ok(());
         }
         for (context, id) in ids {
-            let users = users_of(registry, &context, id).await?;
+            let users = users_of(registry, &context, id).await.map_err(refused)?;
             if users.iter().any(|u| grants.allows(Operation::Read, u)) {
                 return Ok(());
             }
@@ -241,7 +244,7 @@ async fn users_of(
     registry: &Registry,
     context: &str,
     id: i64,
-) -> Result<Vec<QualifiedSubject>, Refusal> {
+) -> crate::registry::Result<Vec<QualifiedSubject>> {
     let scope = format!(":{context}:");
     match registry
         .schema_subjects(id, Some(&scope), true, ListPage::ALL)
@@ -249,7 +252,7 @@ async fn users_of(
     {
         Ok(names) => Ok(names.iter().map(|n| QualifiedSubject::parse(n)).collect()),
         Err(RegistryError::SchemaNotFound) => Ok(Vec::new()),
-        Err(e) => Err(refused(e)),
+        Err(e) => Err(e),
     }
 }
 

@@ -314,6 +314,27 @@ impl Grants<'_> {
             .any(|r| r.operations.has(op) && r.subjects.iter().any(|p| p.covers_context(context)))
     }
 
+    /// Where the subjects it may `op` are, as (context, name prefix) pairs (a literal name
+    /// is its own prefix: narrower than the grant, never wider), or `None` when that is
+    /// every subject of every context (`"*"`).
+    pub fn scopes(&self, op: Operation) -> Option<Vec<(String, String)>> {
+        let mut scopes = Vec::new();
+        for pattern in self
+            .applying()
+            .filter(|r| r.operations.has(op))
+            .flat_map(|r| &r.subjects)
+        {
+            match pattern {
+                SubjectPattern::Everything => return None,
+                SubjectPattern::InContext { context, name } => {
+                    let (NamePattern::Literal(name) | NamePattern::Prefix(name)) = name;
+                    scopes.push((context.clone(), name.clone()));
+                }
+            }
+        }
+        Some(scopes)
+    }
+
     /// The principal's name, for messages.
     pub fn name(&self) -> &str {
         &self.principal.name

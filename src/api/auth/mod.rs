@@ -8,7 +8,8 @@
 //! `password`. An unknown user is checked against a decoy stored like the costliest entry, so
 //! the answer takes as long as for a known one; successful checks are remembered for a
 //! minute (`cache`), so argon2's cost is paid once per client and not per request; at most
-//! one costly check runs per core at a time (`throttle`).
+//! one costly check runs per core at a time (`throttle`). The file is re-read on SIGHUP and
+//! when it changes (`watched`); each reading forgets every remembered check.
 //!
 //! Bearer tokens (JWTs an OAuth 2 / OIDC identity provider signs) are checked by `bearer`.
 //! Both ways in may be on at once: the scheme of the `Authorization` header picks one.
@@ -31,16 +32,17 @@ pub use principal::{Principal, Scheme};
 
 use super::error::ApiError;
 use super::tls::PeerCertificate;
+use super::watched::Watched;
 use axum::http::{header, Extensions, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use base64::Engine;
 use cache::Verified;
-use password::Stored;
-use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 use throttle::Throttle;
 use tokio::runtime::{Handle, RuntimeFlavor};
-use users::Entry;
+use users::{Entry, Users};
 
 /// Every way in that is configured, and the roles let in.
 pub struct Authentication {
@@ -81,6 +83,13 @@ impl Authentication {
     pub fn with_certificates(mut self) -> Authentication {
         self.certificates = true;
         self
+    }
+
+    /// Re-read the users file on SIGHUP and when it changes (`BasicAuth::watch`).
+    pub fn watch(&self) {
+        if let Some(basic) = &self.basic {
+            basic.watch();
+        }
     }
 
     /// Accept bearer tokens signed by the keys of a `--jwks`.
@@ -190,29 +199,32 @@ impl IntoResponse for Refusal {
     }
 }
 
+/// The users of a `--basic-auth-file` and the bound on the costly checks running at once.
 pub struct BasicAuth {
-    entries: Vec<Entry>,
-    /// User name → index in `entries`.
-    by_user: HashMap<String, usize>,
-    /// What an unknown user's password is checked against.
-    decoy: Stored,
-    verified: Verified,
-    /// Bounds the argon2 and bcrypt checks running at once.
+    users: UsersSource,
+    /// Bounds the argon2 and bcrypt checks running at once, across reloads.
     throttle: Throttle,
-    /// Password checks run (not answered from `verified`), for the tests.
+    /// How often the file is looked at for a change.
+    poll: Duration,
+    /// Password checks run (not answered from the remembered ones), for the tests.
     #[cfg(test)]
     checks: std::sync::atomic::AtomicUsize,
 }
 
-/// A users-file entry whose password form is weak, for the startup warnings.
-pub struct WeakEntry<'a> {
-    pub line: usize,
-    pub user: &'a str,
-    pub weakness: &'static str,
+/// Where the users come from.
+enum UsersSource {
+    /// Text given once (embedding, tests): never re-read.
+    Fixed(Arc<Users>),
+    /// A file, re-read on SIGHUP and when it changes once [`BasicAuth::watch`] is called.
+    File(Arc<Watched<Users>>),
 }
 
 impl BasicAuth {
-    /// Parse a users file. The error names the line at fault, never its password.
+    /// How often the file is looked at for a change.
+    pub const DEFAULT_POLL: Duration = Duration::from_secs(2);
+
+    /// Parse the text of a users file, never re-read. The error names the line at fault,
+    /// never its password.
     pub fn parse(users_file: &str) -> Result<BasicAuth, String> {
         Self::with_cache(users_file, Verified::CAPACITY, Verified::LIFETIME)
     }
@@ -222,34 +234,50 @@ impl BasicAuth {
         capacity: usize,
         lifetime: Duration,
     ) -> Result<BasicAuth, String> {
-        let entries = users::parse(users_file)?;
-        let by_user = entries
-            .iter()
-            .enumerate()
-            .map(|(i, e)| (e.user.clone(), i))
-            .collect();
-        let decoy = Stored::decoy(entries.iter().map(|e| &e.password))?;
-        Ok(BasicAuth {
-            entries,
-            by_user,
-            decoy,
-            verified: Verified::new(capacity, lifetime)?,
-            throttle: Throttle::per_core(),
-            #[cfg(test)]
-            checks: Default::default(),
-        })
+        let users = Users::parse(users_file, capacity, lifetime)?;
+        Ok(Self::from_source(UsersSource::Fixed(Arc::new(users))))
     }
 
-    /// The entries whose password is in a weak form (everything but argon2 and bcrypt), in
-    /// file order: the server logs one warning for each at startup.
-    pub fn weak_entries(&self) -> impl Iterator<Item = WeakEntry<'_>> {
-        self.entries.iter().filter_map(|e| {
-            Some(WeakEntry {
-                line: e.line,
-                user: &e.user,
-                weakness: e.form.weakness()?,
-            })
-        })
+    /// Read a users file, which [`BasicAuth::watch`] then re-reads on SIGHUP and when it
+    /// changes. Each weak password form is logged as a warning naming its line. The error
+    /// names the file and the line at fault, never a password.
+    pub fn load(path: impl Into<PathBuf>) -> Result<BasicAuth, String> {
+        let file = Watched::load(path)?;
+        Ok(Self::from_source(UsersSource::File(Arc::new(file))))
+    }
+
+    fn from_source(users: UsersSource) -> BasicAuth {
+        BasicAuth {
+            users,
+            throttle: Throttle::per_core(),
+            poll: Self::DEFAULT_POLL,
+            #[cfg(test)]
+            checks: Default::default(),
+        }
+    }
+
+    /// Look at the file for changes this often instead.
+    pub fn poll_every(mut self, interval: Duration) -> BasicAuth {
+        self.poll = interval;
+        self
+    }
+
+    /// Re-read the file on SIGHUP and when it changes (for as long as the process runs);
+    /// nothing for users given as text. A new reading replaces the users whole and starts
+    /// with no remembered verification, so a removed user or a changed password is refused
+    /// from the next request on; a file that does not parse keeps the users in force.
+    pub fn watch(&self) {
+        if let UsersSource::File(file) = &self.users {
+            Watched::watch(file, self.poll);
+        }
+    }
+
+    /// The users in force.
+    fn users(&self) -> Arc<Users> {
+        match &self.users {
+            UsersSource::Fixed(users) => users.clone(),
+            UsersSource::File(file) => file.current(),
+        }
     }
 
     /// The principal whose credentials the request carries, or why not.
@@ -258,35 +286,33 @@ impl BasicAuth {
             return Err(Refusal::Unauthenticated(Challenge::BASIC));
         };
         match self.authenticate(&user, &password, Instant::now()) {
-            Ok(Some(entry)) => Ok(Principal {
-                name: entry.user.clone(),
-                roles: entry.roles.clone(),
-                scheme: Scheme::Basic,
-            }),
+            Ok(Some(principal)) => Ok(principal),
             Ok(None) => Err(Refusal::Unauthenticated(Challenge::BASIC)),
             Err(busy) => Err(busy),
         }
     }
 
-    /// The entry whose user and password these are. A remembered success answers at once;
-    /// otherwise the password is checked, an unknown user's against the decoy.
+    /// The principal of the entry whose user and password these are, under the users in
+    /// force. A remembered success answers at once; otherwise the password is checked, an
+    /// unknown user's against the decoy.
     fn authenticate(
         &self,
         user: &str,
         password: &str,
         now: Instant,
-    ) -> Result<Option<&Entry>, Refusal> {
-        let index = self.by_user.get(user).copied();
-        let fingerprint = self.verified.fingerprint(user, password);
+    ) -> Result<Option<Principal>, Refusal> {
+        let users = self.users();
+        let index = users.by_user.get(user).copied();
+        let fingerprint = users.verified.fingerprint(user, password);
         if let Some(index) = index {
-            if self.verified.holds(&fingerprint, index, now) {
-                return Ok(Some(&self.entries[index]));
+            if users.verified.holds(&fingerprint, index, now) {
+                return Ok(Some(principal_of(&users.entries[index])));
             }
         }
         #[cfg(test)]
         self.checks
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let stored = index.map_or(&self.decoy, |i| &self.entries[i].password);
+        let stored = index.map_or(&users.decoy, |i| &users.entries[i].password);
         let matches = if stored.costly() {
             off_the_async_workers(|| self.throttle.run(|| stored.verify(password)))
                 .ok_or(Refusal::Busy)?
@@ -296,8 +322,16 @@ impl BasicAuth {
         let Some(index) = std::hint::black_box(index).filter(|_| matches) else {
             return Ok(None);
         };
-        self.verified.remember(fingerprint, index, now);
-        Ok(Some(&self.entries[index]))
+        users.verified.remember(fingerprint, index, now);
+        Ok(Some(principal_of(&users.entries[index])))
+    }
+}
+
+fn principal_of(entry: &Entry) -> Principal {
+    Principal {
+        name: entry.user.clone(),
+        roles: entry.roles.clone(),
+        scheme: Scheme::Basic,
     }
 }
 
@@ -573,9 +607,10 @@ mod tests {
     #[test]
     fn weak_entries_are_listed_by_line_and_user() {
         let auth = BasicAuth::parse(&format!("# users\n{CARRIED_OVER}clear: pw\n")).unwrap();
-        let weak: Vec<(usize, &str)> = auth.weak_entries().map(|w| (w.line, w.user)).collect();
+        let users = auth.users();
+        let weak: Vec<(usize, &str)> = users.weak_entries().map(|w| (w.line, w.user)).collect();
         assert_eq!(weak, [(2, "md5"), (3, "crypt"), (4, "obf"), (6, "clear")]);
-        assert!(auth.weak_entries().all(|w| !w.weakness.is_empty()));
+        assert!(users.weak_entries().all(|w| !w.weakness.is_empty()));
     }
 
     fn checks(auth: &BasicAuth) -> usize {
@@ -585,7 +620,7 @@ mod tests {
     #[test]
     fn an_unknown_user_is_checked_against_a_decoy_like_the_costliest_entry() {
         let auth = BasicAuth::parse(CARRIED_OVER).unwrap();
-        assert!(matches!(auth.decoy, Stored::Argon2(_)));
+        assert!(matches!(auth.users().decoy, password::Stored::Argon2(_)));
         let now = Instant::now();
         assert!(auth
             .authenticate("nobody", "correct horse", now)
@@ -635,5 +670,39 @@ mod tests {
             .unwrap()
             .is_none());
         assert_eq!(checks(&auth), 5);
+    }
+
+    #[test]
+    fn a_new_reading_of_the_file_forgets_every_remembered_check() {
+        let dir = std::env::temp_dir().join(format!("schemata_users_{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("users.txt");
+        let strong = CARRIED_OVER.lines().last().unwrap();
+        std::fs::write(&path, format!("{strong}\n")).unwrap();
+        let auth = BasicAuth::load(&path).unwrap();
+        let reload = |trigger| match &auth.users {
+            UsersSource::File(file) => file.reload(trigger),
+            UsersSource::Fixed(_) => unreachable!(),
+        };
+        let now = Instant::now();
+        let admitted = |user, password| auth.authenticate(user, password, now).unwrap();
+        assert!(admitted("strong", "correct horse").is_some());
+        assert!(admitted("strong", "correct horse").is_some());
+        assert_eq!(checks(&auth), 1, "remembered");
+
+        std::fs::write(&path, "strong: changed,admin\n").unwrap();
+        assert!(reload(crate::api::watched::Trigger::Poll));
+        assert!(
+            admitted("strong", "correct horse").is_none(),
+            "the old password is refused at once"
+        );
+        assert!(admitted("strong", "changed").is_some());
+        assert_eq!(checks(&auth), 3, "checked afresh");
+
+        // A broken file keeps the users in force.
+        std::fs::write(&path, "strong: changed,admin\nno colon\n").unwrap();
+        assert!(!reload(crate::api::watched::Trigger::Signal));
+        assert!(admitted("strong", "changed").is_some());
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -2,9 +2,89 @@
 //! that CSR's JAAS set-up uses: `user: password[,role ...]`, one user a line, blank lines
 //! and lines starting with `#` ignored (`docs/rest-api.md` §10). A line that cannot be read
 //! is an error naming its number and never its password.
+//!
+//! [`Users`] is one reading of the file with what goes with it: the decoy an unknown user
+//! is checked against, and the verifications remembered against its entries. A reload
+//! (`watched`) makes a new one, so nothing verified against the old file outlives it.
 
+use super::cache::Verified;
 use super::password::{Form, Stored};
+use crate::api::watched::FileContents;
 use std::collections::HashMap;
+use std::path::Path;
+use std::time::Duration;
+
+/// The users of one reading of the file.
+pub(super) struct Users {
+    pub entries: Vec<Entry>,
+    /// User name → index in `entries`.
+    pub by_user: HashMap<String, usize>,
+    /// What an unknown user's password is checked against.
+    pub decoy: Stored,
+    /// Successful checks against these entries, remembered; empty for each new reading.
+    pub verified: Verified,
+}
+
+impl Users {
+    /// Parse a users file, remembering up to `capacity` verifications for `lifetime`. The
+    /// error names the line at fault, never its password.
+    pub(super) fn parse(file: &str, capacity: usize, lifetime: Duration) -> Result<Users, String> {
+        let entries = parse(file)?;
+        let by_user = entries
+            .iter()
+            .enumerate()
+            .map(|(i, e)| (e.user.clone(), i))
+            .collect();
+        let decoy = Stored::decoy(entries.iter().map(|e| &e.password))?;
+        Ok(Users {
+            entries,
+            by_user,
+            decoy,
+            verified: Verified::new(capacity, lifetime)?,
+        })
+    }
+
+    /// The entries whose password is in a weak form (everything but argon2 and bcrypt), in
+    /// file order.
+    pub(super) fn weak_entries(&self) -> impl Iterator<Item = WeakEntry<'_>> {
+        self.entries.iter().filter_map(|e| {
+            Some(WeakEntry {
+                line: e.line,
+                user: &e.user,
+                weakness: e.form.weakness()?,
+            })
+        })
+    }
+}
+
+impl FileContents for Users {
+    const KIND: &'static str = "users file";
+
+    fn parse(text: &str) -> Result<Users, String> {
+        Users::parse(text, Verified::CAPACITY, Verified::LIFETIME)
+    }
+
+    /// One warning for each weak password form, naming the line and the user.
+    fn in_force(&self, path: &Path) {
+        for weak in self.weak_entries() {
+            tracing::warn!(
+                file = %path.display(),
+                line = weak.line,
+                user = %weak.user,
+                "weak password form: {}; replace it with the line `schemata passwd {}` prints",
+                weak.weakness,
+                weak.user,
+            );
+        }
+    }
+}
+
+/// A users-file entry whose password form is weak.
+pub(super) struct WeakEntry<'a> {
+    pub line: usize,
+    pub user: &'a str,
+    pub weakness: &'static str,
+}
 
 pub(super) struct Entry {
     /// 1-based line number in the file.
