@@ -53,8 +53,14 @@ load() {
 
 pgbench_run() { # ROUND
     local out="$WORK_DIR/pgbench-$1.txt"
-    pgbench -n -c "$CONNECTIONS" -j 2 -T "$WARMUP" -f "$WORK_DIR/insert.sql" "$PGB_DB" >/dev/null 2>&1
-    pgbench -n -c "$CONNECTIONS" -j 2 -T "$DURATION" -r -P 0 --log --log-prefix="$WORK_DIR/pgb-$1" \
+    # PostgreSQL's connection slots may be taken for a moment by other users of the server.
+    local try
+    for try in 1 2 3 4 5; do
+        pgbench -n -c "$CONNECTIONS" -j 2 -T "$WARMUP" -f "$WORK_DIR/insert.sql" "$PGB_DB" >"$out.warm" 2>&1 && break
+        grep -q "connection slots" "$out.warm" && ((try < 5)) || { cat "$out.warm" >&2; die "pgbench warm-up failed"; }
+        sleep 2
+    done
+    pgbench -n -c "$CONNECTIONS" -j 2 -T "$DURATION" --log --log-prefix="$WORK_DIR/pgb-$1" \
         -f "$WORK_DIR/insert.sql" "$PGB_DB" >"$out" 2>&1 || { cat "$out" >&2; die "pgbench failed"; }
     # Per-transaction latencies (microseconds, third column of pgbench's log) → p50/p99.
     cat "$WORK_DIR"/pgb-"$1".* | awk '{print $3}' | sort -n >"$WORK_DIR/pgb-lat-$1"
