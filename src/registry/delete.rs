@@ -226,7 +226,7 @@ impl Registry {
 
 /// 42206 when another schema still uses this version: a live referrer blocks a soft delete,
 /// any referrer blocks a permanent one.
-async fn ensure_unreferenced(
+pub(super) async fn ensure_unreferenced(
     tx: &mut WriteTx<'_>,
     subject: &QualifiedSubject,
     version: i64,
