@@ -1,4 +1,5 @@
-//! Root, server metadata, health and Prometheus metrics.
+//! Root, server metadata, health, Prometheus metrics, and the follower's status
+//! (`GET /v1/follow`, docs/migration.md §6).
 
 use super::error::ApiResult;
 use super::extract::JsonBody;
@@ -21,6 +22,7 @@ pub(super) fn router() -> Router<AppState> {
         .route("/v1/metadata/id", get(cluster_id))
         .route("/v1/metadata/version", get(server_version))
         .route("/v1/metadata/deployment", get(deployment))
+        .route("/v1/follow", get(follow))
         .route("/health", get(health))
         .route("/ready", get(ready))
         .route("/metrics", get(metrics))
@@ -57,6 +59,27 @@ async fn server_version() -> Response {
 
 async fn deployment() -> Response {
     ok(&json!({ "attributes": [] }))
+}
+
+/// Whether this server follows another registry's storage topic, and how far behind it
+/// is; `{"following": false}` on a server that does not.
+async fn follow(State(state): State<AppState>) -> Response {
+    let status = state.registry.follow_status();
+    if !status.following {
+        return ok(&json!({ "following": false }));
+    }
+    ok(&json!({
+        "following": true,
+        "source": status.source,
+        "position": status.position,
+        "highWatermark": status.high_watermark,
+        "lagRecords": status.lag_records,
+        "lagSeconds": status.lag_seconds,
+        "lastRecordTimestamp": status.last_record_timestamp,
+        "recordsApplied": status.records_applied,
+        "errors": status.errors,
+        "lastError": status.last_error,
+    }))
 }
 
 /// Liveness: the process answers requests. It does not ask the database, so an orchestrator

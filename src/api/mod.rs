@@ -53,6 +53,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/v1/metadata/id"),
     ("GET", "/v1/metadata/version"),
     ("GET", "/v1/metadata/deployment"),
+    ("GET", "/v1/follow"),
     ("GET", "/health"),
     ("GET", "/ready"),
     ("GET", "/metrics"),

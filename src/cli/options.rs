@@ -405,6 +405,15 @@ impl DatabaseArgs {
 pub(super) struct ServeArgs {
     #[command(flatten)]
     pub database: DatabaseArgs,
+    /// Follow the Kafka storage topic of Confluent Schema Registry or Karapace (bootstrap
+    /// servers, comma-separated) as a read replica: the topic is imported at start, then
+    /// each new record applied as it arrives; writes are refused (READONLY, 42205) while
+    /// following. Restart without it to take writes. See --topic, --kafka-option,
+    /// --kafka-config.
+    #[arg(long, env = "SCHEMATA_FOLLOW_KAFKA", value_name = "BOOTSTRAP")]
+    pub follow_kafka: Option<String>,
+    #[command(flatten)]
+    pub kafka: KafkaArgs,
     /// Address to listen on.
     #[arg(long, env = "SCHEMATA_LISTEN", default_value = "0.0.0.0:8081")]
     pub listen: String,

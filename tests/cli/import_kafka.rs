@@ -58,7 +58,7 @@ impl Writer<'_> {
 }
 
 /// The registration times of the versions the checks look at.
-struct Times {
+pub(crate) struct Times {
     avro_v3: i64,
     staged_v2: i64,
 }
@@ -66,14 +66,14 @@ struct Times {
 const PAYMENT: &str = "syntax = \"proto3\";\npackage acme;\nimport \"acme/money.proto\";\nmessage Payment { string id = 1; acme.Money amount = 2; }\n";
 const MONEY: &str = "syntax = \"proto3\";\npackage acme;\nmessage Money { int64 cents = 1; string currency = 2; }\n";
 
-fn order(field: &str) -> String {
+pub(crate) fn order(field: &str) -> String {
     json!({"type": "record", "name": "Order", "namespace": "com.acme",
         "fields": [{"name": "common", "type": "com.acme.Common"}, {"name": field, "type": "int", "default": 0}]})
     .to_string()
 }
 
 /// The history, as CSR writes it to its topic.
-async fn write_history(topic: &Topic) -> Times {
+pub(crate) async fn write_history(topic: &Topic) -> Times {
     let mut w = Writer { topic, next: 0 };
     w.put(csr::noop(), None).await;
     w.put(

@@ -17,6 +17,7 @@ mod client_bad_input;
 mod client_json;
 mod client_protobuf;
 mod client_rest;
+mod follow_kafka;
 mod import;
 mod import_kafka;
 mod logs;

@@ -102,7 +102,6 @@ async fn remove_all(target: &Target, mut removals: Vec<Removal>) -> anyhow::Resu
 
 /// Apply one item on its own (a followed topic's change): its references must be in the
 /// target already, as they are when records are applied in topic order.
-#[allow(dead_code)] // the follower of the next commit
 pub(super) async fn apply_one(target: &Target, item: &Item) -> anyhow::Result<()> {
     match item {
         Item::Context {

@@ -168,7 +168,6 @@ pub(super) async fn run(args: ImportArgs) -> anyhow::Result<ExitCode> {
 /// Where the engine reports: `schemata import` prints (the plan and the summary on stdout,
 /// progress and problems on stderr), a following server logs.
 #[derive(Debug, Clone, Copy)]
-#[allow(dead_code)] // `Log`: the follower of the next commit
 pub(super) enum Output {
     Print,
     Log,
@@ -247,7 +246,6 @@ async fn apply_and_verify(
 /// Bring the store behind `registry` to `items` (a following server's start: the state of
 /// the storage topic at its end), with the import's plan, conflict refusal, writes and
 /// verification, reported in the log.
-#[allow(dead_code)] // the follower of the next commit
 pub(in crate::cli) async fn replicate(
     registry: Arc<Registry>,
     items: Vec<Item>,
@@ -264,7 +262,6 @@ pub(in crate::cli) async fn replicate(
 /// Apply one change of a followed topic to the store behind `registry`: a schema with the
 /// versions the record wrote or soft-deleted, a config or mode, or a removal. What is
 /// already there is skipped.
-#[allow(dead_code)] // the follower of the next commit
 pub(in crate::cli) async fn apply_change(
     registry: &Arc<Registry>,
     change: &Item,

@@ -266,7 +266,6 @@ impl TopicReader {
     }
 
     /// The offset of the next record this reader returns.
-    #[allow(dead_code)] // the follower of the next commit
     pub(in crate::cli) fn position(&self) -> i64 {
         self.next
     }

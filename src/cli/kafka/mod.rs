@@ -6,9 +6,10 @@
 
 mod connect;
 mod fold;
+pub(super) mod follow;
 mod record;
 
-pub(super) use connect::{KafkaSource, RawRecord};
+pub(super) use connect::{KafkaSource, RawRecord, TopicReader};
 pub(super) use fold::Fold;
 
 /// Parse one record and apply it to `fold`; a record that cannot be read is skipped with a
