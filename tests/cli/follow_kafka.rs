@@ -380,3 +380,45 @@ async fn a_follower_that_cannot_start_says_why() {
         "{stderr}"
     );
 }
+
+#[tokio::test]
+async fn the_sasl_password_never_reaches_the_log() {
+    let broker = Broker::start(&[]);
+    let dir = crate::common::Dir::new();
+    let config = dir.write(
+        "client.properties",
+        "security.protocol=SASL_PLAINTEXT\nsasl.mechanism=SCRAM-SHA-512\nsasl.username=reader\nsasl.password=hunter2-from-file\n",
+    );
+    let database_url = dir.database_url();
+    let out = tokio::task::spawn_blocking(move || {
+        Command::new(env!("CARGO_BIN_EXE_schemata"))
+            .args([
+                "serve",
+                "--database-url",
+                &database_url,
+                "--listen",
+                "127.0.0.1:0",
+            ])
+            .args(["--follow-kafka", &broker.bootstrap, "--topic", "_absent"])
+            .args(["--kafka-config", &config])
+            .args(["--kafka-option", "sasl.password=hunter2-on-the-line"])
+            .env("SCHEMATA_LOG", "debug")
+            .env_remove("SCHEMATA_DATABASE_URL")
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    let output = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // The broker has no SASL users: the start fails, one way or another.
+    assert!(!out.status.success(), "{output}");
+    assert!(
+        output.contains("sasl.password"),
+        "the option is named in the configuration log: {output}"
+    );
+    assert!(!output.contains("hunter2"), "{output}");
+}
