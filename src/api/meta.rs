@@ -23,6 +23,7 @@ pub(super) fn router() -> Router<AppState> {
         .route("/v1/metadata/version", get(server_version))
         .route("/v1/metadata/deployment", get(deployment))
         .route("/v1/follow", get(follow))
+        .route("/v1/follow/stop", axum::routing::post(stop_following))
         .route("/health", get(health))
         .route("/ready", get(ready))
         .route("/metrics", get(metrics))
@@ -64,12 +65,32 @@ async fn deployment() -> Response {
 /// Whether this server follows another registry's storage topic, and how far behind it
 /// is; `{"following": false}` on a server that does not.
 async fn follow(State(state): State<AppState>) -> Response {
-    let status = state.registry.follow_status();
-    if !status.following {
-        return ok(&json!({ "following": false }));
+    follow_status(&state.registry.follow_status())
+}
+
+/// Stop following (the cut-over, docs/migration.md §6.1): writes are taken from now on. The
+/// answer is the status at the stop, so the operator sees the lag it stopped at, and
+/// `stopped`: whether this request stopped it.
+async fn stop_following(State(state): State<AppState>) -> Response {
+    let stopped = state.registry.follow().stop();
+    if stopped {
+        tracing::info!("stopped following the storage topic: writes are taken from now on");
     }
-    ok(&json!({
-        "following": true,
+    let mut body = follow_body(&state.registry.follow_status());
+    body["stopped"] = stopped.into();
+    ok(&body)
+}
+
+fn follow_status(status: &crate::registry::FollowStatus) -> Response {
+    ok(&follow_body(status))
+}
+
+fn follow_body(status: &crate::registry::FollowStatus) -> Value {
+    if status.source.is_none() {
+        return json!({ "following": false });
+    }
+    json!({
+        "following": status.following,
         "source": status.source,
         "position": status.position,
         "highWatermark": status.high_watermark,
@@ -79,7 +100,7 @@ async fn follow(State(state): State<AppState>) -> Response {
         "recordsApplied": status.records_applied,
         "errors": status.errors,
         "lastError": status.last_error,
-    }))
+    })
 }
 
 /// Liveness: the process answers requests. It does not ask the database, so an orchestrator

@@ -8,6 +8,7 @@ mod check;
 mod decode;
 mod encode;
 mod export;
+mod follow;
 mod framing;
 mod health;
 mod health_tls;
@@ -54,6 +55,7 @@ pub fn run() -> ExitCode {
             Command::Passwd(args) => passwd::run(args).map(|()| ExitCode::SUCCESS),
             Command::Export(args) => export::run(args).await.map(|()| ExitCode::SUCCESS),
             Command::Import(args) => import::run(args).await,
+            Command::Follow(args) => follow::run(args).await,
         }
     });
     match result {

@@ -61,6 +61,19 @@ pub(super) enum Command {
     /// (exit 1, nothing written), skips what is already there (a re-run is a no-op, an
     /// interrupted run resumes), and verifies at the end.
     Import(ImportArgs),
+    /// Show the follower's status of a `serve --follow-kafka` server as JSON; with --stop,
+    /// stop following (the cut-over): the server takes writes from then on. Exit 1 when it
+    /// stopped behind the topic's end, or was not following.
+    Follow(FollowArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub(super) struct FollowArgs {
+    /// Stop following (POST /v1/follow/stop) instead of showing the status.
+    #[arg(long)]
+    pub stop: bool,
+    #[command(flatten)]
+    pub registry: RegistryArgs,
 }
 
 #[derive(Debug, Clone, Args)]

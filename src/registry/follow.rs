@@ -1,7 +1,8 @@
 //! A registry that follows another registry's storage topic (`schemata serve
 //! --follow-kafka`, docs/migration.md §6): while following, every scope is read-only to
 //! clients (CSR's READONLY answers, 42205) and mode changes are refused too, since the topic
-//! decides them; only the follower writes, through the import methods. How far behind the
+//! decides them; only the follower writes, through the import methods. Stopping (the
+//! cut-over) ends that for good in this process. How far behind the
 //! topic it is, in records and seconds, is kept here for `/metrics` and `GET /v1/follow`.
 
 use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
@@ -48,6 +49,13 @@ impl Follow {
         self.following.store(true, Ordering::SeqCst);
     }
 
+    /// Stop following (`POST /v1/follow/stop`, the cut-over): clients may write again, as
+    /// their modes allow, and the follower applies no further record. Whether it was
+    /// following.
+    pub fn stop(&self) -> bool {
+        self.following.swap(false, Ordering::SeqCst)
+    }
+
     pub fn is_following(&self) -> bool {
         self.following.load(Ordering::Relaxed)
     }
@@ -80,10 +88,12 @@ impl Follow {
         *self.last_error.lock().unwrap_or_else(|e| e.into_inner()) = Some(error);
     }
 
+    /// The state now; after [`Self::stop`] still the position and lag reached when it
+    /// stopped, with `following: false`.
     pub fn status(&self, now: i64) -> FollowStatus {
-        if !self.is_following() {
+        let Some(source) = self.source.get() else {
             return FollowStatus::default();
-        }
+        };
         let position = self.position.load(Ordering::Relaxed);
         let high_watermark = self.high_watermark.load(Ordering::Relaxed);
         let lag_records = (high_watermark - position).max(0);
@@ -95,8 +105,8 @@ impl Follow {
         };
         let last = self.last_record_timestamp.load(Ordering::Relaxed);
         FollowStatus {
-            following: true,
-            source: self.source.get().cloned(),
+            following: self.is_following(),
+            source: Some(source.clone()),
             position,
             high_watermark,
             lag_records,
@@ -148,5 +158,10 @@ mod tests {
         assert_eq!(follow.status(12_000).lag_records, 0);
         follow.failed("boom".into());
         assert_eq!(follow.status(0).last_error.as_deref(), Some("boom"));
+        assert!(follow.stop());
+        let stopped = follow.status(13_000);
+        assert!(!stopped.following && !follow.is_following());
+        assert_eq!((stopped.position, stopped.source.is_some()), (12, true));
+        assert!(!follow.stop());
     }
 }

@@ -129,6 +129,25 @@ impl Server {
     }
 }
 
+/// `schemata follow ARGS --registry-url` against `server`: exit status, stdout then stderr.
+async fn follow_command(server: &Server, args: &[&str]) -> (Option<i32>, String) {
+    let mut command = vec![
+        "follow".to_string(),
+        "--registry-url".into(),
+        server.base.clone(),
+    ];
+    command.extend(args.iter().map(|s| s.to_string()));
+    let out = crate::import::schemata(command).await;
+    (
+        out.status.code(),
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ),
+    )
+}
+
 /// The value of a sample line `name value` of a scrape.
 fn sample(metrics: &str, name: &str) -> Option<f64> {
     metrics
@@ -320,10 +339,46 @@ async fn a_follower_serves_the_topic_live_refuses_writes_and_takes_over_at_the_c
             server.get(&format!("/mode/{subject}")).await.1["mode"],
             "READONLY"
         );
+
+        // The cut-over in place: `schemata follow` shows the status, `--stop` ends the
+        // following at lag 0, and the server takes writes with ids above every id the
+        // topic gave out.
+        let out = follow_command(&server, &[]).await;
+        assert_eq!(out.0, Some(0), "{}", out.1);
+        let shown: Value = serde_json::from_str(out.1.lines().next().unwrap()).unwrap();
+        assert_eq!(shown["following"], true, "{}", out.1);
+        server
+            .until("/v1/follow", |_, b| b["lagRecords"] == 0)
+            .await;
+        let out = follow_command(&server, &["--stop"]).await;
+        assert_eq!(out.0, Some(0), "{}", out.1);
+        let stopped: Value = serde_json::from_str(out.1.lines().next().unwrap()).unwrap();
+        assert_eq!(
+            (stopped["following"].clone(), stopped["lagRecords"].clone()),
+            (json!(false), json!(0)),
+            "{}",
+            out.1
+        );
+        assert!(out.1.contains("stopped following at lag 0"), "{}", out.1);
+        let (status, text) = server
+            .request(
+                reqwest::Method::POST,
+                "/subjects/after-stop/versions",
+                Some(json!({"schema": avro("Stop", "s")})),
+            )
+            .await;
+        assert_eq!(status, 200, "{text}");
+        assert_eq!(
+            serde_json::from_str::<Value>(&text).unwrap()["id"],
+            id + 1,
+            "{text}"
+        );
+        // Stopping again changes nothing, and says the server does not follow.
+        let out = follow_command(&server, &["--stop"]).await;
+        assert_eq!(out.0, Some(1), "{}", out.1);
         drop(server);
 
-        // The cut-over: restarted without the flag, it takes writes, with ids above every
-        // id the topic gave out.
+        // Or restarted without the flag: it takes writes, ids continuing.
         let server = serve(&database_url, &[]).await;
         assert_eq!(
             server.get("/v1/follow").await.1,
@@ -340,7 +395,7 @@ async fn a_follower_serves_the_topic_live_refuses_writes_and_takes_over_at_the_c
         let new_id = serde_json::from_str::<Value>(&text).unwrap()["id"]
             .as_i64()
             .unwrap();
-        assert_eq!(new_id, id + 1, "{text}");
+        assert_eq!(new_id, id + 2, "{text}");
         assert_eq!(
             sample(&server.metrics().await, "schemata_follow_lag_records"),
             None

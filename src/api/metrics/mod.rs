@@ -112,7 +112,7 @@ pub(super) async fn render(handle: &PrometheusHandle, registry: &Registry) -> St
         }
     }
     let follow = registry.follow_status();
-    if follow.following {
+    if follow.source.is_some() {
         metrics::gauge!("schemata_follow_lag_records").set(follow.lag_records as f64);
         metrics::gauge!("schemata_follow_lag_seconds").set(follow.lag_seconds as f64);
         metrics::gauge!("schemata_follow_records_applied").set(follow.records_applied as f64);

@@ -4,7 +4,7 @@
 //! writes, verification, and the topic's permanent deletes); then each new record is applied
 //! as it arrives, in order. Clients can read; writes are refused with CSR's READONLY answer
 //! (`registry::Follow`). The lag, in records and seconds, is on `/metrics` and `GET
-//! /v1/follow`.
+//! /v1/follow`; `POST /v1/follow/stop` (`schemata follow --stop`) ends the following.
 
 use super::{fold_record, Fold, KafkaSource, TopicReader};
 use crate::cli::import;
@@ -67,6 +67,10 @@ pub(in crate::cli) async fn start(
 /// tried again.
 async fn follow(registry: Arc<Registry>, mut reader: TopicReader, mut fold: Fold, source: String) {
     loop {
+        if !registry.follow().is_following() {
+            tracing::info!(%source, position = reader.position(), "stopped following");
+            return;
+        }
         let from = reader.position();
         let (records, high_watermark) = match reader.fetch(POLL).await {
             Ok(fetched) => fetched,
@@ -81,6 +85,10 @@ async fn follow(registry: Arc<Registry>, mut reader: TopicReader, mut fold: Fold
             .follow()
             .observe(from, high_watermark.max(reader.position()), now_millis());
         for record in records {
+            // Stopped (the cut-over): clients write now; no record applies after that.
+            if !registry.follow().is_following() {
+                break;
+            }
             let skipped = fold.warnings_total;
             let changes = fold_record(&mut fold, &record);
             if fold.warnings_total > skipped {
