@@ -1,4 +1,5 @@
-//! Root, server metadata, health and Prometheus metrics.
+//! Root, server metadata, health, Prometheus metrics, and the follower's status
+//! (`GET /v1/follow`, docs/migration.md §6).
 
 use super::error::ApiResult;
 use super::extract::JsonBody;
@@ -21,6 +22,8 @@ pub(super) fn router() -> Router<AppState> {
         .route("/v1/metadata/id", get(cluster_id))
         .route("/v1/metadata/version", get(server_version))
         .route("/v1/metadata/deployment", get(deployment))
+        .route("/v1/follow", get(follow))
+        .route("/v1/follow/stop", axum::routing::post(stop_following))
         .route("/health", get(health))
         .route("/ready", get(ready))
         .route("/metrics", get(metrics))
@@ -57,6 +60,47 @@ async fn server_version() -> Response {
 
 async fn deployment() -> Response {
     ok(&json!({ "attributes": [] }))
+}
+
+/// Whether this server follows another registry's storage topic, and how far behind it
+/// is; `{"following": false}` on a server that does not.
+async fn follow(State(state): State<AppState>) -> Response {
+    follow_status(&state.registry.follow_status())
+}
+
+/// Stop following (the cut-over, docs/migration.md §6.1): writes are taken from now on. The
+/// answer is the status at the stop, so the operator sees the lag it stopped at, and
+/// `stopped`: whether this request stopped it.
+async fn stop_following(State(state): State<AppState>) -> Response {
+    let stopped = state.registry.follow().stop();
+    if stopped {
+        tracing::info!("stopped following the storage topic: writes are taken from now on");
+    }
+    let mut body = follow_body(&state.registry.follow_status());
+    body["stopped"] = stopped.into();
+    ok(&body)
+}
+
+fn follow_status(status: &crate::registry::FollowStatus) -> Response {
+    ok(&follow_body(status))
+}
+
+fn follow_body(status: &crate::registry::FollowStatus) -> Value {
+    if status.source.is_none() {
+        return json!({ "following": false });
+    }
+    json!({
+        "following": status.following,
+        "source": status.source,
+        "position": status.position,
+        "highWatermark": status.high_watermark,
+        "lagRecords": status.lag_records,
+        "lagSeconds": status.lag_seconds,
+        "lastRecordTimestamp": status.last_record_timestamp,
+        "recordsApplied": status.records_applied,
+        "errors": status.errors,
+        "lastError": status.last_error,
+    })
 }
 
 /// Liveness: the process answers requests. It does not ask the database, so an orchestrator

@@ -54,6 +54,8 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/v1/metadata/id"),
     ("GET", "/v1/metadata/version"),
     ("GET", "/v1/metadata/deployment"),
+    ("GET", "/v1/follow"),
+    ("POST", "/v1/follow/stop"),
     ("GET", "/health"),
     ("GET", "/ready"),
     ("GET", "/metrics"),

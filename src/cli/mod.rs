@@ -8,10 +8,12 @@ mod check;
 mod decode;
 mod encode;
 mod export;
+mod follow;
 mod framing;
 mod health;
 mod health_tls;
 mod import;
+mod kafka;
 mod options;
 mod passwd;
 mod redact;
@@ -53,6 +55,7 @@ pub fn run() -> ExitCode {
             Command::Passwd(args) => passwd::run(args).map(|()| ExitCode::SUCCESS),
             Command::Export(args) => export::run(args).await.map(|()| ExitCode::SUCCESS),
             Command::Import(args) => import::run(args).await,
+            Command::Follow(args) => follow::run(args).await,
         }
     });
     match result {
@@ -75,8 +78,15 @@ fn client_failure(error: &anyhow::Error) -> ExitCode {
     ExitCode::from(failure_number(error))
 }
 
-/// The exit status of [`client_failure`], as a number (for `--json` reports).
+/// The exit status of [`client_failure`], as a number (for `--json` reports). A Kafka
+/// cluster that cannot be reached or fails (`import --from-kafka`) is an outage too: 3.
 fn failure_number(error: &anyhow::Error) -> u8 {
+    let kafka = error
+        .chain()
+        .any(|e| e.downcast_ref::<rskafka::client::error::Error>().is_some());
+    if kafka {
+        return 3;
+    }
     match error.downcast_ref::<schemata_client::Error>() {
         Some(schemata_client::Error::Unavailable { .. }) => 3,
         Some(schemata_client::Error::Registry { status, .. }) if *status >= 500 => 3,

@@ -61,6 +61,19 @@ pub(super) enum Command {
     /// (exit 1, nothing written), skips what is already there (a re-run is a no-op, an
     /// interrupted run resumes), and verifies at the end.
     Import(ImportArgs),
+    /// Show the follower's status of a `serve --follow-kafka` server as JSON; with --stop,
+    /// stop following (the cut-over): the server takes writes from then on. Exit 1 when it
+    /// stopped behind the topic's end, or was not following.
+    Follow(FollowArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub(super) struct FollowArgs {
+    /// Stop following (POST /v1/follow/stop) instead of showing the status.
+    #[arg(long)]
+    pub stop: bool,
+    #[command(flatten)]
+    pub registry: RegistryArgs,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -73,7 +86,7 @@ pub(super) struct ExportArgs {
 }
 
 #[derive(Debug, Clone, Args)]
-#[command(group(ArgGroup::new("source").required(true).args(["from_file", "from"])))]
+#[command(group(ArgGroup::new("source").required(true).args(["from_file", "from", "from_kafka"])))]
 pub(super) struct ImportArgs {
     /// The target database.
     #[command(flatten)]
@@ -86,6 +99,13 @@ pub(super) struct ImportArgs {
     /// (--registry-url is not used by import.)
     #[arg(long, env = "SCHEMATA_IMPORT_FROM", value_name = "URL")]
     pub from: Option<String>,
+    /// Import from the Kafka storage topic of Confluent Schema Registry or Karapace
+    /// (bootstrap servers, comma-separated), which also holds what REST cannot show: the
+    /// permanently deleted history. See --topic, --kafka-option, --kafka-config.
+    #[arg(long, env = "SCHEMATA_IMPORT_FROM_KAFKA", value_name = "BOOTSTRAP")]
+    pub from_kafka: Option<String>,
+    #[command(flatten)]
+    pub kafka: KafkaArgs,
     /// With --from: put the source's default context into this context of the target
     /// (other contexts keep their names; the source's `.__GLOBAL` settings are not copied).
     #[arg(
@@ -124,6 +144,32 @@ pub(super) struct ImportArgs {
     pub dry_run: bool,
     #[command(flatten)]
     pub registry: RegistryArgs,
+}
+
+/// The storage topic and how to reach its cluster (`import --from-kafka`, `serve
+/// --follow-kafka`; docs/migration.md §5).
+#[derive(Debug, Clone, Args)]
+pub(super) struct KafkaArgs {
+    /// With --from-kafka or --follow-kafka: the registry's storage topic.
+    #[arg(long, env = "SCHEMATA_KAFKA_TOPIC", default_value = "_schemas")]
+    pub topic: String,
+    /// With --from-kafka or --follow-kafka: a Kafka connection option as librdkafka names
+    /// it, KEY=VALUE, repeated: security.protocol (PLAINTEXT, SASL_PLAINTEXT),
+    /// sasl.mechanism (PLAIN, SCRAM-SHA-256, SCRAM-SHA-512), sasl.username, sasl.password,
+    /// client.id. TLS (SSL, SASL_SSL, ssl.*) is refused: not supported by this build.
+    #[arg(long, value_name = "KEY=VALUE")]
+    pub kafka_option: Vec<String>,
+    /// With --from-kafka or --follow-kafka: a file of KEY=VALUE lines (a client.properties),
+    /// read before --kafka-option; the place for sasl.password.
+    #[arg(long, env = "SCHEMATA_KAFKA_CONFIG", value_name = "FILE")]
+    pub kafka_config: Option<PathBuf>,
+}
+
+impl KafkaArgs {
+    /// Whether any of these was given (they mean nothing without a Kafka source).
+    pub(super) fn given(&self) -> bool {
+        self.topic != "_schemas" || !self.kafka_option.is_empty() || self.kafka_config.is_some()
+    }
 }
 
 #[derive(Debug, Clone, Args)]
@@ -372,6 +418,15 @@ impl DatabaseArgs {
 pub(super) struct ServeArgs {
     #[command(flatten)]
     pub database: DatabaseArgs,
+    /// Follow the Kafka storage topic of Confluent Schema Registry or Karapace (bootstrap
+    /// servers, comma-separated) as a read replica: the topic is imported at start, then
+    /// each new record applied as it arrives; writes are refused (READONLY, 42205) while
+    /// following. Restart without it to take writes. See --topic, --kafka-option,
+    /// --kafka-config.
+    #[arg(long, env = "SCHEMATA_FOLLOW_KAFKA", value_name = "BOOTSTRAP")]
+    pub follow_kafka: Option<String>,
+    #[command(flatten)]
+    pub kafka: KafkaArgs,
     /// Address to listen on.
     #[arg(long, env = "SCHEMATA_LISTEN", default_value = "0.0.0.0:8081")]
     pub listen: String,

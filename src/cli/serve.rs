@@ -65,6 +65,17 @@ pub(super) async fn run(args: ServeArgs) -> anyhow::Result<()> {
     state.tls = tls;
     state.limits = args.server_limits();
     crate::api::log_requests_at_info(args.access_log);
+    match &args.follow_kafka {
+        Some(bootstrap) => {
+            super::kafka::follow::start(state.registry.clone(), bootstrap, &args.kafka)
+                .await
+                .context("cannot follow the storage topic")?
+        }
+        None if args.kafka.given() => {
+            anyhow::bail!("--topic, --kafka-option and --kafka-config apply to --follow-kafka only")
+        }
+        None => {}
+    }
     let durability = state.registry.database_durability().await?;
     tracing::info!(%durability, "database opened");
     let listener = tokio::net::TcpListener::bind(&args.listen)
@@ -106,6 +117,11 @@ fn log_configuration(args: &ServeArgs) {
         tls_cert = ?args.tls_cert,
         tls_key = ?args.tls_key,
         tls_client_ca = ?args.tls_client_ca,
+        follow_kafka = ?args.follow_kafka,
+        topic = %args.kafka.topic,
+        kafka_config = ?args.kafka.kafka_config,
+        // Option names only: a value may be a password.
+        kafka_options = ?args.kafka.kafka_option.iter().map(|o| o.split('=').next().unwrap_or_default()).collect::<Vec<_>>(),
         "effective configuration"
     );
 }

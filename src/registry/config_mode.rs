@@ -152,6 +152,10 @@ impl Registry {
 
     /// The mode that applies to `subject`, kept like [`Self::effective_config`].
     pub async fn effective_mode(&self, subject: &QualifiedSubject) -> Result<Mode> {
+        // A follower is read-only everywhere: the followed registry takes the writes.
+        if self.follow.is_following() {
+            return Ok(Mode::ReadOnly);
+        }
         let resolve = self.resolve_mode(subject);
         self.config_mode_cache
             .effective_mode(&subject.qualified(), resolve)
@@ -196,6 +200,7 @@ impl Registry {
         force: bool,
     ) -> Result<()> {
         subject.validate_for_write()?;
+        self.ensure_not_following(subject)?;
         let scope = subject.scope();
         if mode == Mode::Forward && !scope.is_empty() {
             return Err(RegistryError::InvalidMode(
@@ -239,6 +244,7 @@ impl Registry {
         subject: &QualifiedSubject,
         recursive: bool,
     ) -> Result<Option<Mode>> {
+        self.ensure_not_following(subject)?;
         let scope = subject.scope();
         let old = self.mode_at(&scope).await?;
         let mut tx = self.store.begin_write().await?;
@@ -266,6 +272,20 @@ impl Registry {
             }
         });
         Ok(subjects)
+    }
+
+    /// Mode changes (allowed in READONLY) and context deletes are refused while following:
+    /// the followed registry's topic decides them.
+    pub(super) fn ensure_not_following(&self, subject: &QualifiedSubject) -> Result<()> {
+        if self.follow.is_following() {
+            return Err(RegistryError::OperationNotPermitted(format!(
+                "Subject {} in context {} is in read-only mode: this registry follows {}",
+                subject.name,
+                subject.context,
+                self.follow.status(0).source.unwrap_or_default()
+            )));
+        }
+        Ok(())
     }
 
     /// Config and data writes are refused in read-only modes.

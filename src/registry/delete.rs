@@ -219,6 +219,7 @@ impl Registry {
 
     /// `DELETE /contexts/{ctx}`: only an empty context can go.
     pub async fn delete_context(&self, context: &str) -> Result<()> {
+        self.ensure_not_following(&QualifiedSubject::in_context(context, ""))?;
         let mut tx = self.store.begin_write().await?;
         if tx.context_has_versions(context).await? {
             return Err(RegistryError::ContextNotEmpty(context.to_string()));
@@ -231,7 +232,7 @@ impl Registry {
 
 /// 42206 when another schema still uses this version: a live referrer blocks a soft delete,
 /// any referrer blocks a permanent one.
-async fn ensure_unreferenced(
+pub(super) async fn ensure_unreferenced(
     tx: &mut WriteTx<'_>,
     subject: &QualifiedSubject,
     version: i64,

@@ -319,6 +319,73 @@ impl Registry {
         Ok(true)
     }
 
+    /// Whether `subject` (in `context`) holds `version`, under `id` when one is given: a
+    /// version the source removed for good.
+    pub async fn import_holds_version(
+        &self,
+        context: &str,
+        subject: &str,
+        version: i64,
+        id: Option<i64>,
+    ) -> Result<bool> {
+        let versions = self.store.versions(context, subject).await?;
+        Ok(versions
+            .iter()
+            .any(|v| v.version == version && id.is_none_or(|id| id == v.schema_id)))
+    }
+
+    /// Remove a version the source removed for good (soft-deleted or not: the source's
+    /// history decides), if the target holds it under `id` (any id when `None`). Refused
+    /// while another version references it. The subject's config and mode stay: the source
+    /// removes them with records of their own. Returns whether it was there.
+    pub async fn import_remove_version(
+        &self,
+        context: &str,
+        subject: &str,
+        version: i64,
+        id: Option<i64>,
+    ) -> Result<bool> {
+        let qualified = QualifiedSubject::in_context(context, subject);
+        let mut tx = self.store.begin_subject_write(context, subject).await?;
+        let versions = tx.versions(context, subject).await?;
+        let Some(found) = versions
+            .iter()
+            .find(|v| v.version == version && id.is_none_or(|id| id == v.schema_id))
+        else {
+            return Ok(false);
+        };
+        super::delete::ensure_unreferenced(&mut tx, &qualified, version, true).await?;
+        tx.remove_version(context, subject, version).await?;
+        tx.announce_invalidation(context, found.schema_id).await?;
+        tx.announce_subject_changed(context, subject).await?;
+        tx.commit().await?;
+        self.histories.invalidate(context, subject).await;
+        self.forget_schema(context, found.schema_id).await;
+        Ok(true)
+    }
+
+    /// Remove the config stored at `scope`; `false` when there was none.
+    pub async fn import_remove_config(&self, scope: &str) -> Result<bool> {
+        let mut tx = self.store.begin_write().await?;
+        if tx.config(scope).await?.is_none() {
+            return Ok(false);
+        }
+        tx.delete_config(scope).await?;
+        self.commit_settings_change(tx).await?;
+        Ok(true)
+    }
+
+    /// Remove the mode stored at `scope`; `false` when there was none.
+    pub async fn import_remove_mode(&self, scope: &str) -> Result<bool> {
+        if self.store.mode(scope).await?.is_none() {
+            return Ok(false);
+        }
+        let mut tx = self.store.begin_write().await?;
+        tx.delete_mode(scope).await?;
+        self.commit_settings_change(tx).await?;
+        Ok(true)
+    }
+
     /// The config stored at exactly `scope`.
     pub async fn stored_config(&self, scope: &str) -> Result<Option<Config>> {
         Ok(self.store.config(scope).await?)

@@ -9,6 +9,7 @@ mod contract;
 mod cpu;
 mod delete;
 mod error;
+mod follow;
 mod id_lookup;
 mod identity;
 mod import;
@@ -23,6 +24,7 @@ pub use cache::{CacheStats, CachedSchema};
 pub use compatibility::{CheckOptions, CompatibilityReport};
 pub use delete::{Deletion, ResolvedLatest};
 pub use error::{RegistryError, Result};
+pub use follow::{Follow, FollowStatus};
 pub use import::{Examination, ImportedSchema, ImportedVersion};
 pub use listing::{ListPage, NameScope};
 pub use lookup::LookupOptions;
@@ -51,6 +53,9 @@ pub struct Registry {
     cpu: cpu::CpuPool,
     /// Whether contexts besides the default one exist (`id_lookup`).
     contexts_seen: id_lookup::ContextPresence,
+    /// Set while the server follows another registry's storage topic: clients cannot
+    /// write (`follow.rs`).
+    follow: Follow,
     options: RegistryOptions,
 }
 
@@ -101,6 +106,7 @@ impl Registry {
             identities: IdentityCache::new(budget.identities),
             parsed,
             contexts_seen: id_lookup::ContextPresence::new(),
+            follow: Follow::default(),
             cpu: cpu::CpuPool::new(
                 std::thread::available_parallelism().map_or(1, |n| n.get()),
                 options.max_waiting_checks,
@@ -111,6 +117,17 @@ impl Registry {
 
     pub fn options(&self) -> &RegistryOptions {
         &self.options
+    }
+
+    /// The follower's state (`follow.rs`): whether this server follows another registry's
+    /// storage topic, and how far behind it is.
+    pub fn follow(&self) -> &Follow {
+        &self.follow
+    }
+
+    /// The follower's state now.
+    pub fn follow_status(&self) -> FollowStatus {
+        self.follow.status(crate::store::now_millis())
     }
 
     /// Each cache's entries and estimated bytes, for `/metrics`.

@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
 /// Run the binary off the async runtime (the registries run on it).
-async fn schemata(args: Vec<String>) -> Output {
+pub(crate) async fn schemata(args: Vec<String>) -> Output {
     tokio::task::spawn_blocking(move || {
         Command::new(env!("CARGO_BIN_EXE_schemata"))
             .args(&args)
@@ -26,7 +26,7 @@ async fn schemata(args: Vec<String>) -> Output {
     .unwrap()
 }
 
-fn text(o: &Output) -> String {
+pub(crate) fn text(o: &Output) -> String {
     format!(
         "exit {:?}\nstdout:\n{}\nstderr:\n{}",
         o.status.code(),

@@ -79,6 +79,10 @@ pub(crate) fn need(method: &Method, path: &str) -> Need {
         (["contexts"], _) if read => Need::Global(Read),
         (["contexts", _], &Method::DELETE) => Need::Global(Delete),
         (["metrics"], _) if read => Need::Global(Read),
+        // The follower's status is the server's like `/metrics`; stopping it changes what
+        // every scope allows, like a global mode change.
+        (["v1", "follow"], _) if read => Need::Global(Read),
+        (["v1", "follow", "stop"], &Method::POST) => Need::Global(ConfigWrite),
         (["schemas"], _) if read => Need::Listing,
         (["schemas", "ids", raw] | ["schemas", "ids", raw, "schema"], _) if read => {
             id(raw).map_or(Need::Nothing, Need::SchemaId)
@@ -161,6 +165,11 @@ mod tests {
         assert_eq!(need(&Method::GET, "/contexts"), Need::Global(Read));
         assert_eq!(need(&Method::DELETE, "/contexts/.c1"), Need::Global(Delete));
         assert_eq!(need(&Method::GET, "/metrics"), Need::Global(Read));
+        assert_eq!(need(&Method::GET, "/v1/follow"), Need::Global(Read));
+        assert_eq!(
+            need(&Method::POST, "/v1/follow/stop"),
+            Need::Global(ConfigWrite)
+        );
         assert_eq!(need(&Method::GET, "/subjects"), Need::Listing);
         assert_eq!(need(&Method::GET, "/schemas"), Need::Listing);
         assert_eq!(need(&Method::GET, "/schemas/ids/7"), Need::SchemaId(7));

@@ -43,6 +43,10 @@ const FAMILIES: &[(Kind, &str, &str)] = &[
     (Kind::Counter, "schemata_db_write_slot_waits_total", "Write transactions that waited for a write slot (SQLite: the one writer; PostgreSQL: half the pool)."),
     (Kind::Counter, "schemata_invalidation_listener_reconnects_total", "Times the PostgreSQL LISTEN connection for cache invalidations was lost (each clears the caches)."),
     (Kind::Gauge, "schemata_build_info", "Always 1; the labels name the running build."),
+    (Kind::Gauge, "schemata_follow_lag_records", "Records of the followed storage topic not applied yet (serve --follow-kafka; absent otherwise)."),
+    (Kind::Gauge, "schemata_follow_lag_seconds", "Seconds the follower has been behind the followed topic's end; 0 when caught up."),
+    (Kind::Gauge, "schemata_follow_records_applied", "Records of the followed topic applied since the server started."),
+    (Kind::Gauge, "schemata_follow_errors", "Records of the followed topic that could not be applied, and failed reads, since the server started."),
 ];
 
 #[derive(Clone, Copy)]
@@ -106,6 +110,13 @@ pub(super) async fn render(handle: &PrometheusHandle, registry: &Registry) -> St
         if let Some(bytes) = cache.bytes {
             metrics::gauge!("schemata_cache_bytes", "cache" => cache.name).set(bytes as f64);
         }
+    }
+    let follow = registry.follow_status();
+    if follow.source.is_some() {
+        metrics::gauge!("schemata_follow_lag_records").set(follow.lag_records as f64);
+        metrics::gauge!("schemata_follow_lag_seconds").set(follow.lag_seconds as f64);
+        metrics::gauge!("schemata_follow_records_applied").set(follow.records_applied as f64);
+        metrics::gauge!("schemata_follow_errors").set(follow.errors as f64);
     }
     let pool = registry.pool_stats();
     metrics::gauge!("schemata_db_pool_connections").set(pool.connections);

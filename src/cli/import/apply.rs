@@ -1,11 +1,11 @@
 //! The writing pass: contexts, then schemas with their versions (a schema whose references
-//! are not in the target yet waits until they are: referenced schemas go first), then
-//! configs and modes. Every write skips what the target already holds, so running it again
+//! are not in the target yet waits until they are: referenced schemas go first), then what
+//! the source removed for good, then configs and modes. Every write skips what the target already holds, so running it again
 //! writes nothing and an interrupted run resumes where it stopped.
 
 use super::progress::Progress;
 use super::target::Target;
-use super::{Item, Source};
+use super::{Item, Output, Removal, Source};
 use crate::registry::ImportedSchema;
 use anyhow::Context;
 use std::collections::BTreeMap;
@@ -20,25 +20,42 @@ pub(super) struct Applied {
     pub versions_written: u64,
     pub configs_written: u64,
     pub modes_written: u64,
+    pub removed: u64,
 }
 
 impl Applied {
-    pub(super) fn report(&self) {
-        println!(
+    pub(super) fn line(&self) -> String {
+        let mut line = format!(
             "imported: {} schemas, {} versions written or marked deleted, {} configs and {} modes written",
             self.schemas, self.versions_written, self.configs_written, self.modes_written
         );
+        if self.removed > 0 {
+            line.push_str(&format!(", {} removed as in the source", self.removed));
+        }
+        line
     }
 }
 
-pub(super) async fn apply(target: &Target, source: &Source) -> anyhow::Result<Applied> {
+pub(super) async fn apply(
+    target: &Target,
+    source: &Source,
+    out: Output,
+) -> anyhow::Result<Applied> {
     let mut applied = Applied::default();
     target.begin_writes().await?;
-    let written = write_schemas(target, source, &mut applied).await;
+    let written = write_schemas(target, source, &mut applied, out).await;
     // A REST target gets its modes back even when a write failed.
     let restored = target.end_writes().await;
     let mut settings = written?;
     restored?;
+    let removals: Vec<Removal> = settings
+        .iter()
+        .filter_map(|s| match s {
+            Item::Removed(removal) => Some(removal.clone()),
+            _ => None,
+        })
+        .collect();
+    applied.removed = remove_all(target, removals).await?;
     // Configs before modes: a mode may make its scope refuse config writes.
     settings.sort_by_key(|s| matches!(s, Item::Mode { .. }));
     for setting in settings {
@@ -55,13 +72,75 @@ pub(super) async fn apply(target: &Target, source: &Source) -> anyhow::Result<Ap
     Ok(applied)
 }
 
+/// Remove from the target what the source removed and the target still holds. A version
+/// still referenced by another one being removed is tried again after it, round by round;
+/// a round that removes nothing ends with the first error.
+async fn remove_all(target: &Target, mut removals: Vec<Removal>) -> anyhow::Result<u64> {
+    let mut removed = 0;
+    while !removals.is_empty() {
+        let mut failed = Vec::new();
+        let mut first_error = None;
+        let before = removals.len();
+        for removal in removals {
+            match target.remove(&removal).await {
+                Ok(done) => removed += u64::from(done),
+                Err(e) => {
+                    first_error.get_or_insert_with(|| {
+                        e.context(format!("removing {}", removal.describe()))
+                    });
+                    failed.push(removal);
+                }
+            }
+        }
+        if failed.len() == before {
+            return Err(first_error.expect("a removal failed"));
+        }
+        removals = failed;
+    }
+    Ok(removed)
+}
+
+/// Apply one item on its own (a followed topic's change): its references must be in the
+/// target already, as they are when records are applied in topic order.
+pub(super) async fn apply_one(target: &Target, item: &Item) -> anyhow::Result<()> {
+    match item {
+        Item::Context {
+            name,
+            listed,
+            max_id,
+        } => target.import_context(name, *listed, *max_id).await,
+        Item::Schema(schema) => {
+            if !target.references_present(schema).await? {
+                anyhow::bail!(
+                    "schema id {} in context {} references versions the target does not hold ({:?})",
+                    schema.id,
+                    schema.context,
+                    schema.references
+                );
+            }
+            target.import_schema(schema).await.with_context(|| {
+                format!("schema id {} in context {}", schema.id, schema.context)
+            })?;
+            Ok(())
+        }
+        Item::Config { scope, config } => target.import_config(scope, config).await.map(|_| ()),
+        Item::Mode { scope, mode } => target.import_mode(scope, *mode).await.map(|_| ()),
+        Item::Removed(removal) => target
+            .remove(removal)
+            .await
+            .map(|_| ())
+            .with_context(|| format!("removing {}", removal.describe())),
+    }
+}
+
 /// Contexts and schemas; returns the configs and modes, for after.
 async fn write_schemas(
     target: &Target,
     source: &Source,
     applied: &mut Applied,
+    out: Output,
 ) -> anyhow::Result<Vec<Item>> {
-    let mut progress = Progress::new("importing");
+    let mut progress = Progress::new("importing", out);
     // Schemas waiting for a version they reference. Sources list schemas by ascending id,
     // and a referenced schema nearly always has the lower id, so this stays short.
     let mut waiting: Vec<ImportedSchema> = Vec::new();
@@ -89,7 +168,9 @@ async fn write_schemas(
                     write_ready(target, &mut waiting, applied).await?;
                 }
             }
-            setting @ (Item::Config { .. } | Item::Mode { .. }) => settings.push(setting),
+            setting @ (Item::Config { .. } | Item::Mode { .. } | Item::Removed(_)) => {
+                settings.push(setting)
+            }
         }
     }
     waiting.extend(write_window(target, window, applied).await?);

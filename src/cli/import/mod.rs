@@ -1,5 +1,6 @@
-//! `schemata import`: one engine fed by two sources — an export file (`source_file.rs`) or
-//! a registry's REST API (`source_rest.rs`) — writing to one of two targets (`target.rs`:
+//! `schemata import`: one engine fed by three sources — an export file (`source_file.rs`),
+//! a registry's REST API (`source_rest.rs`) or a registry's Kafka storage topic
+//! (`source_kafka.rs`, read by `cli::kafka`) — writing to one of two targets (`target.rs`:
 //! the store, or a Schemata's REST API), that checks the whole import against the target
 //! first (`plan.rs`: conflicts refuse it before anything is written), writes it
 //! idempotently (`apply.rs`, so a re-run is a no-op and an interrupted run resumes), then
@@ -10,6 +11,7 @@ mod examine;
 mod plan;
 mod progress;
 mod source_file;
+mod source_kafka;
 mod source_rest;
 mod target;
 mod target_rest;
@@ -26,7 +28,7 @@ use target::Target;
 
 /// One thing to import, whichever source it came from.
 #[derive(Debug, Clone)]
-pub(super) enum Item {
+pub(in crate::cli) enum Item {
     Context {
         name: String,
         listed: bool,
@@ -41,6 +43,46 @@ pub(super) enum Item {
         scope: String,
         mode: Mode,
     },
+    /// Something the source removed for good, removed from the target if it holds it (only
+    /// a Kafka storage topic records removals).
+    Removed(Removal),
+}
+
+/// What a source removed for good.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(in crate::cli) enum Removal {
+    /// A permanently deleted version, with the id it held when known (removed from the
+    /// target only if it holds that id there).
+    Version {
+        context: String,
+        subject: String,
+        version: i64,
+        id: Option<i64>,
+    },
+    Config {
+        scope: String,
+    },
+    Mode {
+        scope: String,
+    },
+}
+
+impl Removal {
+    pub(super) fn describe(&self) -> String {
+        match self {
+            Removal::Version {
+                context,
+                subject,
+                version,
+                ..
+            } => format!(
+                "subject {} version {version}",
+                crate::domain::QualifiedSubject::in_context(context, subject)
+            ),
+            Removal::Config { scope } => format!("the config of scope {scope:?}"),
+            Removal::Mode { scope } => format!("the mode of scope {scope:?}"),
+        }
+    }
 }
 
 /// Where the items come from. A file is read again for each pass (planning, writing,
@@ -64,8 +106,14 @@ pub(super) async fn run(args: ImportArgs) -> anyhow::Result<ExitCode> {
     if args.from.is_none() && (args.context.is_some() || !args.subjects.is_empty()) {
         anyhow::bail!("--context and --subjects apply to --from URL only");
     }
-    let source = match (&args.from_file, &args.from) {
-        (Some(path), None) => {
+    if args.from_kafka.is_none() && args.kafka.given() {
+        anyhow::bail!("--topic, --kafka-option and --kafka-config apply to --from-kafka only");
+    }
+    let source = match (&args.from_file, &args.from, &args.from_kafka) {
+        (None, None, Some(bootstrap)) => {
+            Source::Crawled(source_kafka::read(bootstrap, &args.kafka).await?)
+        }
+        (Some(path), None, None) => {
             let file = source_file::FileSource::open(path)?;
             if !file.complete() {
                 eprintln!(
@@ -75,11 +123,13 @@ pub(super) async fn run(args: ImportArgs) -> anyhow::Result<ExitCode> {
             }
             Source::File(file)
         }
-        (None, Some(url)) => {
+        (None, Some(url), None) => {
             let crawl = source_rest::Crawl::new(url, &args)?;
             Source::Crawled(crawl.run().await?)
         }
-        _ => anyhow::bail!("give exactly one of --from-file FILE and --from URL"),
+        _ => anyhow::bail!(
+            "give exactly one of --from-file FILE, --from URL and --from-kafka BOOTSTRAP"
+        ),
     };
     let registry = match &args.to {
         Some(url) => {
@@ -97,35 +147,15 @@ pub(super) async fn run(args: ImportArgs) -> anyhow::Result<ExitCode> {
             Target::Store(Arc::new(Registry::new(store, RegistryOptions::default())))
         }
     };
-    let plan = plan::plan(&registry, &source).await?;
-    plan.report();
-    if !plan.conflicts.is_empty() {
-        for conflict in &plan.conflicts {
-            eprintln!("conflict: {conflict}");
-        }
-        eprintln!(
-            "refused: {} conflict(s) with what the target holds; nothing was written",
-            plan.conflicts.len()
-        );
+    let out = Output::Print;
+    let Some(plan) = checked_plan(&registry, &source, out).await? else {
         return Ok(ExitCode::from(1));
-    }
+    };
     if args.dry_run {
         println!("dry run: nothing was written");
         return Ok(ExitCode::SUCCESS);
     }
-    let applied = apply::apply(&registry, &source).await?;
-    applied.report();
-    let problems = verify::verify(&registry, &source).await?;
-    if !problems.is_empty() {
-        for problem in &problems {
-            eprintln!("verification: {problem}");
-        }
-        anyhow::bail!("verification failed: {} difference(s)", problems.len());
-    }
-    println!(
-        "verified: {} schemas, {} versions, {} configs, {} modes as in the source",
-        plan.schemas, plan.versions, plan.configs, plan.modes
-    );
+    apply_and_verify(&registry, &source, &plan, out).await?;
     if let Source::File(file) = &source {
         if !file.complete() {
             eprintln!("the file has no end record: run the import again with the complete export");
@@ -133,4 +163,109 @@ pub(super) async fn run(args: ImportArgs) -> anyhow::Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Where the engine reports: `schemata import` prints (the plan and the summary on stdout,
+/// progress and problems on stderr), a following server logs.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum Output {
+    Print,
+    Log,
+}
+
+impl Output {
+    /// A result line.
+    pub(super) fn line(self, text: &str) {
+        match self {
+            Output::Print => println!("{text}"),
+            Output::Log => tracing::info!("{text}"),
+        }
+    }
+
+    /// A progress line or a problem.
+    pub(super) fn note(self, text: &str) {
+        match self {
+            Output::Print => eprintln!("{text}"),
+            Output::Log => tracing::warn!("{text}"),
+        }
+    }
+}
+
+/// The plan, reported; `None` (with every conflict reported) when conflicts refuse the
+/// import.
+async fn checked_plan(
+    target: &Target,
+    source: &Source,
+    out: Output,
+) -> anyhow::Result<Option<plan::Plan>> {
+    let plan = plan::plan(target, source, out).await?;
+    out.line(&plan.line());
+    if plan.conflicts.is_empty() {
+        return Ok(Some(plan));
+    }
+    for conflict in &plan.conflicts {
+        out.note(&format!("conflict: {conflict}"));
+    }
+    out.note(&format!(
+        "refused: {} conflict(s) with what the target holds; nothing was written",
+        plan.conflicts.len()
+    ));
+    Ok(None)
+}
+
+async fn apply_and_verify(
+    target: &Target,
+    source: &Source,
+    plan: &plan::Plan,
+    out: Output,
+) -> anyhow::Result<()> {
+    let applied = apply::apply(target, source, out).await?;
+    out.line(&applied.line());
+    let problems = verify::verify(target, source).await?;
+    if !problems.is_empty() {
+        for problem in &problems {
+            out.note(&format!("verification: {problem}"));
+        }
+        anyhow::bail!("verification failed: {} difference(s)", problems.len());
+    }
+    out.line(&format!(
+        "verified: {} schemas, {} versions, {} configs, {} modes as in the source{}",
+        plan.schemas,
+        plan.versions,
+        plan.configs,
+        plan.modes,
+        if plan.removals > 0 {
+            format!(", {} removals absent", plan.removals)
+        } else {
+            String::new()
+        }
+    ));
+    Ok(())
+}
+
+/// Bring the store behind `registry` to `items` (a following server's start: the state of
+/// the storage topic at its end), with the import's plan, conflict refusal, writes and
+/// verification, reported in the log.
+pub(in crate::cli) async fn replicate(
+    registry: Arc<Registry>,
+    items: Vec<Item>,
+) -> anyhow::Result<()> {
+    let target = Target::Store(registry);
+    let source = Source::Crawled(items);
+    let out = Output::Log;
+    let Some(plan) = checked_plan(&target, &source, out).await? else {
+        anyhow::bail!("the target database holds schemas that conflict with the topic (logged above); nothing was written");
+    };
+    apply_and_verify(&target, &source, &plan, out).await
+}
+
+/// Apply one change of a followed topic to the store behind `registry`: a schema with the
+/// versions the record wrote or soft-deleted, a config or mode, or a removal. What is
+/// already there is skipped.
+pub(in crate::cli) async fn apply_change(
+    registry: &Arc<Registry>,
+    change: &Item,
+) -> anyhow::Result<()> {
+    let target = Target::Store(registry.clone());
+    apply::apply_one(&target, change).await
 }

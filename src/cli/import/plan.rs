@@ -5,7 +5,7 @@
 use super::examine::Examiner;
 use super::progress::Progress;
 use super::target::Target;
-use super::{Item, Source};
+use super::{Item, Output, Source};
 use crate::registry::{Examination, ImportedSchema};
 use std::collections::{HashMap, HashSet};
 
@@ -20,11 +20,14 @@ pub(super) struct Plan {
     pub configs_to_write: u64,
     pub modes: u64,
     pub modes_to_write: u64,
+    /// Versions, configs and modes the source removed for good.
+    pub removals: u64,
+    pub removals_to_apply: u64,
 }
 
 impl Plan {
-    pub(super) fn report(&self) {
-        println!(
+    pub(super) fn line(&self) -> String {
+        let mut line = format!(
             "plan: {} schemas ({} to write), {} versions ({} to write or mark deleted), {} configs ({} to write), {} modes ({} to write)",
             self.schemas,
             self.schemas_to_write,
@@ -35,12 +38,19 @@ impl Plan {
             self.modes,
             self.modes_to_write
         );
+        if self.removals > 0 {
+            line.push_str(&format!(
+                ", {} removed by the source ({} to remove)",
+                self.removals, self.removals_to_apply
+            ));
+        }
+        line
     }
 }
 
-pub(super) async fn plan(target: &Target, source: &Source) -> anyhow::Result<Plan> {
+pub(super) async fn plan(target: &Target, source: &Source, out: Output) -> anyhow::Result<Plan> {
     let mut plan = Plan::default();
-    let mut progress = Progress::new("checking");
+    let mut progress = Progress::new("checking", out);
     let mut examiner = Examiner::new(target.clone());
     // Within one context an id names one schema and a schema has one id: the source must
     // agree with itself too.
@@ -74,6 +84,12 @@ pub(super) async fn plan(target: &Target, source: &Source) -> anyhow::Result<Pla
                 plan.modes += 1;
                 if target.stored_mode(&scope).await? != Some(mode) {
                     plan.modes_to_write += 1;
+                }
+            }
+            Item::Removed(removal) => {
+                plan.removals += 1;
+                if target.holds(&removal).await? {
+                    plan.removals_to_apply += 1;
                 }
             }
         }

@@ -3,6 +3,7 @@
 //! of these; each answers the same questions.
 
 use super::target_rest::RestTarget;
+use super::Removal;
 use crate::domain::{Config, Mode};
 use crate::registry::{Examination, ImportedSchema, Registry};
 use std::sync::Arc;
@@ -77,6 +78,63 @@ impl Target {
         match self {
             Target::Store(registry) => Ok(registry.stored_mode(scope).await?),
             Target::Rest(rest) => rest.stored_mode(scope).await,
+        }
+    }
+
+    /// Whether the target holds something the source removed for good.
+    pub(super) async fn holds(&self, removal: &Removal) -> anyhow::Result<bool> {
+        match (self, removal) {
+            (
+                Target::Store(registry),
+                Removal::Version {
+                    context,
+                    subject,
+                    version,
+                    id,
+                },
+            ) => Ok(registry
+                .import_holds_version(context, subject, *version, *id)
+                .await?),
+            (Target::Store(registry), Removal::Config { scope }) => {
+                Ok(registry.stored_config(scope).await?.is_some())
+            }
+            (Target::Store(registry), Removal::Mode { scope }) => {
+                Ok(registry.stored_mode(scope).await?.is_some())
+            }
+            (Target::Rest(rest), removal) => rest.holds(removal).await,
+        }
+    }
+
+    /// Remove something the source removed for good; `false` when the target did not hold
+    /// it.
+    pub(super) async fn remove(&self, removal: &Removal) -> anyhow::Result<bool> {
+        match (self, removal) {
+            (
+                Target::Store(registry),
+                Removal::Version {
+                    context,
+                    subject,
+                    version,
+                    id,
+                },
+            ) => Ok(registry
+                .import_remove_version(context, subject, *version, *id)
+                .await?),
+            (Target::Store(registry), Removal::Config { scope }) => {
+                Ok(registry.import_remove_config(scope).await?)
+            }
+            (Target::Store(registry), Removal::Mode { scope }) => {
+                Ok(registry.import_remove_mode(scope).await?)
+            }
+            (Target::Rest(rest), removal) => {
+                if rest.holds(removal).await? {
+                    anyhow::bail!(
+                        "the target holds {}, which the source removed for good; an import --to a REST API does not replay permanent deletes: import into --database-url, or delete it on the target",
+                        removal.describe()
+                    );
+                }
+                Ok(false)
+            }
         }
     }
 

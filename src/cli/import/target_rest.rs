@@ -94,6 +94,31 @@ impl RestTarget {
         body
     }
 
+    /// Whether the target holds something a source removed for good.
+    pub(super) async fn holds(&self, removal: &super::Removal) -> anyhow::Result<bool> {
+        use super::Removal;
+        Ok(match removal {
+            Removal::Version {
+                context,
+                subject,
+                version,
+                id,
+            } => {
+                let qualified = QualifiedSubject::in_context(context, subject).qualified();
+                let path = format!(
+                    "/subjects/{}/versions/{version}?deleted=true",
+                    path_segment(&qualified)
+                );
+                match self.get::<VersionBody>(&path).await? {
+                    Some(held) => id.is_none_or(|id| id == held.id),
+                    None => false,
+                }
+            }
+            Removal::Config { scope } => self.stored_config(scope).await?.is_some(),
+            Removal::Mode { scope } => self.stored_mode(scope).await?.is_some(),
+        })
+    }
+
     pub(super) async fn examine(&self, schema: &ImportedSchema) -> anyhow::Result<Examination> {
         let mut found = Examination::default();
         let mut present_in = None;

@@ -1,6 +1,6 @@
 //! The last pass: every incoming schema resolves in the target to the same schema under the
 //! same id, every version is there with the same id and deletion, every config and mode is
-//! stored as in the source.
+//! stored as in the source, and what the source removed is not there.
 
 use super::examine::Examiner;
 use super::target::Target;
@@ -27,6 +27,14 @@ pub(super) async fn verify(target: &Target, source: &Source) -> anyhow::Result<V
             Item::Mode { scope, mode } => {
                 if target.stored_mode(&scope).await? != Some(mode) {
                     problems.push(format!("the mode of scope {scope:?} differs"));
+                }
+            }
+            Item::Removed(removal) => {
+                if target.holds(&removal).await? {
+                    problems.push(format!(
+                        "{} is still there; the source removed it",
+                        removal.describe()
+                    ));
                 }
             }
         }

@@ -180,6 +180,9 @@ async fn drop_superseded_soft_deletes(
         if !referenced {
             tx.remove_version(&subject.context, &subject.name, old.version)
                 .await?;
+            // Other processes may remember it (soft-deleted) for `?deleted=true` lookups.
+            tx.announce_subject_changed(&subject.context, &subject.name)
+                .await?;
         }
     }
     Ok(())
