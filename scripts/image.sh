@@ -135,7 +135,9 @@ path-exclude /usr/share/info/*
 path-exclude /usr/share/locale/*
 EOF
     tar -C "$rootfs" --numeric-owner -c . |
-        podman import --change 'CMD ["bash"]' - "$LOCAL_RUNTIME" >/dev/null
+        podman import --change 'CMD ["bash"]' \
+            --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
+            - "$LOCAL_RUNTIME" >/dev/null
     rm -rf "$rootfs"
     say "imported $LOCAL_RUNTIME"
 }
@@ -315,9 +317,10 @@ health=$(health_of "$CONTAINER")
 [ "$health" = healthy ] || fail "container health is $health"
 note "podman healthcheck run: ${check_output:-exit 0}; container health: $health"
 
-user=$(podman exec "$CONTAINER" id)
-note "process user: $user"
-[[ "$user" == uid=10001* ]] || fail "the server runs as $user"
+# The server is the container's process 1; its /proc directory belongs to its user.
+server_uid=$(podman exec "$CONTAINER" stat -c %u /proc/1)
+note "the server process (pid 1 in the container) runs as uid $server_uid"
+[ "$server_uid" = 10001 ] || fail "the server runs as uid $server_uid"
 note "volume: $(podman exec "$CONTAINER" ls -ln /var/lib/schemata | tail -n +2 | awk '{print $3 ":" $4, $9}' | tr '\n' ' ')"
 
 first_log=$(podman logs "$CONTAINER" 2>&1 | head -n 1)
