@@ -58,6 +58,7 @@ for argument in "$@"; do
 done
 
 started=$SECONDS
+trap 'echo "image: FAILED at line $LINENO: $BASH_COMMAND" >&2' ERR
 summary=()
 say() { echo "image: $* (at $((SECONDS - started)) s)"; }
 note() {
@@ -265,9 +266,21 @@ cleanup() {
     podman rm --force --time 10 "$CONTAINER" >/dev/null 2>&1 || true
     podman volume rm --force "$VOLUME" >/dev/null 2>&1 || true
     if [ -n "${compose_command:-}" ]; then
-        compose_env "${compose_command[@]}" -p "$PROJECT" -f compose.yaml down --volumes \
-            >/dev/null 2>&1 || true
+        compose_down
     fi
+}
+
+# podman-compose's `down --volumes` removes the named volumes, not the anonymous ones the
+# image's VOLUME gives each instance: the containers are removed with theirs first.
+compose_down() {
+    local containers
+    containers=$(podman ps --all --quiet --filter "label=io.podman.compose.project=$PROJECT")
+    if [ -n "$containers" ]; then
+        # shellcheck disable=SC2086 # one argument per container id
+        podman rm --force --volumes --time 10 $containers >/dev/null 2>&1 || true
+    fi
+    compose_env "${compose_command[@]}" -p "$PROJECT" -f compose.yaml down --volumes \
+        >/dev/null 2>&1 || true
 }
 trap cleanup EXIT
 
@@ -295,8 +308,12 @@ register() {
 podman rm --force "$CONTAINER" >/dev/null 2>&1 || true
 podman volume rm --force "$VOLUME" >/dev/null 2>&1 || true
 say "running $IMAGE as $CONTAINER on 127.0.0.1:$PORT with volume $VOLUME"
+# Without systemd podman complains that it cannot schedule the health check: kept aside.
 podman run --detach --name "$CONTAINER" --publish "127.0.0.1:$PORT:8081" \
-    --volume "$VOLUME:/var/lib/schemata" "$IMAGE" >/dev/null
+    --volume "$VOLUME:/var/lib/schemata" "$IMAGE" >/dev/null 2>"$WORK/run.err" || {
+    cat "$WORK/run.err" >&2
+    fail "podman run"
+}
 base="http://127.0.0.1:$PORT"
 wait_for "$base/health" 60 || {
     podman logs "$CONTAINER" >&2 || true
@@ -323,7 +340,8 @@ note "the server process (pid 1 in the container) runs as uid $server_uid"
 [ "$server_uid" = 10001 ] || fail "the server runs as uid $server_uid"
 note "volume: $(podman exec "$CONTAINER" ls -ln /var/lib/schemata | tail -n +2 | awk '{print $3 ":" $4, $9}' | tr '\n' ' ')"
 
-first_log=$(podman logs "$CONTAINER" 2>&1 | head -n 1)
+# sed rather than head: with pipefail, a writer cut off by head would fail the script.
+first_log=$(podman logs "$CONTAINER" 2>&1 | sed -n 1p)
 if command -v python3 >/dev/null 2>&1; then
     podman logs "$CONTAINER" 2>&1 | python3 -c '
 import json, sys
@@ -331,18 +349,23 @@ lines = [line for line in sys.stdin if line.strip()]
 for line in lines:
     json.loads(line)
 print(f"{len(lines)} log lines, each a JSON object")' >"$WORK/logs.check" ||
-        fail "a log line is not JSON: $(podman logs "$CONTAINER" 2>&1 | head -n 3)"
+        fail "a log line is not JSON: $(podman logs "$CONTAINER" 2>&1 | sed -n 1,3p)"
     note "logs: $(cat "$WORK/logs.check"); the first: ${first_log:0:160}..."
 fi
 
 say "restarting $CONTAINER (SIGTERM, then a new start on the same volume)"
-podman restart --time 30 "$CONTAINER" >/dev/null
+podman restart --time 30 "$CONTAINER" >/dev/null 2>>"$WORK/run.err"
 wait_for "$base/health" 60 || fail "no /health after the restart"
 after=$(curl -fsS "$base/schemas/ids/$id")
 [ "$after" = "$read_back" ] || fail "after the restart /schemas/ids/$id answers $after"
 drained=$(podman logs "$CONTAINER" 2>&1 | grep -c -i 'drained' || true)
 note "after a restart: schema $id still there (the volume kept the SQLite file); shutdown log lines saying it drained: $drained"
-podman rm --force --time 10 "$CONTAINER" >/dev/null
+podman rm --force --time 10 "$CONTAINER" >/dev/null 2>>"$WORK/run.err"
+# And the check fails when nothing answers.
+if refused=$(podman run --rm "$IMAGE" health --url http://127.0.0.1:1 2>>"$WORK/run.err"); then
+    fail "schemata health passed with nothing listening"
+fi
+note "schemata health with nothing listening: exit 1, $refused"
 
 # --- 5. compose ---------------------------------------------------------------------------
 
@@ -366,12 +389,29 @@ if [ "$compose" = true ]; then
         make_local_service_image "$LOCAL_POSTGRES" scripts/image/postgres.Containerfile
         make_local_service_image "$LOCAL_HAPROXY" scripts/image/haproxy.Containerfile
     fi
-    compose_env "${compose_command[@]}" -p "$PROJECT" -f compose.yaml down --volumes >/dev/null 2>&1 || true
-    say "compose.yaml up: PostgreSQL, two instances, HAProxy on 127.0.0.1:$COMPOSE_PORT"
-    compose_env "${compose_command[@]}" -p "$PROJECT" -f compose.yaml up -d >"$WORK/compose.log" 2>&1 || {
-        tail -n 30 "$WORK/compose.log" >&2
-        fail "podman-compose up (log: $WORK/compose.log)"
+    compose_down
+    compose_up() {
+        compose_env "${compose_command[@]}" -p "$PROJECT" -f compose.yaml up -d "$@" \
+            >>"$WORK/compose.log" 2>&1 || {
+            tail -n 30 "$WORK/compose.log" >&2
+            fail "podman-compose up $* (log: $WORK/compose.log)"
+        }
     }
+    : >"$WORK/compose.log"
+    # podman-compose ignores `condition: service_healthy` with podman before 4.6, and without
+    # systemd nothing runs the health checks: start PostgreSQL first and run its check here
+    # until it passes, as Docker Compose would wait for it.
+    say "compose.yaml up: PostgreSQL first"
+    compose_up postgres
+    database=$(podman ps --filter "label=io.podman.compose.project=$PROJECT" \
+        --filter "label=com.docker.compose.service=postgres" --format '{{.Names}}' | sed -n 1p)
+    deadline=$((SECONDS + 90))
+    until podman healthcheck run "$database" >/dev/null 2>&1; do
+        [ "$SECONDS" -lt "$deadline" ] || fail "$database not healthy within 90 s"
+        sleep 1
+    done
+    say "compose.yaml up: two instances and HAProxy on 127.0.0.1:$COMPOSE_PORT"
+    compose_up
     proxy="http://127.0.0.1:$COMPOSE_PORT"
     # Which instance answered each request (deploy/haproxy.cfg sets X-Served-By).
     served_by() { awk 'tolower($1) == "x-served-by:" { print $2 }' | tr -d '\r'; }
@@ -385,20 +425,29 @@ if [ "$compose" = true ]; then
         [ "$SECONDS" -lt "$deadline" ] || fail "the proxy did not send requests to both instances within 60 s"
         sleep 1
     done
+    # No systemd here runs the health checks on a timer: run each once.
+    health=()
+    for container in $(podman ps --filter "label=io.podman.compose.project=$PROJECT" --format '{{.Names}}'); do
+        if [ "$(podman inspect --format '{{if .Config.Healthcheck}}yes{{end}}' "$container")" = yes ]; then
+            podman healthcheck run "$container" >/dev/null 2>&1 || true
+            health+=("$container: $(health_of "$container"), restarts $(podman inspect --format '{{.RestartCount}}' "$container")")
+        fi
+    done
+    note "compose health: ${health[*]}"
     note "compose: $(podman ps --filter "label=io.podman.compose.project=$PROJECT" --format '{{.Names}} ({{.Status}})' | tr '\n' ' ')"
 
     writers=()
     ids=()
     for n in 1 2 3 4; do
         headers=$(curl -fsS -D - -o "$WORK/answer" -X POST "$proxy/subjects/compose-$n-value/versions" \
-            -H 'Content-Type: application/vnd.schemaregistry.v1+json' -d "$schema") ||
+            -H 'Content-Type: application/vnd.schemaregistry.v1+json' -d "${schema/Order/Order$n}") ||
             fail "registration $n through the proxy"
         writers+=("$(served_by <<<"$headers")")
         ids+=("$(sed -n 's/.*"id":\([0-9]*\).*/\1/p' "$WORK/answer")")
     done
-    note "4 registrations of one schema under 4 subjects through one port: written by ${writers[*]}, ids ${ids[*]}"
+    note "4 schemas registered through one port: written by ${writers[*]}, ids ${ids[*]}"
     [ "$(printf '%s\n' "${writers[@]}" | sort -u | wc -l)" = 2 ] || fail "not both instances wrote"
-    [ "$(printf '%s\n' "${ids[@]}" | sort -u | wc -l)" = 1 ] || fail "one schema got several ids"
+    [ "$(printf '%s\n' "${ids[@]}" | sort -u | wc -l)" = 4 ] || fail "two schemas got one id"
     readers=()
     for _ in 1 2 3 4; do
         headers=$(curl -fsS -D - -o "$WORK/answer" "$proxy/subjects/compose-1-value/versions/latest") ||
@@ -409,9 +458,9 @@ if [ "$compose" = true ]; then
     [ "$(printf '%s\n' "${readers[@]}" | sort -u | wc -l)" = 2 ] || fail "not both instances read"
 
     stopped=$(podman ps --filter "label=io.podman.compose.project=$PROJECT" \
-        --filter "label=com.docker.compose.service=schemata-1" --format '{{.Names}}' | head -n 1)
+        --filter "label=com.docker.compose.service=schemata-1" --format '{{.Names}}' | sed -n 1p)
     say "stopping $stopped: the port must keep answering from the other instance"
-    podman stop --time 30 "$stopped" >/dev/null
+    podman stop --time 30 "$stopped" >/dev/null 2>>"$WORK/run.err"
     readers=()
     for _ in 1 2 3 4 5 6; do
         headers=$(curl -fsS -D - -o /dev/null "$proxy/schemas/ids/${ids[0]}") ||
@@ -419,8 +468,8 @@ if [ "$compose" = true ]; then
         readers+=("$(served_by <<<"$headers")")
     done
     note "with $stopped stopped: 6 reads, all 200, answered by ${readers[*]}"
-    podman logs "$stopped" 2>&1 | grep -q -i drained &&
-        note "$stopped logged that it drained on SIGTERM"
+    drained=$(podman logs "$stopped" 2>&1 | grep -c -i drained || true)
+    note "$stopped, stopped: log lines saying it drained: $drained"
 fi
 
 # --- 6. summary ---------------------------------------------------------------------------
