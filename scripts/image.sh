@@ -136,7 +136,7 @@ path-exclude /usr/share/info/*
 path-exclude /usr/share/locale/*
 EOF
     tar -C "$rootfs" --numeric-owner -c . |
-        podman import --change 'CMD ["bash"]' \
+        podman import --quiet --change 'CMD ["bash"]' \
             --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
             - "$LOCAL_RUNTIME" >/dev/null
     rm -rf "$rootfs"
@@ -190,8 +190,11 @@ make_local_builder() {
     cp scripts/image/rust.Containerfile "$context/Containerfile"
     cp /etc/ssl/certs/ca-certificates.crt "$context/host-ca.crt"
     say "building $LOCAL_BUILDER with the toolchain in $toolchain"
-    podman build --quiet --tag "$LOCAL_BUILDER" --build-arg BASE="$LOCAL_RUNTIME" \
-        --volume "$toolchain:/toolchain:ro" "$context" >/dev/null
+    podman build --tag "$LOCAL_BUILDER" --build-arg BASE="$LOCAL_RUNTIME" \
+        --volume "$toolchain:/toolchain:ro" "$context" >"$WORK/builder.log" 2>&1 || {
+        tail -n 30 "$WORK/builder.log" >&2
+        fail "building $LOCAL_BUILDER (log: $WORK/builder.log)"
+    }
     rm -rf "$context"
 }
 
@@ -202,8 +205,11 @@ make_local_service_image() {
         return
     fi
     say "building $tag ($containerfile)"
-    podman build --quiet --tag "$tag" --build-arg BASE="$LOCAL_RUNTIME" \
-        --file "$containerfile" scripts/image >/dev/null
+    podman build --tag "$tag" --build-arg BASE="$LOCAL_RUNTIME" \
+        --file "$containerfile" scripts/image >"$WORK/service-image.log" 2>&1 || {
+        tail -n 30 "$WORK/service-image.log" >&2
+        fail "building $tag (log: $WORK/service-image.log)"
+    }
 }
 
 if [ "$BASES" = auto ]; then
