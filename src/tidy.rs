@@ -1,7 +1,8 @@
 //! The architecture invariants of ARCHITECTURE.md ("Architecture invariants, checked"),
 //! enforced by reading the workspace's sources: one-way layers, a `//!` line at the top of
-//! every Rust file, no comment citing a document outside the repository, and no long
-//! function in `src/` without a reason.
+//! every Rust file, no comment citing a document outside the repository, no long function
+//! in `src/` without a reason, and a `Dockerfile` whose dependency layer still builds
+//! (docs/container.md).
 
 use std::path::{Path, PathBuf};
 
@@ -295,4 +296,88 @@ fn the_function_scanner_measures_rustfmt_layout() {
     assert_eq!((found[1].0, found[1].1), (4, 4));
     assert_eq!(code_of("let a = 1; // crate::api"), "let a = 1; ");
     assert_eq!(code_of("let u = \"http://x\";"), "let u = \"http://x\";");
+}
+
+/// The Dockerfile's dependency layer (docs/container.md, "Building") builds the workspace from
+/// its manifests and stand-ins for the sources; cargo refuses a manifest whose targets have no
+/// file. So every member's manifest is copied, every target a manifest names (and each
+/// crate's `src/lib.rs`, `src/main.rs`) gets a stand-in, and every source directory is copied
+/// afterwards. `.dockerignore` keeps history, build output and databases out of the context.
+#[test]
+fn the_dockerfile_stands_in_for_every_target() {
+    let dockerfile = read(&workspace().join("Dockerfile"));
+    let table = |path: &Path| -> toml::Table {
+        read(path)
+            .parse()
+            .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+    };
+    let root = table(&workspace().join("Cargo.toml"));
+    let members: Vec<String> = root["workspace"]["members"]
+        .as_array()
+        .expect("workspace.members")
+        .iter()
+        .map(|member| member.as_str().expect("a member").to_string())
+        .collect();
+    let mut missing = Vec::new();
+    for member in &members {
+        let prefix = if member == "." {
+            String::new()
+        } else {
+            format!("{member}/")
+        };
+        let manifest = table(&workspace().join(&prefix).join("Cargo.toml"));
+        let mut needed = vec![
+            format!("COPY {prefix}Cargo.toml"),
+            format!("COPY {prefix}src {prefix}src"),
+        ];
+        for root_file in ["src/lib.rs", "src/main.rs"] {
+            if workspace().join(&prefix).join(root_file).exists() {
+                needed.push(format!("{prefix}{root_file}"));
+            }
+        }
+        for (kind, directory) in [
+            ("bin", "src/bin"),
+            ("bench", "benches"),
+            ("test", "tests"),
+            ("example", "examples"),
+        ] {
+            for target in manifest
+                .get(kind)
+                .and_then(|t| t.as_array())
+                .into_iter()
+                .flatten()
+            {
+                let path = match (target.get("path"), target.get("name")) {
+                    (Some(path), _) => path.as_str().expect("a path").to_string(),
+                    (None, Some(name)) => {
+                        format!("{directory}/{}.rs", name.as_str().expect("a name"))
+                    }
+                    (None, None) => continue,
+                };
+                needed.push(format!("{prefix}{path}"));
+            }
+        }
+        missing.extend(
+            needed
+                .into_iter()
+                .filter(|text| !dockerfile.contains(text.as_str())),
+        );
+    }
+    assert!(
+        missing.is_empty(),
+        "the Dockerfile's dependency layer lacks:\n{}",
+        missing.join("\n")
+    );
+    let ignore = read(&workspace().join(".dockerignore"));
+    let ignored: Vec<&str> = ignore.lines().map(str::trim).collect();
+    for pattern in [
+        ".git",
+        "**/target",
+        "**/*.db",
+        "**/*-wal",
+        "**/*-shm",
+        "**/node_modules",
+    ] {
+        assert!(ignored.contains(&pattern), ".dockerignore lacks {pattern}");
+    }
 }
