@@ -310,25 +310,25 @@ async fn another_servers_delete_reaches_the_remembered_answers() {
     )
     .await;
     wait_for_listeners(&first, 2).await;
-    let v1 = serde_json::json!({ "schema": record("Shared", &[field("a", "int")]).to_string() });
-    let id1 = first.register_body("shared", v1.clone()).await.assert_ok()["id"].clone();
+    let v1 = serde_json::json!({ "schema": record("Common", &[field("a", "int")]).to_string() });
+    let id1 = first.register_body("common", v1.clone()).await.assert_ok()["id"].clone();
     // Remembered by the second server, and answered without the tables.
-    second.register_body("shared", v1.clone()).await.assert_ok();
+    second.register_body("common", v1.clone()).await.assert_ok();
     second
-        .post("/subjects/shared", v1.clone())
+        .post("/subjects/common", v1.clone())
         .await
         .assert_ok();
     rename_schemas_table(&second, "subject_versions", "subject_versions_moved").await;
-    second.register_body("shared", v1.clone()).await.assert_ok();
+    second.register_body("common", v1.clone()).await.assert_ok();
     rename_schemas_table(&second, "subject_versions_moved", "subject_versions").await;
 
     first
-        .delete("/subjects/shared/versions/1")
+        .delete("/subjects/common/versions/1")
         .await
         .assert_ok();
     let status = eventually(404, || async {
         second
-            .post("/subjects/shared", v1.clone())
+            .post("/subjects/common", v1.clone())
             .await
             .status
             .as_u16()
@@ -338,15 +338,15 @@ async fn another_servers_delete_reaches_the_remembered_answers() {
         status, 404,
         "the second server still finds a soft-deleted version"
     );
-    let again = second.register_body("shared", v1.clone()).await.assert_ok();
+    let again = second.register_body("common", v1.clone()).await.assert_ok();
     assert_eq!(
         (again["version"].clone(), again["id"].clone()),
         (2.into(), id1.clone())
     );
 
-    second.delete("/subjects/shared").await.assert_ok();
+    second.delete("/subjects/common").await.assert_ok();
     second
-        .delete("/subjects/shared?permanent=true")
+        .delete("/subjects/common?permanent=true")
         .await
         .assert_ok();
     let status = eventually(404, || async {
@@ -361,7 +361,7 @@ async fn another_servers_delete_reaches_the_remembered_answers() {
         status, 404,
         "the first server still serves a hard-deleted id"
     );
-    let reborn = first.register_body("shared", v1).await.assert_ok();
+    let reborn = first.register_body("common", v1).await.assert_ok();
     assert_eq!(reborn["version"], 1);
     first.cleanup().await;
 }
