@@ -11,7 +11,7 @@ pub struct RegistryOptions {
     /// Largest schema text accepted, in bytes (42209 above it).
     pub max_schema_bytes: usize,
     /// One memory budget, in bytes, for every cache of the registry (`--cache-bytes`),
-    /// shared out as [`CacheBudget`] says.
+    /// shared out as [`RegistryOptions::cache_budget`] says.
     pub cache_bytes: u64,
     /// Parses and checks of large schemas that may wait for a core before requests are
     /// refused with 429 (`registry/cpu.rs`).
