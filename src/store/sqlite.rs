@@ -17,6 +17,9 @@ pub(super) fn connection_url(url: &str) -> String {
     }
 }
 
+/// 512 KiB of page cache a connection (a negative `cache_size` counts KiB).
+const PAGE_CACHE_PRAGMA: &str = "PRAGMA cache_size = -512";
+
 pub(super) fn configure_pool(
     options: AnyPoolOptions,
     synchronous: SqliteSynchronous,
@@ -30,6 +33,10 @@ pub(super) fn configure_pool(
             conn.execute(synchronous.pragma()).await?;
             conn.execute("PRAGMA busy_timeout = 10000").await?;
             conn.execute("PRAGMA foreign_keys = ON").await?;
+            // SQLite's own page cache, per connection: its default (2 MB) times a pool of
+            // 32 was most of the server's memory outside `--cache-bytes`; the operating
+            // system caches the file anyway (docs/performance.md, "Memory").
+            conn.execute(PAGE_CACHE_PRAGMA).await?;
             Ok(())
         })
     })
