@@ -13,7 +13,7 @@
 use super::error::Result;
 use super::reads::HashedHistory;
 use crate::domain::VersionRecord;
-use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::postgres::{PgConnectOptions, PgPool};
 use sqlx::Row;
 use std::sync::Arc;
 use tokio::sync::{mpsc, oneshot, Mutex};
@@ -41,12 +41,7 @@ impl HistoryReader {
     /// Start the reader tasks, with connections of their own from `connect` (opened on
     /// first use); they stop when the reader is dropped.
     pub(super) fn start(connect: PgConnectOptions) -> HistoryReader {
-        let pool = PgPoolOptions::new()
-            .max_connections(READERS as u32)
-            .acquire_timeout(std::time::Duration::from_secs(10))
-            .test_before_acquire(false)
-            .before_acquire(|conn, meta| Box::pin(super::liveness::ping_if_suspect(conn, meta)))
-            .connect_lazy_with(connect);
+        let pool = super::register_batch::own_pool(connect, READERS as u32);
         let (queue, receiver) = mpsc::channel(QUEUE);
         let receiver = Arc::new(Mutex::new(receiver));
         for _ in 0..READERS {

@@ -89,13 +89,7 @@ impl RegistrationBatcher {
         // the top has nothing to find on these connections; the setting skips it (migration
         // 0006), which saves PostgreSQL ~6 µs of CPU per registration.
         let connect = writer_connect_options(url)?;
-        let pool = PgPoolOptions::new()
-            .max_connections(WRITERS as u32)
-            .acquire_timeout(std::time::Duration::from_secs(10))
-            // As for the main pool: no ping per group, only for suspect connections.
-            .test_before_acquire(false)
-            .before_acquire(|conn, meta| Box::pin(super::liveness::ping_if_suspect(conn, meta)))
-            .connect_lazy_with(connect);
+        let pool = own_pool(connect, WRITERS as u32);
         let (queue, receiver) = mpsc::channel(QUEUE);
         let receiver = Arc::new(Mutex::new(receiver));
         let in_flight = Arc::new(InFlight::default());
@@ -141,6 +135,18 @@ impl RegistrationBatcher {
         // A writer that went away without answering: the general path decides.
         Ok(answer.await.unwrap_or(None))
     }
+}
+
+/// A small pool of connections of their own for background tasks (the writers here, the
+/// history readers), opened on first use; as for the main pool, a connection is pinged
+/// only when suspect, not before every use.
+pub(super) fn own_pool(connect: PgConnectOptions, connections: u32) -> PgPool {
+    PgPoolOptions::new()
+        .max_connections(connections)
+        .acquire_timeout(std::time::Duration::from_secs(10))
+        .test_before_acquire(false)
+        .before_acquire(|conn, meta| Box::pin(super::liveness::ping_if_suspect(conn, meta)))
+        .connect_lazy_with(connect)
 }
 
 /// The writers' connections: those of `url`, declaring [`APPENDS_ONLY_SETTING`].

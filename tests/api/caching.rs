@@ -136,14 +136,7 @@ async fn hard_delete_invalidates_the_cache_of_another_server() {
 /// Config and mode are cached too; a change on one server reaches the other's cache.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn config_change_reaches_another_server() {
-    let first = spawn_app(Backend::Postgres).await;
-    let second = spawn_on(
-        &first.database_url,
-        Backend::Postgres,
-        schemata::registry::RegistryOptions::default(),
-    )
-    .await;
-    wait_for_listeners(&first, 2).await;
+    let (first, second) = two_listening_servers().await;
     second
         .register("cfg", &record("Cfg", &[field("a", "int")]))
         .await;
@@ -173,6 +166,19 @@ async fn config_change_reaches_another_server() {
         "the second server kept the old compatibility level"
     );
     first.cleanup().await;
+}
+
+/// Two servers on one PostgreSQL database, both listening for the other's invalidations.
+async fn two_listening_servers() -> (TestApp, TestApp) {
+    let first = spawn_app(Backend::Postgres).await;
+    let second = spawn_on(
+        &first.database_url,
+        Backend::Postgres,
+        schemata::registry::RegistryOptions::default(),
+    )
+    .await;
+    wait_for_listeners(&first, 2).await;
+    (first, second)
 }
 
 /// Poll `probe` for up to five seconds until it answers `wanted`; returns the last answer.
@@ -302,14 +308,7 @@ async fn a_deleted_version_is_not_answered_from_memory(app: &TestApp) {
 /// consistency docs/performance.md states.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn another_servers_delete_reaches_the_remembered_answers() {
-    let first = spawn_app(Backend::Postgres).await;
-    let second = spawn_on(
-        &first.database_url,
-        Backend::Postgres,
-        schemata::registry::RegistryOptions::default(),
-    )
-    .await;
-    wait_for_listeners(&first, 2).await;
+    let (first, second) = two_listening_servers().await;
     let v1 = serde_json::json!({ "schema": record("Common", &[field("a", "int")]).to_string() });
     let id1 = first.register_body("common", v1.clone()).await.assert_ok()["id"].clone();
     // Remembered by the second server, and answered without the tables.
@@ -371,14 +370,7 @@ async fn another_servers_delete_reaches_the_remembered_answers() {
 /// as a new version carrying the metadata, not as the remembered one.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn another_servers_config_change_reaches_the_remembered_answers() {
-    let first = spawn_app(Backend::Postgres).await;
-    let second = spawn_on(
-        &first.database_url,
-        Backend::Postgres,
-        schemata::registry::RegistryOptions::default(),
-    )
-    .await;
-    wait_for_listeners(&first, 2).await;
+    let (first, second) = two_listening_servers().await;
     let v1 = serde_json::json!({ "schema": record("Owned", &[field("a", "int")]).to_string() });
     let id1 = second.register_body("owned", v1.clone()).await.assert_ok()["id"].clone();
     second.register_body("owned", v1.clone()).await.assert_ok();
