@@ -113,7 +113,14 @@ impl Registry {
         &self,
         subject: &QualifiedSubject,
     ) -> Result<(QualifiedSubject, KnownHistory)> {
-        let known = self.history(subject).await?;
+        let mut known = self.history(subject).await?;
+        if known.history.is_empty() && known.from_cache {
+            // Remembered as empty: another process may have registered to it since.
+            known = KnownHistory {
+                history: self.read_history(subject).await?,
+                from_cache: false,
+            };
+        }
         if !known.history.is_empty() {
             return Ok((subject.clone(), known));
         }

@@ -401,3 +401,23 @@ async fn another_servers_config_change_reaches_the_remembered_answers() {
     assert_eq!(latest["metadata"]["properties"]["owner"], "team-a");
     first.cleanup().await;
 }
+
+/// A subject this server looked up while it had no versions, then registered to by another
+/// server: the lookup finds it (a history remembered as empty is read again).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_subject_remembered_empty_is_read_again_by_a_lookup() {
+    let (first, second) = two_listening_servers().await;
+    let v1 = serde_json::json!({ "schema": record("Late", &[field("a", "int")]).to_string() });
+    first
+        .post("/subjects/late", v1.clone())
+        .await
+        .assert_error(404, 40401);
+    // Remembered as empty by the first server's failed registration check too.
+    let id = second.register_body("late", v1.clone()).await.assert_ok()["id"].clone();
+    let found = first.post("/subjects/late", v1).await.assert_ok();
+    assert_eq!(
+        (found["version"].clone(), found["id"].clone()),
+        (1.into(), id)
+    );
+    first.cleanup().await;
+}
