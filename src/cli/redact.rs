@@ -4,31 +4,15 @@
 //! `password=`, libpq's `sslpassword=`, a misspelt name or a key given inline as PEM text
 //! are all shown as `****`.
 
-/// Query parameters whose value is shown (`docs/tls.md` §3): none is a secret, unless it is
-/// PEM text given inline.
-const SHOWN: [&str; 20] = [
-    "sslmode",
-    "ssl-mode",
-    "sslrootcert",
-    "ssl-root-cert",
-    "ssl-ca",
-    "sslcert",
-    "ssl-cert",
-    "sslkey",
-    "ssl-key",
-    "statement-cache-capacity",
-    "host",
-    "hostaddr",
-    "port",
-    "dbname",
-    "user",
-    "application_name",
-    // SQLite's.
-    "mode",
-    "cache",
-    "immutable",
-    "vfs",
-];
+/// Whether a query parameter's value is shown (`docs/tls.md` §3): PostgreSQL's parameters the
+/// store passes to the driver, but the two that may carry a secret, and SQLite's; none is a
+/// secret, unless it is PEM text given inline.
+fn shown(key: &str) -> bool {
+    const SECRET: [&str; 2] = ["password", "options"];
+    const SQLITE: [&str; 4] = ["mode", "cache", "immutable", "vfs"];
+    (crate::store::POSTGRES_URL_PARAMETERS.contains(&key) && !SECRET.contains(&key))
+        || SQLITE.contains(&key)
+}
 
 /// `url` with every password in it replaced by `****`.
 pub(super) fn redact_url(url: &str) -> String {
@@ -52,9 +36,7 @@ pub(super) fn redact_url(url: &str) -> String {
             let query: Vec<String> = query
                 .split('&')
                 .map(|pair| match pair.split_once('=') {
-                    Some((key, value))
-                        if !SHOWN.contains(&key) || value.starts_with("-----BEGIN") =>
-                    {
+                    Some((key, value)) if !shown(key) || value.starts_with("-----BEGIN") => {
                         format!("{key}=****")
                     }
                     _ => pair.to_string(),

@@ -26,6 +26,7 @@ pub use error::{Result, StoreError};
 pub use export::ContextRecord;
 pub use options::{SqliteSynchronous, StoreOptions};
 pub use pages::{Page, SubjectPage, SubjectState};
+pub use pg_url::KNOWN_PARAMETERS as POSTGRES_URL_PARAMETERS;
 pub use postgres::Invalidation;
 pub use reads::{HashedHistory, VersionPage};
 pub use register_batch::Appended;

@@ -47,7 +47,7 @@ const FILES: [(&[&str], &str, &str, Holds); 3] = [
 ];
 
 /// The query parameters the driver reads (the names it accepts, `options[...]` aside).
-const KNOWN: [&str; 18] = [
+pub const KNOWN_PARAMETERS: [&str; 18] = [
     "sslmode",
     "ssl-mode",
     "sslrootcert",
@@ -86,7 +86,7 @@ fn without_unknown_parameters(url: &str) -> String {
     let mut kept = Vec::new();
     for pair in query.split('&').filter(|p| !p.is_empty()) {
         let key = decode(pair.split_once('=').map_or(pair, |(k, _)| k));
-        if KNOWN.contains(&key.as_str()) || key.starts_with("options[") {
+        if KNOWN_PARAMETERS.contains(&key.as_str()) || key.starts_with("options[") {
             kept.push(pair);
         } else if key == "sslpassword" {
             tracing::warn!(
