@@ -37,12 +37,20 @@ pub(super) struct Guards {
     pub(super) rate_limit: Option<Arc<RateLimit>>,
 }
 
-#[derive(Clone)]
-pub(super) struct Front<S> {
+/// Cloned for every connection and shared by its requests: one reference count per request.
+pub(super) struct Front<S>(Arc<FrontParts<S>>);
+
+impl<S> Clone for Front<S> {
+    fn clone(&self) -> Self {
+        Front(self.0.clone())
+    }
+}
+
+struct FrontParts<S> {
     router: S,
     registry: Arc<Registry>,
     guards: Guards,
-    budget: Arc<BodyBudget>,
+    budget: BodyBudget,
 }
 
 impl<S> Front<S> {
@@ -50,14 +58,14 @@ impl<S> Front<S> {
         router: S,
         registry: Arc<Registry>,
         guards: Guards,
-        budget: Arc<BodyBudget>,
+        budget: BodyBudget,
     ) -> Self {
-        Front {
+        Front(Arc::new(FrontParts {
             router,
             registry,
             guards,
             budget,
-        }
+        }))
     }
 }
 
@@ -95,7 +103,7 @@ async fn admit(guards: &Guards, request: &mut Request) -> Option<Response> {
 
 impl<S> Service<Request> for Front<S>
 where
-    S: Service<Request, Response = Response, Error = Infallible> + Clone + Send + 'static,
+    S: Service<Request, Response = Response, Error = Infallible> + Clone + Send + Sync + 'static,
     S::Future: Send + 'static,
 {
     type Response = Response;
@@ -107,21 +115,31 @@ where
     }
 
     fn call(&mut self, mut request: Request) -> Self::Future {
-        let (router, registry, guards, budget) = (
-            self.router.clone(),
-            self.registry.clone(),
-            self.guards.clone(),
-            self.budget.clone(),
-        );
+        let front = self.0.clone();
         Box::pin(async move {
+            let FrontParts {
+                router,
+                registry,
+                guards,
+                budget,
+            } = &*front;
             let mut seen = guards.audit.as_ref().map(|_| audit::Seen::before(&request));
-            let refused = admit(&guards, &mut request).await;
+            let refused = admit(guards, &mut request).await;
             if let Some(seen) = &mut seen {
                 seen.admitted(&request);
             }
             let response = match refused {
                 Some(refused) => refused,
-                None => handle(router, &registry, guards.acl.as_deref(), &budget, request).await,
+                None => {
+                    handle(
+                        router.clone(),
+                        registry,
+                        guards.acl.as_deref(),
+                        budget,
+                        request,
+                    )
+                    .await
+                }
             };
             Ok(match (&guards.audit, seen) {
                 // Written and flushed before the response leaves.

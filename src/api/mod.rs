@@ -21,6 +21,7 @@ mod meta;
 pub mod metrics;
 mod mode;
 mod negotiate;
+mod observe;
 pub mod rate_limit;
 pub mod render;
 mod request_id;
@@ -33,7 +34,6 @@ mod watched;
 
 use crate::registry::Registry;
 use axum::http::StatusCode;
-use axum::middleware;
 use axum::response::{IntoResponse, Response};
 use axum::Router;
 use error::ApiError;
@@ -98,8 +98,14 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("DELETE", "/contexts/{context}"),
 ];
 
+/// What every handler reads: cloned for each request by the router, so it is one shared
+/// [`AppStateParts`] behind an `Arc` (one reference count to increment, nothing to copy).
+/// Set up before serving; a change through `DerefMut` copies the parts if they are shared.
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<AppStateParts>);
+
+#[derive(Clone)]
+pub struct AppStateParts {
     pub registry: Arc<Registry>,
     pub metrics: PrometheusHandle,
     pub cluster_id: String,
@@ -119,7 +125,7 @@ pub struct AppState {
 
 impl AppState {
     pub fn new(registry: Arc<Registry>) -> Self {
-        AppState {
+        AppState(Arc::new(AppStateParts {
             registry,
             metrics: metrics::handle(),
             cluster_id: "schemata".into(),
@@ -129,7 +135,21 @@ impl AppState {
             rate_limit: None,
             limits: limits::ServerLimits::default(),
             tls: None,
-        }
+        }))
+    }
+}
+
+impl std::ops::Deref for AppState {
+    type Target = AppStateParts;
+
+    fn deref(&self) -> &AppStateParts {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for AppState {
+    fn deref_mut(&mut self) -> &mut AppStateParts {
+        Arc::make_mut(&mut self.0)
     }
 }
 
@@ -144,8 +164,7 @@ pub fn router(state: AppState) -> Router {
         .merge(meta::router())
         .fallback(unknown_route)
         .method_not_allowed_fallback(method_not_allowed)
-        .layer(middleware::from_fn(metrics::record))
-        .layer(middleware::from_fn(negotiate::negotiate))
+        .layer(observe::ObserveLayer)
         .with_state(state)
 }
 
@@ -167,8 +186,9 @@ pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::i
     // then `front` checks credentials, refuses impossible contexts, reads the body within
     // the buffered-bytes budget, follows aliases and retries lost connections.
     let limits = state.limits.clone();
-    let budget = Arc::new(body_budget::BodyBudget::new(&limits));
+    let budget = body_budget::BodyBudget::new(&limits);
     let (registry, tls) = (state.registry.clone(), state.tls.clone());
+    let state_metrics = state.metrics.clone();
     let guards = front::Guards {
         auth: state.auth.clone(),
         acl: state.acl.clone(),
@@ -193,7 +213,10 @@ pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::i
     let service = tower::util::MapRequestLayer::new(rewrite::rewrite_request).layer(app);
     let scheme = if tls.is_some() { "https" } else { "http" };
     tracing::info!(address = %listener.local_addr()?, %scheme, "schemata listening");
-    if listen::accept_loop(listener, service, &limits, peers, tls, stop).await {
+    let upkeep = metrics::keep_drained(&state_metrics);
+    let drained = listen::accept_loop(listener, service, &limits, peers, tls, stop).await;
+    upkeep.abort();
+    if drained {
         tracing::info!("stopped accepting connections; in-flight requests drained");
     }
     Ok(())

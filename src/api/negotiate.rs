@@ -5,7 +5,6 @@ use super::error::ApiError;
 use super::render::V1_JSON;
 use axum::extract::Request;
 use axum::http::{header, HeaderValue, StatusCode};
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 /// What we produce, with the server-side quality CSR gives each.
@@ -16,47 +15,15 @@ const PRODUCED: [(&str, f32); 3] = [
 ];
 
 /// The response type for an `Accept` header, or `None` when nothing we produce is acceptable.
+/// Reads the header in place (it is parsed once per type we produce; nothing is allocated).
 pub fn choose_response_type(accept: Option<&str>) -> Option<&'static str> {
     let accept = accept.map(str::trim).filter(|a| !a.is_empty());
     let Some(accept) = accept else {
         return Some(V1_JSON);
     };
-    let ranges: Vec<(String, f32)> = accept
-        .split(',')
-        .filter_map(|range| {
-            let mut parts = range.split(';');
-            let mut media = parts.next()?.trim().to_ascii_lowercase();
-            if media == "*" {
-                media = "*/*".into();
-            }
-            let q = parts
-                .filter_map(|p| p.trim().strip_prefix("q=").map(str::to_string))
-                .find_map(|q| q.trim().parse::<f32>().ok())
-                .unwrap_or(1.0);
-            (!media.is_empty()).then_some((media, q))
-        })
-        .collect();
     let mut best: Option<(&'static str, f32)> = None;
     for (produced, server_q) in PRODUCED {
-        let (kind, _) = produced.split_once('/').unwrap_or((produced, ""));
-        // The most specific matching range decides the client's quality for this type.
-        let client_q = ranges
-            .iter()
-            .filter_map(|(range, q)| {
-                let specificity = if range == produced {
-                    3
-                } else if range.strip_suffix("/*") == Some(kind) {
-                    2
-                } else if range == "*/*" {
-                    1
-                } else {
-                    return None;
-                };
-                Some((specificity, *q))
-            })
-            .max_by_key(|(specificity, _)| *specificity)
-            .map(|(_, q)| q);
-        if let Some(client_q) = client_q.filter(|q| *q > 0.0) {
+        if let Some(client_q) = client_quality(accept, produced).filter(|q| *q > 0.0) {
             let score = client_q * server_q;
             if best.is_none_or(|(_, s)| score > s) {
                 best = Some((produced, score));
@@ -66,19 +33,64 @@ pub fn choose_response_type(accept: Option<&str>) -> Option<&'static str> {
     best.map(|(t, _)| t)
 }
 
-pub(super) async fn negotiate(req: Request, next: Next) -> Response {
+/// The quality `accept` gives `produced`: that of its most specific matching range (the type
+/// itself, then `type/*`, then `*/*`), or `None` when no range matches.
+fn client_quality(accept: &str, produced: &str) -> Option<f32> {
+    let (kind, _) = produced.split_once('/').unwrap_or((produced, ""));
+    let mut best: Option<(u8, f32)> = None;
+    for range in accept.split(',') {
+        let mut parts = range.split(';');
+        let media = parts.next().unwrap_or("").trim();
+        let specificity = if media.eq_ignore_ascii_case(produced) {
+            3
+        } else if media
+            .strip_suffix("/*")
+            .is_some_and(|k| k.eq_ignore_ascii_case(kind))
+        {
+            2
+        } else if media == "*/*" || media == "*" {
+            1
+        } else {
+            continue;
+        };
+        let q = parts
+            .filter_map(|p| p.trim().strip_prefix("q="))
+            .find_map(|q| q.trim().parse::<f32>().ok())
+            .unwrap_or(1.0);
+        if best.is_none_or(|(s, _)| specificity >= s) {
+            best = Some((specificity, q));
+        }
+    }
+    best.map(|(_, q)| q)
+}
+
+/// What a request's `Accept` asks of its response.
+pub(super) enum Wanted {
+    /// The operational endpoints answer in their own types whatever the request accepts.
+    Any,
+    Type(&'static str),
+    /// Nothing we produce: answered 406 ([`not_acceptable`]).
+    Nothing,
+}
+
+pub(super) fn wanted(req: &Request) -> Wanted {
     let path = req.uri().path();
     if path == "/metrics" || path == "/health" || path == "/ready" {
-        return next.run(req).await;
+        return Wanted::Any;
     }
     let accept = req
         .headers()
         .get(header::ACCEPT)
         .and_then(|v| v.to_str().ok());
-    let Some(chosen) = choose_response_type(accept) else {
-        return ApiError::http(StatusCode::NOT_ACCEPTABLE).into_response();
-    };
-    let mut response = next.run(req).await;
+    choose_response_type(accept).map_or(Wanted::Nothing, Wanted::Type)
+}
+
+pub(super) fn not_acceptable() -> Response {
+    ApiError::http(StatusCode::NOT_ACCEPTABLE).into_response()
+}
+
+/// JSON bodies are written as the v1 type; relabel one as the type the request chose.
+pub(super) fn relabel(response: &mut Response, chosen: &'static str) {
     if chosen != V1_JSON {
         let headers = response.headers_mut();
         if headers
@@ -88,7 +100,6 @@ pub(super) async fn negotiate(req: Request, next: Next) -> Response {
             headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(chosen));
         }
     }
-    response
 }
 
 #[cfg(test)]
@@ -136,5 +147,23 @@ mod tests {
             assert_eq!(choose_response_type(Some(accept)), None, "{accept}");
         }
         assert_eq!(choose_response_type(Some("application/json;q=0")), None);
+    }
+
+    #[test]
+    fn the_most_specific_range_decides_and_case_does_not_matter() {
+        // `*/*` would accept v1 at 0.2, but the exact range refuses it.
+        let accept = "application/vnd.schemaregistry.v1+json;q=0, */*;q=0.2";
+        assert_eq!(
+            choose_response_type(Some(accept)),
+            Some("application/vnd.schemaregistry+json")
+        );
+        assert_eq!(
+            choose_response_type(Some("Application/JSON")),
+            Some("application/json")
+        );
+        assert_eq!(
+            choose_response_type(Some("APPLICATION/*;q=0.5")),
+            Some(V1_JSON)
+        );
     }
 }

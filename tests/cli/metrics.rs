@@ -169,6 +169,13 @@ async fn every_family_has_help_and_a_type_and_counts_what_happened() {
         .await
         .unwrap();
     assert_eq!(missing.status(), 404);
+    let refused = client
+        .get(format!("{base}/schemas/types"))
+        .header("accept", "text/html")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 406);
 
     let scrape = scrape(&client, base).await;
 
@@ -232,6 +239,20 @@ async fn every_family_has_help_and_a_type_and_counts_what_happened() {
                 ("route", "/subjects/{subject}/versions"),
                 ("method", "GET"),
                 ("status", "404")
+            ]
+        ),
+        Some(1.0)
+    );
+
+    // A request refused by content negotiation is counted too.
+    assert_eq!(
+        value(
+            &scrape,
+            "schemata_http_requests_total",
+            &[
+                ("route", "/schemas/types"),
+                ("method", "GET"),
+                ("status", "406")
             ]
         ),
         Some(1.0)

@@ -6,7 +6,7 @@
 mod process;
 mod requests;
 
-pub(super) use requests::record;
+pub(super) use requests::Measure;
 
 use crate::registry::Registry;
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
@@ -86,7 +86,8 @@ pub fn handle() -> PrometheusHandle {
 }
 
 fn describe() {
-    for (kind, name, help) in FAMILIES {
+    // The request families are counted and rendered by `requests` itself.
+    for (kind, name, help) in FAMILIES.iter().filter(|(_, name, _)| !requests::owns(name)) {
         match kind {
             Kind::Counter => metrics::describe_counter!(*name, *help),
             Kind::Gauge => metrics::describe_gauge!(*name, *help),
@@ -101,6 +102,28 @@ fn describe() {
 /// The commit the binary was built from, when the build knew it (`build.rs`).
 fn build_commit() -> &'static str {
     option_env!("SCHEMATA_BUILD_COMMIT").unwrap_or("unknown")
+}
+
+/// The help text of a family of [`FAMILIES`].
+fn help(family: &str) -> &'static str {
+    FAMILIES
+        .iter()
+        .find(|(_, name, _)| *name == family)
+        .map_or("", |(_, _, help)| help)
+}
+
+/// Drain what the recorder's histograms hold into their buckets every few seconds, so that
+/// their memory stays bounded when nothing scrapes (a scrape drains them too). The task runs
+/// until the returned handle is aborted, when the server stops.
+pub(super) fn keep_drained(handle: &PrometheusHandle) -> tokio::task::JoinHandle<()> {
+    let handle = handle.clone();
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(std::time::Duration::from_secs(5));
+        loop {
+            every.tick().await;
+            handle.run_upkeep();
+        }
+    })
 }
 
 /// The text of a scrape: the gauges read now, then every family.
@@ -123,6 +146,7 @@ pub(super) async fn render(handle: &PrometheusHandle, registry: &Registry) -> St
     metrics::gauge!("schemata_db_pool_in_use").set(pool.connections.saturating_sub(pool.idle));
     metrics::gauge!("schemata_db_pool_max_connections").set(pool.max);
     let mut text = handle.render();
+    requests::render(&mut text, help);
     ProcessStats::read().render(&mut text);
     text
 }
