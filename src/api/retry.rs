@@ -15,7 +15,7 @@ use super::error::{ApiError, ConnectionLost};
 use crate::registry::ResolvedLatest;
 use axum::body::Body;
 use axum::extract::Request;
-use axum::http::{header, HeaderMap, Method, Uri, Version};
+use axum::http::{header, Extensions, HeaderMap, Method, Uri, Version};
 use axum::response::Response;
 use bytes::Bytes;
 use std::sync::Arc;
@@ -26,10 +26,12 @@ pub(super) struct Replayable {
     uri: Uri,
     version: Version,
     headers: HeaderMap,
+    /// What `front` and the listener put there (the principal, its ACL access, the peer's
+    /// address), which the second attempt is checked and recorded by as the first was; for a
+    /// DELETE, also what `latest` resolved to in the first attempt. A request without any
+    /// (the read-by-id hot path without authentication) has no map to copy.
+    extensions: Extensions,
     body: Bytes,
-    /// DELETE only: what `latest` resolved to in the first attempt, for the second. Other
-    /// requests carry nothing extra (the read-by-id hot path allocates no extension map).
-    resolved: Option<Arc<ResolvedLatest>>,
 }
 
 impl Replayable {
@@ -40,27 +42,25 @@ impl Replayable {
         request: Request,
         budget: &BodyBudget,
     ) -> Result<(Replayable, Request, Option<Charge>), ApiError> {
-        let (parts, body) = request.into_parts();
+        let (mut parts, body) = request.into_parts();
         let (body, charge) = if carries_body(&parts.headers) {
             let (bytes, charge) = budget.read(&parts.headers, body).await?;
             (bytes, Some(charge))
         } else {
             (Bytes::new(), None)
         };
-        let resolved =
-            (parts.method == Method::DELETE).then(|| Arc::new(ResolvedLatest::default()));
+        if parts.method == Method::DELETE {
+            parts.extensions.insert(Arc::new(ResolvedLatest::default()));
+        }
         let kept = Replayable {
             method: parts.method.clone(),
             uri: parts.uri.clone(),
             version: parts.version,
             headers: parts.headers.clone(),
+            extensions: parts.extensions.clone(),
             body: body.clone(),
-            resolved: resolved.clone(),
         };
-        let mut first = Request::from_parts(parts, Body::from(body));
-        if let Some(resolved) = resolved {
-            first.extensions_mut().insert(resolved);
-        }
+        let first = Request::from_parts(parts, Body::from(body));
         Ok((kept, first, charge))
     }
 
@@ -73,9 +73,7 @@ impl Replayable {
         *request.uri_mut() = self.uri;
         *request.version_mut() = self.version;
         *request.headers_mut() = self.headers;
-        if let Some(resolved) = self.resolved {
-            request.extensions_mut().insert(resolved);
-        }
+        *request.extensions_mut() = self.extensions;
         Some(request)
     }
 }
@@ -85,4 +83,62 @@ fn carries_body(headers: &HeaderMap) -> bool {
         || headers
             .get(header::CONTENT_LENGTH)
             .is_some_and(|length| length.as_bytes() != b"0")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api::limits::ServerLimits;
+
+    #[derive(Clone, Debug, PartialEq)]
+    struct Principal(&'static str);
+
+    /// A lost connection's second attempt is the same request: head, body and what was put
+    /// in its extensions before it was kept (a principal and its ACL access, above all: a
+    /// second attempt without them would be checked as if no ACL applied).
+    #[tokio::test]
+    async fn the_second_attempt_keeps_the_head_body_and_extensions() {
+        let budget = BodyBudget::new(&ServerLimits::default());
+        let mut request = Request::builder()
+            .method(Method::DELETE)
+            .uri("/subjects/s/versions/latest?permanent=false")
+            .header(header::CONTENT_LENGTH, "4")
+            .header("x-request-id", "r-1")
+            .body(Body::from("body"))
+            .unwrap();
+        request.extensions_mut().insert(Principal("alice"));
+        let (kept, first, _charge) = Replayable::keep(request, &budget).await.unwrap();
+        let resolved = first
+            .extensions()
+            .get::<Arc<ResolvedLatest>>()
+            .cloned()
+            .unwrap();
+
+        let mut lost = Response::new(Body::empty());
+        lost.extensions_mut().insert(ConnectionLost);
+        let again = kept.again_after(&lost).expect("run again");
+        assert_eq!(again.method(), Method::DELETE);
+        assert_eq!(again.uri(), "/subjects/s/versions/latest?permanent=false");
+        assert_eq!(again.headers()["x-request-id"], "r-1");
+        assert_eq!(
+            again.extensions().get::<Principal>(),
+            Some(&Principal("alice"))
+        );
+        let shared = again.extensions().get::<Arc<ResolvedLatest>>().unwrap();
+        assert!(
+            Arc::ptr_eq(shared, &resolved),
+            "both attempts share what latest resolved to"
+        );
+        let body = axum::body::to_bytes(again.into_body(), 16).await.unwrap();
+        assert_eq!(&body[..], b"body");
+    }
+
+    #[tokio::test]
+    async fn an_answer_without_a_lost_connection_is_not_run_again() {
+        let budget = BodyBudget::new(&ServerLimits::default());
+        let request = Request::get("/schemas/ids/1").body(Body::empty()).unwrap();
+        let (kept, _, charge) = Replayable::keep(request, &budget).await.unwrap();
+        assert!(charge.is_none(), "no body, nothing charged");
+        assert!(kept.again_after(&Response::new(Body::empty())).is_none());
+    }
 }
