@@ -58,6 +58,7 @@ impl Registry {
             history = KnownHistory {
                 history: self.read_history(&subject).await?,
                 from_cache: false,
+                assumed: false,
             };
             found = version_with(&history.history, &candidate.hash, options);
         }
@@ -119,6 +120,7 @@ impl Registry {
             known = KnownHistory {
                 history: self.read_history(subject).await?,
                 from_cache: false,
+                assumed: false,
             };
         }
         if !known.history.is_empty() {
@@ -134,6 +136,7 @@ impl Registry {
             KnownHistory {
                 history,
                 from_cache: false,
+                assumed: false,
             },
         ))
     }

@@ -421,3 +421,49 @@ async fn a_subject_remembered_empty_is_read_again_by_a_lookup() {
     );
     first.cleanup().await;
 }
+
+/// A subject this server has never seen is guessed new and written without reading it
+/// first (docs/performance.md, "New subjects"); the database refuses the guess when it is
+/// wrong. Here another server registered to the subjects first, and deleted in the context
+/// (changing its generation): every answer is still the one a read would give: the same
+/// version re-registered, the next version, an incompatible schema refused.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_subject_guessed_new_is_checked_against_what_is_stored() {
+    let (first, second) = two_listening_servers().await;
+    let schema = |fields: &[serde_json::Value]| serde_json::json!({ "schema": record("Guess", fields).to_string() });
+    let v1 = schema(&[field("a", "int")]);
+    let v2 = schema(&[field("a", "int"), field_with_default("b", "int", 0.into())]);
+    let incompatible = schema(&[field("a", "string")]);
+    // The first server learns the context's generation from a subject of its own.
+    first.register_body("seen", v1.clone()).await.assert_ok();
+    // The second server writes subjects the first has never read.
+    let id1 = second.register_body("known", v1.clone()).await.assert_ok()["id"].clone();
+    second.register_body("other", v1.clone()).await.assert_ok();
+
+    let again = first.register_body("known", v1.clone()).await.assert_ok();
+    assert_eq!(
+        (again["version"].clone(), again["id"].clone()),
+        (1.into(), id1.clone())
+    );
+    first
+        .register_body("other", incompatible.clone())
+        .await
+        .assert_error(409, 409);
+    let next = first.register_body("other", v2.clone()).await.assert_ok();
+    assert_eq!(next["version"], 2);
+
+    // A delete by the second server changes the context's generation: the first server's
+    // guess for a subject it never saw is refused and taken again with a read.
+    second.register_body("gone", v1.clone()).await.assert_ok();
+    second.delete("/subjects/gone").await.assert_ok();
+    let fresh = first.register_body("fresh", v2.clone()).await.assert_ok();
+    assert_eq!(fresh["version"], 1);
+    let gone = first.register_body("gone", v2).await.assert_ok();
+    assert_eq!(
+        gone["version"], 2,
+        "versions continue after a soft-deleted one"
+    );
+    let versions = first.get("/subjects/other/versions").await.assert_ok();
+    assert_eq!(versions, serde_json::json!([1, 2]));
+    first.cleanup().await;
+}

@@ -6,8 +6,9 @@ use crate::domain::VersionRecord;
 use moka::future::Cache as MokaCache;
 use moka::notification::RemovalCause;
 use moka::policy::EvictionPolicy;
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 /// One version in a remembered subject history: what the registration path needs, in 64
 /// bytes and no heap allocation. Context and subject are the cache key's, not repeated per
@@ -121,7 +122,14 @@ pub(crate) struct HistoryCache {
     /// Invalidations so far (any subject): a history read before one and kept after it might
     /// show a version live that was just deleted.
     invalidations: Arc<AtomicU64>,
+    /// Each context's history generation as last read, for guessing that a subject is new
+    /// (`Registry::registration_history`). A stale one only makes the guessed write be
+    /// refused. At most [`GENERATIONS`] contexts; beyond, forgotten all at once.
+    generations: Arc<Mutex<HashMap<String, i64>>>,
 }
+
+/// Contexts whose generation is remembered.
+const GENERATIONS: usize = 1024;
 
 /// Where the history cache's invalidations stood when a read (or a write whose outcome is
 /// remembered) began.
@@ -148,7 +156,27 @@ impl HistoryCache {
                 })
                 .build_with_hasher(Default::default()),
             invalidations: Arc::new(AtomicU64::new(0)),
+            generations: Arc::default(),
         }
+    }
+
+    /// The context's history generation as last read, if this process read one.
+    pub(crate) fn generation(&self, context: &str) -> Option<i64> {
+        let generations = self.generations.lock().unwrap_or_else(|e| e.into_inner());
+        generations.get(context).copied()
+    }
+
+    /// Remember the generation a history read found its context at.
+    pub(crate) fn note_generation(&self, context: &str, generation: i64) {
+        let mut generations = self.generations.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(known) = generations.get_mut(context) {
+            *known = generation;
+            return;
+        }
+        if generations.len() >= GENERATIONS {
+            generations.clear();
+        }
+        generations.insert(context.to_string(), generation);
     }
 
     /// Call before reading a history from the store (or writing one whose result will be

@@ -17,6 +17,10 @@ pub(crate) struct KnownHistory {
     pub(crate) history: History,
     /// Remembered rather than read just now: another process may have changed the subject.
     pub(crate) from_cache: bool,
+    /// Neither remembered nor read: the guess that a subject this process knows nothing of
+    /// is new ([`Registry::registration_history`]). Nothing is answered from it; only a
+    /// grouped write is tried, which the database refuses if the guess was wrong.
+    pub(crate) assumed: bool,
 }
 
 impl KnownHistory {
@@ -51,11 +55,52 @@ impl Registry {
             return Ok(KnownHistory {
                 history,
                 from_cache: true,
+                assumed: false,
             });
         }
         Ok(KnownHistory {
             history: self.read_history(subject).await?,
             from_cache: false,
+            assumed: false,
+        })
+    }
+
+    /// The history a registration starts from: remembered; else, on PostgreSQL, for a write
+    /// the mode permits and that may be grouped, the guess that the subject is new, as of
+    /// the context's last generation this process saw (docs/performance.md, "New
+    /// subjects"): the grouped write verifies the subject has no versions and the context's
+    /// generation is unchanged, so a wrong guess costs a refused write, then a read; else
+    /// read now.
+    pub(crate) async fn registration_history(
+        &self,
+        subject: &QualifiedSubject,
+        may_guess: bool,
+    ) -> Result<KnownHistory> {
+        if let Some(history) = self.histories.get(&subject.context, &subject.name).await {
+            return Ok(KnownHistory {
+                history,
+                from_cache: true,
+                assumed: false,
+            });
+        }
+        let generation = (may_guess && self.store.registers_in_one_statement())
+            .then(|| self.histories.generation(&subject.context))
+            .flatten();
+        if let Some(generation) = generation {
+            return Ok(KnownHistory {
+                history: Arc::new(SubjectHistory {
+                    generation,
+                    versions: Vec::new(),
+                    latest_schema: None,
+                }),
+                from_cache: false,
+                assumed: true,
+            });
+        }
+        Ok(KnownHistory {
+            history: self.read_history(subject).await?,
+            from_cache: false,
+            assumed: false,
         })
     }
 
@@ -74,6 +119,7 @@ impl Registry {
                 .collect(),
             latest_schema: None,
         });
+        self.histories.note_generation(&subject.context, generation);
         self.histories
             .insert_read(&subject.context, &subject.name, history.clone(), start)
             .await;
@@ -101,6 +147,7 @@ impl Registry {
             *known = KnownHistory {
                 history: self.read_history(subject).await?,
                 from_cache: false,
+                assumed: false,
             };
         }
         Ok(existing_version(&known.history, candidate, request))

@@ -137,39 +137,62 @@ impl Registry {
             )
             .await?;
         // Before any mode check and without the lock: a schema already registered is
-        // answered as such even in read-only modes, as CSR does.
-        let mut history = self.history(subject).await?;
-        if let Some(existing) = self
-            .already_registered(subject, &mut history, &candidate, &registration.request)
-            .await?
-        {
-            return Ok(existing);
-        }
-        if !registration.import {
-            if let Some(inherited) = self
-                .inherit_latest_contract(subject, &mut registration, &history)
+        // answered as such even in read-only modes, as CSR does. (So a subject is guessed
+        // new only when the mode permits the write: nothing is answered from a guess.)
+        let may_guess =
+            registration.may_write_grouped() && registration.ensure_mode_permits(subject).is_ok();
+        let mut history = self.registration_history(subject, may_guess).await?;
+        loop {
+            if let Some(existing) = self
+                .already_registered(subject, &mut history, &candidate, &registration.request)
                 .await?
             {
-                candidate = inherited;
-                if let Some(existing) = self
-                    .already_registered(subject, &mut history, &candidate, &registration.request)
+                return Ok(existing);
+            }
+            if !registration.import {
+                // Nothing to inherit from a guessed (empty) history: the registration and
+                // the candidate are unchanged when the loop runs again.
+                if let Some(inherited) = self
+                    .inherit_latest_contract(subject, &mut registration, &history)
                     .await?
                 {
-                    return Ok(existing);
+                    candidate = inherited;
+                    if let Some(existing) = self
+                        .already_registered(
+                            subject,
+                            &mut history,
+                            &candidate,
+                            &registration.request,
+                        )
+                        .await?
+                    {
+                        return Ok(existing);
+                    }
                 }
             }
-        }
-        registration.ensure_mode_permits(subject)?;
-        if registration.may_write_grouped() {
-            if let Some(done) = self
-                .register_grouped(subject, &registration, &candidate, &history)
-                .await?
-            {
-                return Ok(done);
+            registration.ensure_mode_permits(subject)?;
+            if registration.may_write_grouped() {
+                if let Some(done) = self
+                    .register_grouped(subject, &registration, &candidate, &history)
+                    .await?
+                {
+                    return Ok(done);
+                }
+                if history.assumed {
+                    // Not new after all (or the context changed): from step 3 again, with
+                    // the subject's history read.
+                    history = KnownHistory {
+                        history: self.read_history(subject).await?,
+                        from_cache: false,
+                        assumed: false,
+                    };
+                    continue;
+                }
             }
+            return self
+                .register_locked(subject, &registration, &candidate)
+                .await;
         }
-        self.register_locked(subject, &registration, &candidate)
-            .await
     }
 
     /// Step 1: everything about the registration but the schema itself.
