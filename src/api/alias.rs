@@ -19,6 +19,17 @@ const SUBJECT_ENCODE: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b':')
     .remove(b'~');
 
+/// Whether the request names a subject an alias could stand for; only such requests are
+/// [`resolve`]d (the others, `GET /schemas/ids/{id}` above all, skip its future entirely).
+pub(super) fn may_apply(method: &Method, uri: &Uri) -> bool {
+    let path = uri.path();
+    method != Method::DELETE
+        && (path.starts_with("/subjects/")
+            || path.starts_with("/compatibility/subjects/")
+            || (path.starts_with("/schemas/ids/")
+                && uri.query().is_some_and(|q| q.contains("subject="))))
+}
+
 /// The request's URI with an alias replaced by its target, or `None` if nothing changes.
 pub(super) async fn resolve(
     registry: &Registry,

@@ -6,7 +6,8 @@
 //! context URL with an impossible name is refused, the body is read within the buffered-bytes budget
 //! (`body_budget`), a subject alias is replaced by its target, and a request that lost its
 //! database connection is run once more. Changes and refusals are written to the audit log
-//! (when there is one) before their response leaves.
+//! (when there is one) before their response leaves. A read by id the id cache can answer is
+//! answered here, after the credentials and before the rest (`by_id`).
 
 use super::acl::Acl;
 use super::audit::{self, AuditLog};
@@ -15,7 +16,7 @@ use super::body_budget::BodyBudget;
 use super::error::ApiError;
 use super::rate_limit::RateLimit;
 use super::retry::Replayable;
-use super::{alias, rewrite};
+use super::{alias, by_id, rewrite};
 use crate::registry::Registry;
 use axum::extract::Request;
 use axum::http::{Extensions, Method, Uri};
@@ -66,6 +67,13 @@ impl<S> Front<S> {
             guards,
             budget,
         }))
+    }
+}
+
+impl Guards {
+    /// Whether any guard is configured (else [`admit`] has nothing to do).
+    fn any(&self) -> bool {
+        self.auth.is_some() || self.acl.is_some() || self.rate_limit.is_some()
     }
 }
 
@@ -124,7 +132,19 @@ where
                 budget,
             } = &*front;
             let mut seen = guards.audit.as_ref().map(|_| audit::Seen::before(&request));
-            let refused = admit(guards, &mut request).await;
+            let refused = if guards.any() {
+                Box::pin(admit(guards, &mut request)).await
+            } else {
+                None
+            };
+            let plain = (refused.is_none() && guards.acl.is_none() && guards.audit.is_none())
+                .then(|| by_id::plain(&request))
+                .flatten();
+            if let Some(plain) = plain {
+                if let Some(answer) = by_id::answer(registry, plain).await {
+                    return Ok(answer);
+                }
+            }
             if let Some(seen) = &mut seen {
                 seen.admitted(&request);
             }
@@ -143,7 +163,7 @@ where
             };
             Ok(match (&guards.audit, seen) {
                 // Written and flushed before the response leaves.
-                (Some(log), Some(seen)) => log.record(seen, response).await,
+                (Some(log), Some(seen)) => Box::pin(log.record(seen, response)).await,
                 _ => response,
             })
         })
@@ -185,16 +205,22 @@ async fn attempt<S>(
 where
     S: Service<Request, Response = Response, Error = Infallible>,
 {
-    let aliased = match alias::resolve(registry, request.method(), request.uri()).await {
-        Ok(Some(uri)) => {
-            *request.uri_mut() = uri;
-            true
+    // The futures that may wait for the database are boxed, and only made when needed: inline,
+    // they would make every request's future larger, and it is moved (copied) several times.
+    let mut aliased = false;
+    if alias::may_apply(request.method(), request.uri()) {
+        match Box::pin(alias::resolve(registry, request.method(), request.uri())).await {
+            Ok(Some(uri)) => {
+                *request.uri_mut() = uri;
+                aliased = true;
+            }
+            Ok(None) => {}
+            Err(e) => return ApiError::from(e).into_response(),
         }
-        Ok(None) => false,
-        Err(e) => return ApiError::from(e).into_response(),
-    };
+    }
     if let Some(acl) = acl {
-        if let Err(refused) = acl.admit_resolved(registry, parts(&request), aliased).await {
+        let admitted = Box::pin(acl.admit_resolved(registry, parts(&request), aliased)).await;
+        if let Err(refused) = admitted {
             return refused.into_response();
         }
     }

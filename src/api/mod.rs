@@ -9,6 +9,7 @@ pub mod audit;
 pub mod auth;
 mod body;
 mod body_budget;
+mod by_id;
 mod compatibility;
 mod config;
 mod contexts;

@@ -44,7 +44,9 @@ impl Replayable {
     ) -> Result<(Replayable, Request, Option<Charge>), ApiError> {
         let (mut parts, body) = request.into_parts();
         let (body, charge) = if carries_body(&parts.headers) {
-            let (bytes, charge) = budget.read(&parts.headers, body).await?;
+            // Boxed: a request without a body (most reads) does not carry this future's
+            // state in its own.
+            let (bytes, charge) = Box::pin(budget.read(&parts.headers, body)).await?;
             (bytes, Some(charge))
         } else {
             (Bytes::new(), None)

@@ -9,6 +9,7 @@ on_both_backends!(
     schema_by_id_is_served_from_memory_after_first_read,
     re_registration_and_lookup_are_answered_from_memory,
     a_deleted_version_is_not_answered_from_memory,
+    a_read_by_id_from_memory_is_the_routed_answer,
 );
 
 async fn rename_schemas_table(app: &TestApp, from: &str, to: &str) {
@@ -466,4 +467,54 @@ async fn a_subject_guessed_new_is_checked_against_what_is_stored() {
     let versions = first.get("/subjects/other/versions").await.assert_ok();
     assert_eq!(versions, serde_json::json!([1, 2]));
     first.cleanup().await;
+}
+
+/// `GET /schemas/ids/{id}` answered from memory before routing (docs/performance.md, "Reads
+/// by id") is the answer the handler gives: the same status, headers and body as the same
+/// read routed (a query sends it through the router), for every `Accept` we answer; a 406
+/// and an unknown id still get the handler's errors.
+async fn a_read_by_id_from_memory_is_the_routed_answer(app: &TestApp) {
+    let body = serde_json::json!({ "schema": record("Fast", &[field("a", "int")]).to_string() });
+    let id = app.register_body("fast", body).await.assert_ok()["id"].clone();
+    let read = |path: String, accept: &'static str| {
+        let request = app.client.get(format!("{}{path}", app.base));
+        let request = if accept.is_empty() {
+            request
+        } else {
+            request.header("accept", accept)
+        };
+        async move {
+            let response = request.send().await.unwrap();
+            let mut headers: Vec<(String, String)> = response
+                .headers()
+                .iter()
+                .filter(|(name, _)| *name != "date")
+                .map(|(name, value)| (name.to_string(), value.to_str().unwrap().to_string()))
+                .collect();
+            headers.sort();
+            (
+                response.status().as_u16(),
+                headers,
+                response.bytes().await.unwrap(),
+            )
+        }
+    };
+    for accept in [
+        "",
+        "application/json",
+        "application/vnd.schemaregistry+json",
+        "*/*",
+    ] {
+        // The first read fills the id cache; the second is answered from it.
+        read(format!("/schemas/ids/{id}"), accept).await;
+        let remembered = read(format!("/schemas/ids/{id}"), accept).await;
+        let routed = read(format!("/schemas/ids/{id}?fetchMaxId=false"), accept).await;
+        assert_eq!(remembered, routed, "Accept: {accept}");
+        assert_eq!(remembered.0, 200);
+    }
+    let refused = read(format!("/schemas/ids/{id}"), "text/html").await;
+    assert_eq!(refused.0, 406);
+    let missing = read("/schemas/ids/999999".into(), "").await;
+    assert_eq!(missing.0, 404);
+    assert!(String::from_utf8_lossy(&missing.2).contains("40403"));
 }

@@ -49,6 +49,17 @@ impl Measure {
         }
     }
 
+    /// Start measuring a request answered before routing, as the route `template` of
+    /// [`ROUTES`] would answer it.
+    pub(in crate::api) fn start_as(template: &str, req: &Request) -> Measure {
+        Measure {
+            route: route_index(template).unwrap_or(UNMATCHED),
+            method: method_index(req.method()),
+            started: Instant::now(),
+            logged: access_log_on().then(|| (req.method().clone(), req.uri().path().to_owned())),
+        }
+    }
+
     /// Count the request's answer, and log it when the access log is on.
     pub(in crate::api) fn finish(self, response: &Response) {
         let elapsed = self.started.elapsed();
