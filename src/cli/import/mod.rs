@@ -13,6 +13,7 @@ mod progress;
 mod source_file;
 mod source_kafka;
 mod source_rest;
+mod spill;
 mod target;
 mod target_rest;
 mod verify;
@@ -86,9 +87,11 @@ impl Removal {
 }
 
 /// Where the items come from. A file is read again for each pass (planning, writing,
-/// verifying), so it is never held in memory; a REST crawl is read once and kept.
+/// verifying), so it is never held in memory; a REST crawl is read once, its schema texts
+/// kept in a temporary file; a Kafka topic's state is held in memory.
 pub(super) enum Source {
     File(source_file::FileSource),
+    Rest(source_rest::Crawled),
     Crawled(Vec<Item>),
 }
 
@@ -97,6 +100,7 @@ impl Source {
     fn items(&self) -> anyhow::Result<Box<dyn Iterator<Item = anyhow::Result<Item>> + '_>> {
         match self {
             Source::File(file) => Ok(Box::new(file.items()?)),
+            Source::Rest(crawled) => Ok(Box::new(crawled.items()?)),
             Source::Crawled(items) => Ok(Box::new(items.iter().cloned().map(Ok))),
         }
     }
@@ -125,7 +129,7 @@ pub(super) async fn run(args: ImportArgs) -> anyhow::Result<ExitCode> {
         }
         (None, Some(url), None) => {
             let crawl = source_rest::Crawl::new(url, &args)?;
-            Source::Crawled(crawl.run().await?)
+            Source::Rest(crawl.run().await?)
         }
         _ => anyhow::bail!(
             "give exactly one of --from-file FILE, --from URL and --from-kafka BOOTSTRAP"
