@@ -23,6 +23,8 @@ use crate::domain::{Config, Mode};
 use crate::registry::{ImportedSchema, Registry, RegistryOptions};
 use crate::store::Store;
 use anyhow::Context;
+use progress::Display;
+use std::io::IsTerminal;
 use std::process::ExitCode;
 use std::sync::Arc;
 use target::Target;
@@ -96,6 +98,20 @@ pub(super) enum Source {
 }
 
 impl Source {
+    /// How many schemas the passes go through, when known before the first.
+    fn schema_count(&self) -> Option<u64> {
+        match self {
+            Source::File(file) => Some(file.schemas()),
+            Source::Rest(crawled) => Some(crawled.schemas.counts().0),
+            Source::Crawled(items) => Some(
+                items
+                    .iter()
+                    .filter(|item| matches!(item, Item::Schema(_)))
+                    .count() as u64,
+            ),
+        }
+    }
+
     /// The items, in source order.
     fn items(&self) -> anyhow::Result<Box<dyn Iterator<Item = anyhow::Result<Item>> + '_>> {
         match self {
@@ -113,6 +129,7 @@ pub(super) async fn run(args: ImportArgs) -> anyhow::Result<ExitCode> {
     if args.from_kafka.is_none() && args.kafka.given() {
         anyhow::bail!("--topic, --kafka-option and --kafka-config apply to --from-kafka only");
     }
+    let out = Output::Print(Display::choose(args.quiet, std::io::stderr().is_terminal()));
     let source = match (&args.from_file, &args.from, &args.from_kafka) {
         (None, None, Some(bootstrap)) => {
             Source::Crawled(source_kafka::read(bootstrap, &args.kafka).await?)
@@ -129,7 +146,7 @@ pub(super) async fn run(args: ImportArgs) -> anyhow::Result<ExitCode> {
         }
         (None, Some(url), None) => {
             let crawl = source_rest::Crawl::new(url, &args)?;
-            Source::Rest(crawl.run().await?)
+            Source::Rest(crawl.run(out).await?)
         }
         _ => anyhow::bail!(
             "give exactly one of --from-file FILE, --from URL and --from-kafka BOOTSTRAP"
@@ -151,7 +168,6 @@ pub(super) async fn run(args: ImportArgs) -> anyhow::Result<ExitCode> {
             Target::Store(Arc::new(Registry::new(store, RegistryOptions::default())))
         }
     };
-    let out = Output::Print;
     let Some(plan) = checked_plan(&registry, &source, out).await? else {
         return Ok(ExitCode::from(1));
     };
@@ -170,10 +186,10 @@ pub(super) async fn run(args: ImportArgs) -> anyhow::Result<ExitCode> {
 }
 
 /// Where the engine reports: `schemata import` prints (the plan and the summary on stdout,
-/// progress and problems on stderr), a following server logs.
+/// progress and problems on stderr, progress as `Display` says), a following server logs.
 #[derive(Debug, Clone, Copy)]
 pub(super) enum Output {
-    Print,
+    Print(Display),
     Log,
 }
 
@@ -181,7 +197,7 @@ impl Output {
     /// A result line.
     pub(super) fn line(self, text: &str) {
         match self {
-            Output::Print => println!("{text}"),
+            Output::Print(_) => println!("{text}"),
             Output::Log => tracing::info!("{text}"),
         }
     }
@@ -189,7 +205,7 @@ impl Output {
     /// A progress line or a problem.
     pub(super) fn note(self, text: &str) {
         match self {
-            Output::Print => eprintln!("{text}"),
+            Output::Print(_) => eprintln!("{text}"),
             Output::Log => tracing::warn!("{text}"),
         }
     }
@@ -225,7 +241,7 @@ async fn apply_and_verify(
 ) -> anyhow::Result<()> {
     let applied = apply::apply(target, source, out).await?;
     out.line(&applied.line());
-    let problems = verify::verify(target, source).await?;
+    let problems = verify::verify(target, source, out).await?;
     if !problems.is_empty() {
         for problem in &problems {
             out.note(&format!("verification: {problem}"));

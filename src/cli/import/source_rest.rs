@@ -5,8 +5,9 @@
 //! as it arrives (`spill.rs`), so memory holds only ids, digests and versions. Schemas come
 //! out by context and id, with their versions.
 
+use super::progress::Progress;
 use super::spill::{Body, Spill};
-use super::Item;
+use super::{Item, Output};
 use crate::cli::options::ImportArgs;
 use crate::domain::{Config, Mode, QualifiedSubject, SchemaReference, DEFAULT_CONTEXT};
 use crate::registry::ImportedVersion;
@@ -99,39 +100,45 @@ impl Crawl {
     }
 
     /// Read everything the import needs from the source registry.
-    pub(super) async fn run(&self) -> anyhow::Result<Crawled> {
+    pub(super) async fn run(&self, out: Output) -> anyhow::Result<Crawled> {
         let all: Vec<String> = self
             .get("/subjects?deleted=true")
             .await?
             .unwrap_or_default();
         let mut queue: VecDeque<String> =
             all.iter().filter(|s| self.selected(s)).cloned().collect();
-        let mut crawled = BTreeSet::new();
+        // Every subject queued once: the selected ones, then those they reference.
+        let mut seen: BTreeSet<String> = queue.iter().cloned().collect();
+        let mut progress = Progress::counting(
+            "reading the source",
+            "subjects",
+            out,
+            Some(seen.len() as u64),
+        );
         let mut schemas = Spill::create(&std::env::temp_dir())?;
         let mut settings = Vec::new();
-        let mut done = 0usize;
+        let mut done = 0;
         while let Some(subject) = queue.pop_front() {
-            if !crawled.insert(subject.clone()) {
-                continue;
-            }
             for referenced in self.crawl_subject(&subject, &mut schemas).await? {
-                queue.push_back(referenced);
+                if seen.insert(referenced.clone()) {
+                    queue.push_back(referenced);
+                }
             }
+            progress.set_total(seen.len() as u64);
             settings.extend(
                 self.settings(&subject, &self.subject_scope(&subject))
                     .await?,
             );
             done += 1;
-            if done.is_multiple_of(100) {
-                eprintln!("reading the source: {done} subjects so far");
-            }
+            progress.tick();
         }
         schemas.seal()?;
+        progress.done(done);
         let (count, versions, bytes) = schemas.counts();
-        eprintln!(
+        progress.say(&format!(
             "read {done} subjects, {count} schemas, {versions} versions ({} KiB of schemas) from the source",
             bytes.div_ceil(1024)
-        );
+        ));
         let mut all_settings = self.scope_settings().await?;
         all_settings.extend(settings);
         Ok(Crawled {

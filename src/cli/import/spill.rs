@@ -191,7 +191,9 @@ impl Spill {
 fn read_body(file: &mut File, entry: &Entry) -> anyhow::Result<Body> {
     file.seek(SeekFrom::Start(entry.offset))?;
     let mut buffer = Vec::with_capacity(entry.len as usize);
-    Read::by_ref(file).take(entry.len).read_to_end(&mut buffer)?;
+    Read::by_ref(file)
+        .take(entry.len)
+        .read_to_end(&mut buffer)?;
     anyhow::ensure!(
         buffer.len() as u64 == entry.len,
         "the file is shorter than written"
