@@ -29,6 +29,10 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use target::Target;
 
+/// The target registry's cache budget: an import reads and writes each schema a few times
+/// in a row, so a server's default (64 MiB) would only hold what is done with.
+const CACHE_BYTES: u64 = 8 * 1024 * 1024;
+
 /// One thing to import, whichever source it came from.
 #[derive(Debug, Clone)]
 pub(in crate::cli) enum Item {
@@ -165,7 +169,13 @@ pub(super) async fn run(args: ImportArgs) -> anyhow::Result<ExitCode> {
             let store = Store::connect(&args.database.database_url, &args.database.store_options())
                 .await
                 .context("cannot open the target database")?;
-            Target::Store(Arc::new(Registry::new(store, RegistryOptions::default())))
+            Target::Store(Arc::new(Registry::new(
+                store,
+                RegistryOptions {
+                    cache_bytes: CACHE_BYTES,
+                    ..RegistryOptions::default()
+                },
+            )))
         }
     };
     let Some(plan) = checked_plan(&registry, &source, out).await? else {
