@@ -105,10 +105,12 @@ impl Crawl {
             .get("/subjects?deleted=true")
             .await?
             .unwrap_or_default();
-        let mut queue: VecDeque<String> =
-            all.iter().filter(|s| self.selected(s)).cloned().collect();
         // Every subject queued once: the selected ones, then those they reference.
-        let mut seen: BTreeSet<String> = queue.iter().cloned().collect();
+        let mut seen: BTreeSet<String> = BTreeSet::new();
+        let mut queue: VecDeque<String> = all
+            .into_iter()
+            .filter(|s| self.selected(s) && seen.insert(s.clone()))
+            .collect();
         let mut progress = Progress::counting(
             "reading the source",
             "subjects",
