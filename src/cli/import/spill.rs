@@ -2,7 +2,9 @@
 //! §1.1): each schema's text, type, references, metadata and rule set go to a temporary
 //! file as they arrive; memory keeps, per schema, where its body lies, a digest of it and
 //! the versions that carry it. Every pass reads the bodies back one at a time, by context
-//! and ascending id. The file is removed when the import ends.
+//! and ascending id. On Unix the file's name is removed as soon as it is created (the open
+//! handle keeps it), so nothing is left behind even when the import is killed; elsewhere
+//! it is removed when the import ends.
 
 use crate::domain::SchemaReference;
 use crate::registry::{ImportedSchema, ImportedVersion};
@@ -58,6 +60,7 @@ struct Entry {
 /// Schemas by (context, id), their bodies in a temporary file.
 pub(super) struct Spill {
     path: PathBuf,
+    file: File,
     writer: Option<BufWriter<File>>,
     end: u64,
     index: BTreeMap<(String, i64), Entry>,
@@ -88,9 +91,15 @@ impl Spill {
                 dir.display()
             )
         })?;
+        #[cfg(unix)]
+        let _ = std::fs::remove_file(&path);
+        let writer = file
+            .try_clone()
+            .with_context(|| format!("cannot use {}", path.display()))?;
         Ok(Spill {
             path,
-            writer: Some(BufWriter::new(file)),
+            file,
+            writer: Some(BufWriter::new(writer)),
             end: 0,
             index: BTreeMap::new(),
             versions: 0,
@@ -165,7 +174,9 @@ impl Spill {
         &self,
     ) -> anyhow::Result<impl Iterator<Item = anyhow::Result<ImportedSchema>> + '_> {
         anyhow::ensure!(self.writer.is_none(), "the schemas read are not sealed yet");
-        let mut file = File::open(&self.path)
+        let mut file = self
+            .file
+            .try_clone()
             .with_context(|| format!("cannot read {}", self.path.display()))?;
         Ok(self.index.iter().map(move |((context, id), entry)| {
             let body = read_body(&mut file, entry).with_context(|| {
@@ -264,6 +275,8 @@ mod tests {
         assert_eq!(schemas[1].versions, [version("b", 1), version("a", 2)]);
         // A second pass reads the same.
         assert_eq!(spill.schemas().unwrap().count(), 3);
+        #[cfg(unix)]
+        assert!(!path.exists(), "the name is gone while the file is in use");
         drop(spill);
         assert!(!path.exists(), "the temporary file is removed");
     }
@@ -290,7 +303,7 @@ mod tests {
         let big = format!("\"{}\"", "x".repeat(100_000));
         spill.add(".", 1, &body(&big), version("a", 1)).unwrap();
         spill.seal().unwrap();
-        let on_disk = std::fs::metadata(&spill.path).unwrap().len();
+        let on_disk = spill.file.metadata().unwrap().len();
         assert!(on_disk > 100_000);
         assert_eq!(spill.counts().2, on_disk);
     }
