@@ -142,6 +142,10 @@ pub(super) struct ImportArgs {
     /// Check and count, report conflicts, write nothing.
     #[arg(long, env = "SCHEMATA_IMPORT_DRY_RUN")]
     pub dry_run: bool,
+    /// No progress on stderr (a bar on a terminal, lines otherwise); conflicts, warnings
+    /// and errors still show, and the plan and summary on stdout.
+    #[arg(long, env = "SCHEMATA_IMPORT_QUIET")]
+    pub quiet: bool,
     #[command(flatten)]
     pub registry: RegistryArgs,
 }

@@ -589,6 +589,75 @@ async fn dry_run_writes_nothing() {
     assert_eq!(after["/subjects?deleted=true"].1, "[]");
 }
 
+/// Off a terminal, progress is plain lines on stderr (no bar, no control characters);
+/// `--quiet` shows none; the schema texts a REST crawl keeps in a temporary file (in
+/// `TMPDIR`) are gone when the import ends.
+#[tokio::test]
+async fn progress_is_plain_lines_off_a_terminal_and_nothing_when_quiet() {
+    let (source, _source_dir, scratch, file) = exported_source().await;
+    let tmp = scratch.0.join("tmp");
+    std::fs::create_dir_all(&tmp).unwrap();
+    let run = |args: Vec<String>| {
+        let tmp = tmp.clone();
+        tokio::task::spawn_blocking(move || {
+            Command::new(env!("CARGO_BIN_EXE_schemata"))
+                .args(&args)
+                .env_remove("SCHEMATA_DATABASE_URL")
+                .env_remove("SCHEMATA_IMPORT_QUIET")
+                .env("TMPDIR", &tmp)
+                .stdin(Stdio::null())
+                .output()
+                .unwrap()
+        })
+    };
+    let args = |from: &[&str], target: &str, quiet: bool| {
+        let mut args: Vec<String> = vec!["import".into()];
+        args.extend(from.iter().map(|s| s.to_string()));
+        args.extend(["--database-url".into(), target.to_string()]);
+        if quiet {
+            args.push("--quiet".into());
+        }
+        args
+    };
+    let file = file.display().to_string();
+    for from in [
+        vec!["--from-file", file.as_str()],
+        vec!["--from", source.base.as_str()],
+    ] {
+        let (target_url, _dir) = fresh(Backend::Sqlite).await;
+        let out = run(args(&from, &target_url, false)).await.unwrap();
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+        let stderr = String::from_utf8(out.stderr.clone()).unwrap();
+        let mut passes = vec!["checking", "importing", "verifying"];
+        if from[0] == "--from" {
+            passes.insert(0, "reading the source");
+        }
+        let done: Vec<&str> = stderr
+            .lines()
+            .filter(|l| l.ends_with(" schemas done") || l.ends_with(" subjects done"))
+            .map(|l| l.split(':').next().unwrap())
+            .collect();
+        assert_eq!(done, passes, "{}", text(&out));
+        assert!(
+            !stderr.contains(['\r', '\u{1b}']),
+            "no bar off a terminal: {stderr:?}"
+        );
+        let stdout = String::from_utf8(out.stdout.clone()).unwrap();
+        assert!(stdout.contains("verified: 11 schemas"), "{}", text(&out));
+
+        let (target_url, _dir) = fresh(Backend::Sqlite).await;
+        let out = run(args(&from, &target_url, true)).await.unwrap();
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+        assert_eq!(String::from_utf8_lossy(&out.stderr), "", "{}", text(&out));
+        assert_eq!(String::from_utf8(out.stdout.clone()).unwrap(), stdout);
+        assert_eq!(
+            std::fs::read_dir(&tmp).unwrap().count(),
+            0,
+            "no temporary file is left behind"
+        );
+    }
+}
+
 #[tokio::test]
 async fn an_interrupted_import_resumes() {
     let (source, _source_dir, scratch, file) = exported_source().await;

@@ -140,7 +140,7 @@ async fn write_schemas(
     applied: &mut Applied,
     out: Output,
 ) -> anyhow::Result<Vec<Item>> {
-    let mut progress = Progress::new("importing", out);
+    let mut progress = Progress::new("importing", out, source.schema_count());
     // Schemas waiting for a version they reference. Sources list schemas by ascending id,
     // and a referenced schema nearly always has the lower id, so this stays short.
     let mut waiting: Vec<ImportedSchema> = Vec::new();

@@ -13,6 +13,7 @@ mod progress;
 mod source_file;
 mod source_kafka;
 mod source_rest;
+mod spill;
 mod target;
 mod target_rest;
 mod verify;
@@ -22,9 +23,15 @@ use crate::domain::{Config, Mode};
 use crate::registry::{ImportedSchema, Registry, RegistryOptions};
 use crate::store::Store;
 use anyhow::Context;
+use progress::Display;
+use std::io::IsTerminal;
 use std::process::ExitCode;
 use std::sync::Arc;
 use target::Target;
+
+/// The target registry's cache budget: an import reads and writes each schema a few times
+/// in a row, so a server's default (64 MiB) would only hold what is done with.
+const CACHE_BYTES: u64 = 8 * 1024 * 1024;
 
 /// One thing to import, whichever source it came from.
 #[derive(Debug, Clone)]
@@ -86,17 +93,34 @@ impl Removal {
 }
 
 /// Where the items come from. A file is read again for each pass (planning, writing,
-/// verifying), so it is never held in memory; a REST crawl is read once and kept.
+/// verifying), so it is never held in memory; a REST crawl is read once, its schema texts
+/// kept in a temporary file; a Kafka topic's state is held in memory.
 pub(super) enum Source {
     File(source_file::FileSource),
+    Rest(source_rest::Crawled),
     Crawled(Vec<Item>),
 }
 
 impl Source {
+    /// How many schemas the passes go through, when known before the first.
+    fn schema_count(&self) -> Option<u64> {
+        match self {
+            Source::File(file) => Some(file.schemas()),
+            Source::Rest(crawled) => Some(crawled.schemas.counts().0),
+            Source::Crawled(items) => Some(
+                items
+                    .iter()
+                    .filter(|item| matches!(item, Item::Schema(_)))
+                    .count() as u64,
+            ),
+        }
+    }
+
     /// The items, in source order.
     fn items(&self) -> anyhow::Result<Box<dyn Iterator<Item = anyhow::Result<Item>> + '_>> {
         match self {
             Source::File(file) => Ok(Box::new(file.items()?)),
+            Source::Rest(crawled) => Ok(Box::new(crawled.items()?)),
             Source::Crawled(items) => Ok(Box::new(items.iter().cloned().map(Ok))),
         }
     }
@@ -109,6 +133,7 @@ pub(super) async fn run(args: ImportArgs) -> anyhow::Result<ExitCode> {
     if args.from_kafka.is_none() && args.kafka.given() {
         anyhow::bail!("--topic, --kafka-option and --kafka-config apply to --from-kafka only");
     }
+    let out = Output::Print(Display::choose(args.quiet, std::io::stderr().is_terminal()));
     let source = match (&args.from_file, &args.from, &args.from_kafka) {
         (None, None, Some(bootstrap)) => {
             Source::Crawled(source_kafka::read(bootstrap, &args.kafka).await?)
@@ -125,7 +150,7 @@ pub(super) async fn run(args: ImportArgs) -> anyhow::Result<ExitCode> {
         }
         (None, Some(url), None) => {
             let crawl = source_rest::Crawl::new(url, &args)?;
-            Source::Crawled(crawl.run().await?)
+            Source::Rest(crawl.run(out).await?)
         }
         _ => anyhow::bail!(
             "give exactly one of --from-file FILE, --from URL and --from-kafka BOOTSTRAP"
@@ -144,10 +169,15 @@ pub(super) async fn run(args: ImportArgs) -> anyhow::Result<ExitCode> {
             let store = Store::connect(&args.database.database_url, &args.database.store_options())
                 .await
                 .context("cannot open the target database")?;
-            Target::Store(Arc::new(Registry::new(store, RegistryOptions::default())))
+            Target::Store(Arc::new(Registry::new(
+                store,
+                RegistryOptions {
+                    cache_bytes: CACHE_BYTES,
+                    ..RegistryOptions::default()
+                },
+            )))
         }
     };
-    let out = Output::Print;
     let Some(plan) = checked_plan(&registry, &source, out).await? else {
         return Ok(ExitCode::from(1));
     };
@@ -166,10 +196,10 @@ pub(super) async fn run(args: ImportArgs) -> anyhow::Result<ExitCode> {
 }
 
 /// Where the engine reports: `schemata import` prints (the plan and the summary on stdout,
-/// progress and problems on stderr), a following server logs.
+/// progress and problems on stderr, progress as `Display` says), a following server logs.
 #[derive(Debug, Clone, Copy)]
 pub(super) enum Output {
-    Print,
+    Print(Display),
     Log,
 }
 
@@ -177,7 +207,7 @@ impl Output {
     /// A result line.
     pub(super) fn line(self, text: &str) {
         match self {
-            Output::Print => println!("{text}"),
+            Output::Print(_) => println!("{text}"),
             Output::Log => tracing::info!("{text}"),
         }
     }
@@ -185,7 +215,7 @@ impl Output {
     /// A progress line or a problem.
     pub(super) fn note(self, text: &str) {
         match self {
-            Output::Print => eprintln!("{text}"),
+            Output::Print(_) => eprintln!("{text}"),
             Output::Log => tracing::warn!("{text}"),
         }
     }
@@ -221,7 +251,7 @@ async fn apply_and_verify(
 ) -> anyhow::Result<()> {
     let applied = apply::apply(target, source, out).await?;
     out.line(&applied.line());
-    let problems = verify::verify(target, source).await?;
+    let problems = verify::verify(target, source, out).await?;
     if !problems.is_empty() {
         for problem in &problems {
             out.note(&format!("verification: {problem}"));

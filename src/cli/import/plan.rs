@@ -50,7 +50,7 @@ impl Plan {
 
 pub(super) async fn plan(target: &Target, source: &Source, out: Output) -> anyhow::Result<Plan> {
     let mut plan = Plan::default();
-    let mut progress = Progress::new("checking", out);
+    let mut progress = Progress::new("checking", out, source.schema_count());
     let mut examiner = Examiner::new(target.clone());
     // Within one context an id names one schema and a schema has one id: the source must
     // agree with itself too.

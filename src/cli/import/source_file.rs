@@ -12,23 +12,33 @@ use std::path::{Path, PathBuf};
 pub(in crate::cli) struct FileSource {
     path: PathBuf,
     complete: bool,
+    schemas: u64,
 }
 
 impl FileSource {
     /// Open and check the header; read once to the end to learn whether the file is
-    /// complete (ends with its `end` record) and that every line parses.
+    /// complete (ends with its `end` record), that every line parses, and how many schemas
+    /// it holds.
     pub(super) fn open(path: &Path) -> anyhow::Result<Self> {
         let mut source = FileSource {
             path: path.to_path_buf(),
             complete: false,
+            schemas: 0,
         };
         let mut lines = source.lines()?;
         let mut last = None;
         while let Some((number, line)) = lines.next_line()? {
-            last = Some(parse_record(&line).with_context(|| source.at(number))?);
+            let record = parse_record(&line).with_context(|| source.at(number))?;
+            source.schemas += u64::from(matches!(record, Record::Schema(_)));
+            last = Some(record);
         }
         source.complete = matches!(last, Some(Record::End { .. }));
         Ok(source)
+    }
+
+    /// How many schema records the file holds.
+    pub(super) fn schemas(&self) -> u64 {
+        self.schemas
     }
 
     /// Whether the file ends with its `end` record.

@@ -1,19 +1,22 @@
 //! A registry's REST API as an import source (any registry speaking Confluent's API): every
 //! subject with `deleted=true`, every version with its id, type, references, metadata and
 //! rule set, and the config and mode of the global scope, of each context and of each
-//! subject. The crawl is read once and kept in memory; schemas come out by context and id,
-//! with their versions.
+//! subject. The crawl goes subject by subject; each schema's body goes to a temporary file
+//! as it arrives (`spill.rs`), so memory holds only ids, digests and versions. Schemas come
+//! out by context and id, with their versions.
 
-use super::Item;
+use super::progress::Progress;
+use super::spill::{Body, Spill};
+use super::{Item, Output};
 use crate::cli::options::ImportArgs;
 use crate::domain::{Config, Mode, QualifiedSubject, SchemaReference, DEFAULT_CONTEXT};
-use crate::registry::{ImportedSchema, ImportedVersion};
+use crate::registry::ImportedVersion;
 use anyhow::Context as _;
 use schemata_client::{path_segment, SchemaRegistryClient};
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use serde_json::Value;
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::collections::{BTreeSet, VecDeque};
 
 pub(super) struct Crawl {
     client: SchemaRegistryClient,
@@ -42,6 +45,21 @@ struct VersionBody {
     /// When it was registered (CSR 7.6+ and Schemata answer it).
     #[serde(default)]
     ts: Option<i64>,
+}
+
+/// What the crawl read: the schemas (their bodies in a temporary file) and the configs and
+/// modes.
+pub(in crate::cli) struct Crawled {
+    pub(super) schemas: Spill,
+    pub(super) settings: Vec<Item>,
+}
+
+impl Crawled {
+    /// Every item, schemas first by context and id, then configs and modes.
+    pub(super) fn items(&self) -> anyhow::Result<impl Iterator<Item = anyhow::Result<Item>> + '_> {
+        let schemas = self.schemas.schemas()?.map(|s| s.map(Item::Schema));
+        Ok(schemas.chain(self.settings.iter().cloned().map(Ok)))
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -82,41 +100,53 @@ impl Crawl {
     }
 
     /// Read everything the import needs from the source registry.
-    pub(super) async fn run(&self) -> anyhow::Result<Vec<Item>> {
+    pub(super) async fn run(&self, out: Output) -> anyhow::Result<Crawled> {
         let all: Vec<String> = self
             .get("/subjects?deleted=true")
             .await?
             .unwrap_or_default();
-        let mut queue: VecDeque<String> =
-            all.iter().filter(|s| self.selected(s)).cloned().collect();
-        let mut crawled = BTreeSet::new();
-        let mut schemas: BTreeMap<(String, i64), ImportedSchema> = BTreeMap::new();
+        // Every subject queued once: the selected ones, then those they reference.
+        let mut seen: BTreeSet<String> = BTreeSet::new();
+        let mut queue: VecDeque<String> = all
+            .into_iter()
+            .filter(|s| self.selected(s) && seen.insert(s.clone()))
+            .collect();
+        let mut progress = Progress::counting(
+            "reading the source",
+            "subjects",
+            out,
+            Some(seen.len() as u64),
+        );
+        let mut schemas = Spill::create(&std::env::temp_dir())?;
         let mut settings = Vec::new();
-        let mut done = 0usize;
+        let mut done = 0;
         while let Some(subject) = queue.pop_front() {
-            if !crawled.insert(subject.clone()) {
-                continue;
-            }
             for referenced in self.crawl_subject(&subject, &mut schemas).await? {
-                queue.push_back(referenced);
+                if seen.insert(referenced.clone()) {
+                    queue.push_back(referenced);
+                }
             }
+            progress.set_total(seen.len() as u64);
             settings.extend(
                 self.settings(&subject, &self.subject_scope(&subject))
                     .await?,
             );
             done += 1;
-            if done.is_multiple_of(100) {
-                eprintln!("reading the source: {done} subjects so far");
-            }
+            progress.tick();
         }
-        eprintln!(
-            "read {done} subjects, {} schemas from the source",
-            schemas.len()
-        );
-        let mut items: Vec<Item> = schemas.into_values().map(Item::Schema).collect();
-        items.extend(self.scope_settings().await?);
-        items.extend(settings);
-        Ok(items)
+        schemas.seal()?;
+        progress.done(done);
+        let (count, versions, bytes) = schemas.counts();
+        progress.say(&format!(
+            "read {done} subjects, {count} schemas, {versions} versions ({} KiB of schemas) from the source",
+            bytes.div_ceil(1024)
+        ));
+        let mut all_settings = self.scope_settings().await?;
+        all_settings.extend(settings);
+        Ok(Crawled {
+            schemas,
+            settings: all_settings,
+        })
     }
 
     fn selected(&self, subject: &str) -> bool {
@@ -142,7 +172,7 @@ impl Crawl {
     async fn crawl_subject(
         &self,
         subject: &str,
-        schemas: &mut BTreeMap<(String, i64), ImportedSchema>,
+        schemas: &mut Spill,
     ) -> anyhow::Result<Vec<String>> {
         let segment = path_segment(subject);
         let all: Vec<i64> = self
@@ -174,34 +204,24 @@ impl Crawl {
                     QualifiedSubject::in_context(&source.context, &r.subject).qualified()
                 });
             }
-            let incoming = ImportedSchema {
-                context: context.clone(),
-                id: body.id,
+            let answered = Body {
                 schema_type: body.schema_type.unwrap_or_else(|| "AVRO".into()),
                 schema: body.schema,
                 references: body.references,
                 metadata: body.metadata,
                 rule_set: body.rule_set,
-                versions: Vec::new(),
             };
-            let entry = schemas
-                .entry((context, body.id))
-                .or_insert_with(|| incoming.clone());
-            if entry.schema != incoming.schema
-                || entry.schema_type != incoming.schema_type
-                || entry.references != incoming.references
-            {
-                anyhow::bail!(
-                    "the source answers two different schemas for id {} (subject {subject})",
-                    body.id
-                );
-            }
-            entry.versions.push(ImportedVersion {
-                subject: source.name.clone(),
-                version: body.version,
-                deleted: !live.contains(&version),
-                registered_at: body.ts,
-            });
+            schemas.add(
+                &context,
+                body.id,
+                &answered,
+                ImportedVersion {
+                    subject: source.name.clone(),
+                    version: body.version,
+                    deleted: !live.contains(&version),
+                    registered_at: body.ts,
+                },
+            )?;
         }
         Ok(referenced)
     }

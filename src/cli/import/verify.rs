@@ -3,18 +3,27 @@
 //! stored as in the source, and what the source removed is not there.
 
 use super::examine::Examiner;
+use super::progress::Progress;
 use super::target::Target;
-use super::{Item, Source};
+use super::{Item, Output, Source};
 use crate::registry::{Examination, ImportedSchema};
 
 /// Differences found, one sentence each; empty when the target matches the source.
-pub(super) async fn verify(target: &Target, source: &Source) -> anyhow::Result<Vec<String>> {
+pub(super) async fn verify(
+    target: &Target,
+    source: &Source,
+    out: Output,
+) -> anyhow::Result<Vec<String>> {
+    let mut progress = Progress::new("verifying", out, source.schema_count());
+    let mut schemas = 0;
     let mut problems = Vec::new();
     let mut examiner = Examiner::new(target.clone());
     for item in source.items()? {
         match item? {
             Item::Context { .. } => {}
             Item::Schema(schema) => {
+                progress.tick();
+                schemas += 1;
                 for (schema, found) in examiner.push(schema).await? {
                     report(&schema, found, &mut problems);
                 }
@@ -42,6 +51,7 @@ pub(super) async fn verify(target: &Target, source: &Source) -> anyhow::Result<V
     for (schema, found) in examiner.finish().await? {
         report(&schema, found, &mut problems);
     }
+    progress.done(schemas);
     Ok(problems)
 }
 
