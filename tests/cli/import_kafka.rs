@@ -531,6 +531,56 @@ async fn a_target_holding_other_schemas_under_the_ids_is_refused_untouched() {
 }
 
 #[tokio::test]
+async fn batches_compressed_with_every_codec_kafka_uses_are_read() {
+    use rskafka::client::partition::Compression;
+    let broker = Broker::start(&[]);
+    let topic = broker.topic("_schemas").await;
+    let codecs = [
+        ("gzip", Compression::Gzip),
+        ("snappy", Compression::Snappy),
+        ("lz4", Compression::Lz4),
+        ("zstd", Compression::Zstd),
+    ];
+    for (n, (name, compression)) in codecs.into_iter().enumerate() {
+        let subject = format!("{name}-value");
+        let records: Vec<_> = (1..=3)
+            .map(|version| {
+                let id = (n * 3) as i64 + version;
+                (
+                    csr::schema_key(&subject, version),
+                    Some(csr::schema(
+                        &subject,
+                        version,
+                        id,
+                        &avro(&format!("C{id}"), name),
+                        false,
+                        json!({}),
+                    )),
+                )
+            })
+            .collect();
+        topic
+            .write_batch(&records, T0 + n as i64, compression)
+            .await;
+    }
+    let dir = crate::common::Dir::new();
+    let out = import_kafka(&broker.bootstrap, &dir.database_url(), &[]).await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let target = spawn_on(&dir.database_url(), Backend::Sqlite, Default::default()).await;
+    for (n, name) in ["gzip", "snappy", "lz4", "zstd"].into_iter().enumerate() {
+        for version in 1..=3 {
+            let v = body(
+                &target,
+                &format!("/subjects/{name}-value/versions/{version}"),
+            )
+            .await;
+            assert_eq!(v["id"], (n * 3) as i64 + version, "{name} v{version}: {v}");
+            assert_eq!(v["ts"], T0 + n as i64, "{name} v{version}: {v}");
+        }
+    }
+}
+
+#[tokio::test]
 async fn kafka_sources_that_cannot_be_read_fail_clearly() {
     let broker = Broker::start(&[]);
     let dir = crate::common::Dir::new();
@@ -549,26 +599,42 @@ async fn kafka_sources_that_cannot_be_read_fail_clearly() {
             "security.protocol=SASL_SSL",
             "--kafka-option",
             "sasl.password=hunter2",
+            "--kafka-option",
+            "sasl.mechanism=GSSAPI",
         ],
     )
     .await;
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
     assert!(
-        text(&out).contains("TLS to Kafka is not supported"),
+        text(&out).contains("sasl.mechanism GSSAPI is not supported"),
         "{}",
         text(&out)
     );
     assert!(!text(&out).contains("hunter2"), "{}", text(&out));
-    // A cluster that cannot be reached is an outage: 3, as for a registry.
+    // A cluster that cannot be reached is an outage: 3, as for a registry, once
+    // socket.timeout.ms has passed.
     let out = import_kafka(
         &crate::common::dead_url().replace("http://", ""),
         &target,
-        &[],
+        &["--kafka-option", "socket.timeout.ms=500"],
     )
     .await;
     assert_eq!(out.status.code(), Some(3), "{}", text(&out));
     assert!(
-        text(&out).contains("cannot connect to Kafka"),
+        text(&out).contains("cannot connect to Kafka") && text(&out).contains("deadline"),
+        "{}",
+        text(&out)
+    );
+    // A timeout that is not milliseconds is bad input, named.
+    let out = import_kafka(
+        &broker.bootstrap,
+        &target,
+        &["--kafka-option", "socket.timeout.ms=soon"],
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(
+        text(&out).contains("socket.timeout.ms \"soon\": milliseconds from 10 to 3600000"),
         "{}",
         text(&out)
     );

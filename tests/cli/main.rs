@@ -20,6 +20,7 @@ mod client_rest;
 mod follow_kafka;
 mod import;
 mod import_kafka;
+mod kafka_tls;
 mod logs;
 mod memory;
 mod metrics;
