@@ -202,6 +202,32 @@ async fn writes_are_refused(server: &Server) {
     }
 }
 
+/// The modes a follower shows: the stored ones, and READONLY everywhere with
+/// `defaultToGlobal=true` while it follows (the stored ones once it stopped).
+async fn modes_show_read_only(server: &Server, following: bool) {
+    let resolved = if following { "READONLY" } else { "READWRITE" };
+    assert_eq!(server.get("/mode").await.1, json!({"mode": "READWRITE"}));
+    for path in [
+        "/mode?defaultToGlobal=true",
+        "/mode/:.:?defaultToGlobal=true",
+        "/mode/avro-value?defaultToGlobal=true",
+        "/mode/:.staging:?defaultToGlobal=true",
+    ] {
+        assert_eq!(
+            server.get(path).await.1,
+            json!({"mode": resolved}),
+            "{path}"
+        );
+    }
+    // A subject's own mode as stored; none of its own is 40409, as anywhere.
+    assert_eq!(
+        server.get("/mode/proto-value").await.1,
+        json!({"mode": "READONLY"})
+    );
+    let (status, answer) = server.get("/mode/avro-value").await;
+    assert_eq!((status, answer["error_code"].clone()), (404, json!(40409)));
+}
+
 #[tokio::test]
 async fn a_follower_serves_the_topic_live_refuses_writes_and_takes_over_at_the_cut_over() {
     let broker = Broker::start(&[]);
@@ -225,6 +251,7 @@ async fn a_follower_serves_the_topic_live_refuses_writes_and_takes_over_at_the_c
         );
         assert_eq!(server.get("/schemas/ids/11").await.0, 404);
         writes_are_refused(&server).await;
+        modes_show_read_only(&server, true).await;
 
         // Records written while it runs arrive.
         let subject = format!("live-{backend:?}");
@@ -360,6 +387,7 @@ async fn a_follower_serves_the_topic_live_refuses_writes_and_takes_over_at_the_c
             out.1
         );
         assert!(out.1.contains("stopped following at lag 0"), "{}", out.1);
+        modes_show_read_only(&server, false).await;
         let (status, text) = server
             .request(
                 reqwest::Method::POST,
