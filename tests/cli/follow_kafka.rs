@@ -505,3 +505,117 @@ async fn the_sasl_password_never_reaches_the_log() {
     );
     assert!(!output.contains("hunter2"), "{output}");
 }
+
+/// A registration on `server`: its status and answer.
+async fn register(server: &Server, subject: &str, schema: &str) -> (u16, Value) {
+    let (status, text) = server
+        .request(
+            reqwest::Method::POST,
+            &format!("/subjects/{subject}/versions"),
+            Some(json!({"schema": schema})),
+        )
+        .await;
+    (status, serde_json::from_str(&text).unwrap_or_default())
+}
+
+/// Another server on the follower's database refuses every write with 42205, saying who
+/// follows.
+async fn refused_elsewhere(other: &Server) {
+    use reqwest::Method;
+    for (method, path, body) in [
+        (
+            Method::POST,
+            "/subjects/other-value/versions",
+            Some(json!({"schema": avro("Other", "o")})),
+        ),
+        (
+            Method::PUT,
+            "/config/avro-value",
+            Some(json!({"compatibility": "NONE"})),
+        ),
+        (Method::PUT, "/mode", Some(json!({"mode": "READWRITE"}))),
+        (Method::DELETE, "/subjects/avro-value/versions/1", None),
+    ] {
+        let (status, text) = other.request(method.clone(), path, body).await;
+        let answer: Value = serde_json::from_str(&text).unwrap_or_default();
+        assert_eq!(
+            (status, answer["error_code"].clone()),
+            (422, json!(42205)),
+            "{method} {path}: {text}"
+        );
+        assert!(
+            text.contains("another server on this database follows topic _schemas"),
+            "{method} {path}: {text}"
+        );
+    }
+}
+
+/// Send SIGTERM to the server and wait for it to exit.
+fn terminate(mut server: Server) {
+    let pid = server.child.id().to_string();
+    let sent = Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+    assert!(sent.success());
+    assert!(server.child.wait().unwrap().success());
+}
+
+#[tokio::test]
+async fn other_servers_on_the_database_refuse_writes_while_one_follows() {
+    let broker = Broker::start(&[]);
+    let topic = broker.topic("_schemas").await;
+    write_history(&topic).await;
+    let follow = ["--follow-kafka", broker.bootstrap.as_str()];
+    for backend in [Backend::Sqlite, Backend::Postgres] {
+        let (database_url, _dir) = fresh_database(backend).await;
+        // A server started before the follower, and one after.
+        let before = serve(&database_url, &[]).await;
+        let follower = serve(&database_url, &follow).await;
+        let after = serve(&database_url, &[]).await;
+        for other in [&before, &after] {
+            refused_elsewhere(other).await;
+            // Reads are served, re-registering a schema that is there answers its id.
+            assert_eq!(
+                other.get("/subjects/avro-value/versions/2").await.1["id"],
+                3
+            );
+            let (status, again) = register(other, "hard-value", &avro("H", "f1")).await;
+            assert_eq!((status, again["id"].clone()), (200, json!(8)), "{again}");
+        }
+        // The cut-over on the follower lifts it for all.
+        let out = follow_command(&follower, &["--stop"]).await;
+        assert_eq!(out.0, Some(0), "{}", out.1);
+        let (status, answer) = register(&before, "after-stop", &avro("Stop", "s")).await;
+        assert_eq!(status, 200, "{answer}");
+
+        // A follower that crashed leaves its mark: `follow --stop --database-url` clears it.
+        drop(follower);
+        let follower = serve(&database_url, &follow).await;
+        drop(follower);
+        refused_elsewhere(&after).await;
+        let clear = |url: &str| {
+            crate::import::schemata(vec![
+                "follow".into(),
+                "--stop".into(),
+                "--database-url".into(),
+                url.to_string(),
+            ])
+        };
+        let out = clear(&database_url).await;
+        let said = crate::import::text(&out);
+        assert_eq!(out.status.code(), Some(0), "{said}");
+        assert!(said.contains("\"cleared\":true"), "{said}");
+        assert!(said.contains("topic _schemas on"), "{said}");
+        let (status, answer) = register(&after, "after-clear", &avro("Clear", "c")).await;
+        assert_eq!(status, 200, "{answer}");
+        let out = clear(&database_url).await;
+        assert_eq!(out.status.code(), Some(1), "{}", crate::import::text(&out));
+
+        // A follower that exits cleanly (SIGTERM) removes its mark itself.
+        let follower = serve(&database_url, &follow).await;
+        refused_elsewhere(&before).await;
+        terminate(follower);
+        let (status, answer) = register(&before, "after-exit", &avro("Exit", "e")).await;
+        assert_eq!(status, 200, "{answer}");
+        drop((before, after));
+        drop_database(backend, &database_url).await;
+    }
+}

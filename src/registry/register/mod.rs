@@ -160,6 +160,9 @@ impl Registry {
             }
         }
         registration.ensure_mode_permits(subject)?;
+        // Another server on the database following a topic (this one's own following makes
+        // the mode READONLY above).
+        self.ensure_not_following(subject).await?;
         if registration.may_write_grouped() {
             if let Some(done) = self
                 .register_grouped(subject, &registration, &candidate, &history)
