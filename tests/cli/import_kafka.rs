@@ -496,6 +496,86 @@ async fn a_new_import_replays_the_permanent_deletes_since_the_last_one() {
 }
 
 #[tokio::test]
+async fn an_import_through_the_rest_api_replays_the_permanent_deletes() {
+    let broker = Broker::start(&[]);
+    let topic = broker.topic("_schemas").await;
+    let mut w = Writer {
+        topic: &topic,
+        next: 0,
+    };
+    let base = avro("Base", "b");
+    w.schema("base-ref", 1, 1, &base, false, json!({})).await;
+    let refs = json!({"references": [{"name": "Base", "subject": "base-ref", "version": 1}]});
+    let user = |field: &str| {
+        json!({"type": "record", "name": "User", "fields": [{"name": "base", "type": "Base"},
+            {"name": field, "type": "int", "default": 0}]})
+        .to_string()
+    };
+    w.schema("users-value", 1, 2, &user("a"), false, refs.clone())
+        .await;
+    w.schema("users-value", 2, 3, &user("b"), false, refs.clone())
+        .await;
+    w.schema("users-value", 2, 3, &user("b"), true, refs.clone())
+        .await;
+    w.schema("copy-value", 1, 2, &user("a"), false, refs.clone())
+        .await;
+    w.put(
+        csr::config_key(Some("users-value")),
+        Some(json!({"compatibilityLevel": "NONE"})),
+    )
+    .await;
+    w.put(
+        csr::mode_key(Some("copy-value")),
+        Some(json!({"subject": "copy-value", "mode": "READWRITE"})),
+    )
+    .await;
+    let (target_url, _dir) = fresh_database(Backend::Sqlite).await;
+    let target = spawn_on(&target_url, Backend::Sqlite, Default::default()).await;
+    let to = ["--to", target.base.as_str()];
+    let out = import_kafka(&broker.bootstrap, "unused", &to).await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_eq!(
+        body(&target, "/subjects/users-value/versions?deleted=true").await,
+        json!([1, 2])
+    );
+    // Then the source deleted for good the soft-deleted version, a live one (soft first,
+    // as a registry must), a config and a mode.
+    w.put(csr::schema_key("users-value", 2), None).await;
+    w.schema("copy-value", 1, 2, &user("a"), true, refs).await;
+    w.put(csr::schema_key("copy-value", 1), None).await;
+    w.put(csr::config_key(Some("users-value")), None).await;
+    w.put(csr::mode_key(Some("copy-value")), None).await;
+    let out = import_kafka(&broker.bootstrap, "unused", &to).await;
+    let report = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{report}");
+    assert!(report.contains("(4 to remove)"), "{report}");
+    // The mode goes with the subject's last version (the target deletes a subject's
+    // settings with it), so three removals do it all.
+    assert!(report.contains("3 removed as in the source"), "{report}");
+    assert!(report.contains("4 removals absent"), "{report}");
+    assert_eq!(
+        body(&target, "/subjects/users-value/versions?deleted=true").await,
+        json!([1])
+    );
+    assert_eq!(status(&target, "/schemas/ids/3").await, 404);
+    assert_eq!(
+        status(&target, "/subjects/copy-value/versions?deleted=true").await,
+        404
+    );
+    assert_eq!(
+        body(&target, "/schemas/ids/2/subjects?deleted=true").await,
+        json!(["users-value"])
+    );
+    assert_eq!(status(&target, "/config/users-value").await, 404);
+    assert_eq!(status(&target, "/mode/copy-value").await, 404);
+    // Again: nothing left to remove.
+    let again = import_kafka(&broker.bootstrap, "unused", &to).await;
+    let report = text(&again);
+    assert_eq!(again.status.code(), Some(0), "{report}");
+    assert!(report.contains("(0 to remove)"), "{report}");
+}
+
+#[tokio::test]
 async fn a_target_holding_other_schemas_under_the_ids_is_refused_untouched() {
     let broker = Broker::start(&[]);
     let topic = broker.topic("_schemas").await;
