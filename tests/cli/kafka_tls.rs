@@ -8,12 +8,9 @@
 //! `ssl.endpoint.identification.algorithm=none`), a missing client certificate, and an
 //! encrypted key refused with its password never shown.
 
-#[path = "../lib/certs.rs"]
-mod certs;
-
+use crate::certs::{Authority, Pem, PemDir};
 use crate::import::{schemata, text};
 use crate::tansu::{avro, csr, Broker, T0};
-use certs::{Authority, Pem, PemDir};
 use serde_json::json;
 use std::path::Path;
 use std::process::Output;

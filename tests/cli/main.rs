@@ -5,6 +5,8 @@
 
 #[path = "../api/common/mod.rs"]
 mod app;
+#[path = "../lib/certs.rs"]
+mod certs;
 mod common;
 #[path = "../support/jwt.rs"]
 mod jwt;
