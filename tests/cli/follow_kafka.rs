@@ -572,6 +572,18 @@ async fn other_servers_on_the_database_refuse_writes_while_one_follows() {
         let after = serve(&database_url, &[]).await;
         for other in [&before, &after] {
             refused_elsewhere(other).await;
+            // Its modes read as the follower's do.
+            for path in [
+                "/mode?defaultToGlobal=true",
+                "/mode/avro-value?defaultToGlobal=true",
+            ] {
+                assert_eq!(
+                    other.get(path).await.1,
+                    json!({"mode": "READONLY"}),
+                    "{path}"
+                );
+            }
+            assert_eq!(other.get("/mode").await.1, json!({"mode": "READWRITE"}));
             // Reads are served, re-registering a schema that is there answers its id.
             assert_eq!(
                 other.get("/subjects/avro-value/versions/2").await.1["id"],
@@ -585,6 +597,10 @@ async fn other_servers_on_the_database_refuse_writes_while_one_follows() {
         assert_eq!(out.0, Some(0), "{}", out.1);
         let (status, answer) = register(&before, "after-stop", &avro("Stop", "s")).await;
         assert_eq!(status, 200, "{answer}");
+        assert_eq!(
+            before.get("/mode?defaultToGlobal=true").await.1,
+            json!({"mode": "READWRITE"})
+        );
 
         // A follower that crashed leaves its mark: `follow --stop --database-url` clears it.
         drop(follower);
