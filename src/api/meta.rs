@@ -71,14 +71,14 @@ async fn follow(State(state): State<AppState>) -> Response {
 /// Stop following (the cut-over, docs/migration.md §6.1): writes are taken from now on. The
 /// answer is the status at the stop, so the operator sees the lag it stopped at, and
 /// `stopped`: whether this request stopped it.
-async fn stop_following(State(state): State<AppState>) -> Response {
-    let stopped = state.registry.follow().stop();
+async fn stop_following(State(state): State<AppState>) -> ApiResult {
+    let stopped = state.registry.stop_following().await?;
     if stopped {
         tracing::info!("stopped following the storage topic: writes are taken from now on");
     }
     let mut body = follow_body(&state.registry.follow_status());
     body["stopped"] = stopped.into();
-    ok(&body)
+    Ok(ok(&body))
 }
 
 fn follow_status(status: &crate::registry::FollowStatus) -> Response {

@@ -39,7 +39,14 @@ fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Value>, D::E
 const INVALID_MODE: &str =
     "Invalid mode. Valid values are READWRITE, READONLY, READONLY_OVERRIDE, IMPORT and FORWARD.";
 
-async fn get_global(State(state): State<AppState>) -> ApiResult {
+/// The stored global mode. `defaultToGlobal` changes nothing at the top level, except while
+/// this server or another on its database follows a storage topic: then every scope
+/// resolves to READONLY, and so does `GET /mode/{s}?defaultToGlobal=true`
+/// (docs/rest-api.md §5.4).
+async fn get_global(State(state): State<AppState>, params: Params) -> ApiResult {
+    if params.flag("defaultToGlobal") && state.registry.followed_source().await?.is_some() {
+        return Ok(ok(&json!({ "mode": Mode::ReadOnly.as_str() })));
+    }
     let mode = state.registry.mode_at("").await?.unwrap_or(Mode::ReadWrite);
     Ok(ok(&json!({ "mode": mode.as_str() })))
 }
@@ -95,9 +102,12 @@ async fn get_subject(
 ) -> ApiResult {
     let subject = QualifiedSubject::parse(&subject);
     if subject.scope().is_empty() {
-        return get_global(State(state)).await;
+        return get_global(State(state), params).await;
     }
     if params.flag("defaultToGlobal") {
+        if state.registry.followed_source().await?.is_some() {
+            return Ok(ok(&json!({ "mode": Mode::ReadOnly.as_str() })));
+        }
         let mode = state.registry.effective_mode(&subject).await?;
         return Ok(ok(&json!({ "mode": mode.as_str() })));
     }

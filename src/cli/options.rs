@@ -72,6 +72,11 @@ pub(super) struct FollowArgs {
     /// Stop following (POST /v1/follow/stop) instead of showing the status.
     #[arg(long)]
     pub stop: bool,
+    /// With --stop, no server: remove the follower's mark from this database (left by a
+    /// follower that crashed), so that its servers take writes again. Only when no server
+    /// follows on it any more.
+    #[arg(long = "database-url", requires = "stop", value_name = "URL")]
+    pub database_url: Option<String>,
     #[command(flatten)]
     pub registry: RegistryArgs,
 }

@@ -65,24 +65,52 @@ pub(super) async fn run(args: ServeArgs) -> anyhow::Result<()> {
     state.tls = tls;
     state.limits = args.server_limits();
     crate::api::log_requests_at_info(args.access_log);
+    let registry = state.registry.clone();
     match &args.follow_kafka {
         Some(bootstrap) => {
-            super::kafka::follow::start(state.registry.clone(), bootstrap, &args.kafka)
-                .await
-                .context("cannot follow the storage topic")?
+            if let Err(e) =
+                super::kafka::follow::start(registry.clone(), bootstrap, &args.kafka).await
+            {
+                clear_follower_mark(&registry).await;
+                return Err(e.context("cannot follow the storage topic"));
+            }
         }
         None if args.kafka.given() => {
             anyhow::bail!("--topic, --kafka-option and --kafka-config apply to --follow-kafka only")
         }
-        None => {}
+        None => {
+            if let Some(who) = registry.followed_source().await? {
+                tracing::warn!("writes are refused: {who}");
+            }
+        }
     }
-    let durability = state.registry.database_durability().await?;
-    tracing::info!(%durability, "database opened");
-    let listener = tokio::net::TcpListener::bind(&args.listen)
-        .await
-        .with_context(|| format!("cannot listen on {}", args.listen))?;
-    crate::api::serve(listener, state).await?;
+    let served = async {
+        let durability = state.registry.database_durability().await?;
+        tracing::info!(%durability, "database opened");
+        let listener = tokio::net::TcpListener::bind(&args.listen)
+            .await
+            .with_context(|| format!("cannot listen on {}", args.listen))?;
+        crate::api::serve(listener, state).await?;
+        anyhow::Ok(())
+    }
+    .await;
+    if args.follow_kafka.is_some() {
+        clear_follower_mark(&registry).await;
+    }
+    served?;
     Ok(())
+}
+
+/// A follower that exits (cleanly, or failing to start) removes its mark from the database,
+/// so other servers on it take writes again (docs/migration.md §6.4).
+async fn clear_follower_mark(registry: &crate::registry::Registry) {
+    match registry.stop_following().await {
+        Ok(true) => tracing::info!("stopped following: the database's follower mark is removed"),
+        Ok(false) => {}
+        Err(e) => {
+            tracing::error!(error = %e, "cannot remove the database's follower mark; `schemata follow --stop --database-url` removes it")
+        }
+    }
 }
 
 /// Everything the server runs with, once at start; the database password is never shown.

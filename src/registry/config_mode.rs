@@ -200,7 +200,7 @@ impl Registry {
         force: bool,
     ) -> Result<()> {
         subject.validate_for_write()?;
-        self.ensure_not_following(subject)?;
+        self.ensure_not_following(subject).await?;
         let scope = subject.scope();
         if mode == Mode::Forward && !scope.is_empty() {
             return Err(RegistryError::InvalidMode(
@@ -244,7 +244,7 @@ impl Registry {
         subject: &QualifiedSubject,
         recursive: bool,
     ) -> Result<Option<Mode>> {
-        self.ensure_not_following(subject)?;
+        self.ensure_not_following(subject).await?;
         let scope = subject.scope();
         let old = self.mode_at(&scope).await?;
         let mut tx = self.store.begin_write().await?;
@@ -276,19 +276,17 @@ impl Registry {
 
     /// Mode changes (allowed in READONLY) and context deletes are refused while following:
     /// the followed registry's topic decides them.
-    pub(super) fn ensure_not_following(&self, subject: &QualifiedSubject) -> Result<()> {
-        if self.follow.is_following() {
-            return Err(RegistryError::OperationNotPermitted(format!(
-                "Subject {} in context {} is in read-only mode: this registry follows {}",
-                subject.name,
-                subject.context,
-                self.follow.status(0).source.unwrap_or_default()
-            )));
+    /// So are they while another server on the same database follows (its mark in the
+    /// store, docs/migration.md §6.4).
+    pub(super) async fn ensure_not_following(&self, subject: &QualifiedSubject) -> Result<()> {
+        match self.followed_source().await? {
+            Some(who) => Err(read_only_while_following(subject, &who)),
+            None => Ok(()),
         }
-        Ok(())
     }
 
-    /// Config and data writes are refused in read-only modes.
+    /// Config and data writes are refused in read-only modes, and while this server or
+    /// another on the same database follows a storage topic.
     pub(super) async fn ensure_writable(&self, subject: &QualifiedSubject) -> Result<()> {
         if self.effective_mode(subject).await?.is_read_only() {
             return Err(RegistryError::OperationNotPermitted(format!(
@@ -296,6 +294,14 @@ impl Registry {
                 subject.name, subject.context
             )));
         }
-        Ok(())
+        self.ensure_not_following(subject).await
     }
+}
+
+/// CSR's READONLY refusal (42205), saying who follows which topic.
+pub(super) fn read_only_while_following(subject: &QualifiedSubject, who: &str) -> RegistryError {
+    RegistryError::OperationNotPermitted(format!(
+        "Subject {} in context {} is in read-only mode: {who}",
+        subject.name, subject.context
+    ))
 }

@@ -219,7 +219,8 @@ impl Registry {
 
     /// `DELETE /contexts/{ctx}`: only an empty context can go.
     pub async fn delete_context(&self, context: &str) -> Result<()> {
-        self.ensure_not_following(&QualifiedSubject::in_context(context, ""))?;
+        self.ensure_not_following(&QualifiedSubject::in_context(context, ""))
+            .await?;
         let mut tx = self.store.begin_write().await?;
         if tx.context_has_versions(context).await? {
             return Err(RegistryError::ContextNotEmpty(context.to_string()));

@@ -7,6 +7,7 @@
 
 use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
 use std::sync::{Mutex, OnceLock};
+use std::time::{Duration, Instant};
 
 /// The follower's state; all zeros and `following: false` on a server that does not follow.
 #[derive(Debug, Default)]
@@ -25,7 +26,14 @@ pub struct Follow {
     records_applied: AtomicU64,
     errors: AtomicU64,
     last_error: Mutex<Option<String>>,
+    /// Another server's mark in the database as last read, and when: re-read at most every
+    /// [`MARK_READ_EVERY`], so a write does not cost a query.
+    other_mark: Mutex<Option<(Instant, Option<String>)>>,
 }
+
+/// How long another server's follower mark, or its absence, is trusted: writes on other
+/// servers are refused at most this long after a follower starts (docs/migration.md §6.4).
+pub(crate) const MARK_READ_EVERY: Duration = Duration::from_secs(1);
 
 /// A snapshot of [`Follow`], as `GET /v1/follow` answers it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -54,6 +62,19 @@ impl Follow {
     /// following.
     pub fn stop(&self) -> bool {
         self.following.swap(false, Ordering::SeqCst)
+    }
+
+    /// Another server's mark as last read, if read within [`MARK_READ_EVERY`].
+    pub(crate) fn remembered_mark(&self) -> Option<Option<String>> {
+        let seen = self.other_mark.lock().unwrap_or_else(|e| e.into_inner());
+        seen.as_ref()
+            .filter(|(at, _)| at.elapsed() < MARK_READ_EVERY)
+            .map(|(_, mark)| mark.clone())
+    }
+
+    /// Remember another server's mark (or that there is none) as just read.
+    pub(crate) fn remember_mark(&self, mark: Option<String>) {
+        *self.other_mark.lock().unwrap_or_else(|e| e.into_inner()) = Some((Instant::now(), mark));
     }
 
     pub fn is_following(&self) -> bool {

@@ -130,6 +130,47 @@ impl Registry {
         self.follow.status(crate::store::now_millis())
     }
 
+    /// Start following `source`: this server refuses client writes from now on, and the
+    /// database is marked so that other servers on it refuse them too (docs/migration.md
+    /// §6.4).
+    pub async fn start_following(&self, source: String) -> Result<()> {
+        self.store.mark_follower(&source).await?;
+        self.follow.start(source);
+        Ok(())
+    }
+
+    /// Stop following (the cut-over) and remove the database's mark; whether this server
+    /// was following.
+    pub async fn stop_following(&self) -> Result<bool> {
+        let stopped = self.follow.stop();
+        if stopped {
+            self.store.clear_follower().await?;
+        }
+        Ok(stopped)
+    }
+
+    /// Who follows what, if this server or another on the same database follows a storage
+    /// topic: writes are refused meanwhile. The database is asked only when this server
+    /// does not follow, and at most once a second (`follow::MARK_READ_EVERY`).
+    pub(crate) async fn followed_source(&self) -> Result<Option<String>> {
+        if self.follow.is_following() {
+            let source = self.follow.status(0).source.unwrap_or_default();
+            return Ok(Some(format!("this registry follows {source}")));
+        }
+        if let Some(remembered) = self.follow.remembered_mark() {
+            return Ok(remembered);
+        }
+        let mark = self.store.follower().await?.map(|mark| {
+            format!(
+                "another server on this database follows {} (`schemata follow --stop \
+                 --database-url` clears this if that server is gone)",
+                mark.source
+            )
+        });
+        self.follow.remember_mark(mark.clone());
+        Ok(mark)
+    }
+
     /// Each cache's entries and estimated bytes, for `/metrics`.
     pub async fn cache_stats(&self) -> [CacheStats; 5] {
         [

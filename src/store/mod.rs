@@ -8,6 +8,7 @@
 
 mod error;
 mod export;
+mod follower;
 mod history_batch;
 mod liveness;
 mod options;
@@ -24,6 +25,7 @@ mod write_tx;
 
 pub use error::{Result, StoreError};
 pub use export::ContextRecord;
+pub use follower::FollowerMark;
 pub use options::{SqliteSynchronous, StoreOptions};
 pub use pages::{Page, SubjectPage, SubjectState};
 pub use pg_url::KNOWN_PARAMETERS as POSTGRES_URL_PARAMETERS;

@@ -202,6 +202,32 @@ async fn writes_are_refused(server: &Server) {
     }
 }
 
+/// The modes a follower shows: the stored ones, and READONLY everywhere with
+/// `defaultToGlobal=true` while it follows (the stored ones once it stopped).
+async fn modes_show_read_only(server: &Server, following: bool) {
+    let resolved = if following { "READONLY" } else { "READWRITE" };
+    assert_eq!(server.get("/mode").await.1, json!({"mode": "READWRITE"}));
+    for path in [
+        "/mode?defaultToGlobal=true",
+        "/mode/:.:?defaultToGlobal=true",
+        "/mode/avro-value?defaultToGlobal=true",
+        "/mode/:.staging:?defaultToGlobal=true",
+    ] {
+        assert_eq!(
+            server.get(path).await.1,
+            json!({"mode": resolved}),
+            "{path}"
+        );
+    }
+    // A subject's own mode as stored; none of its own is 40409, as anywhere.
+    assert_eq!(
+        server.get("/mode/proto-value").await.1,
+        json!({"mode": "READONLY"})
+    );
+    let (status, answer) = server.get("/mode/avro-value").await;
+    assert_eq!((status, answer["error_code"].clone()), (404, json!(40409)));
+}
+
 #[tokio::test]
 async fn a_follower_serves_the_topic_live_refuses_writes_and_takes_over_at_the_cut_over() {
     let broker = Broker::start(&[]);
@@ -225,6 +251,7 @@ async fn a_follower_serves_the_topic_live_refuses_writes_and_takes_over_at_the_c
         );
         assert_eq!(server.get("/schemas/ids/11").await.0, 404);
         writes_are_refused(&server).await;
+        modes_show_read_only(&server, true).await;
 
         // Records written while it runs arrive.
         let subject = format!("live-{backend:?}");
@@ -360,6 +387,7 @@ async fn a_follower_serves_the_topic_live_refuses_writes_and_takes_over_at_the_c
             out.1
         );
         assert!(out.1.contains("stopped following at lag 0"), "{}", out.1);
+        modes_show_read_only(&server, false).await;
         let (status, text) = server
             .request(
                 reqwest::Method::POST,
@@ -476,4 +504,153 @@ async fn the_sasl_password_never_reaches_the_log() {
         "the option is named in the configuration log: {output}"
     );
     assert!(!output.contains("hunter2"), "{output}");
+}
+
+/// A registration on `server`: its status and answer.
+async fn register(server: &Server, subject: &str, schema: &str) -> (u16, Value) {
+    let (status, text) = server
+        .request(
+            reqwest::Method::POST,
+            &format!("/subjects/{subject}/versions"),
+            Some(json!({"schema": schema})),
+        )
+        .await;
+    (status, serde_json::from_str(&text).unwrap_or_default())
+}
+
+/// A registration on `server` once it succeeds: other servers read the follower's mark at
+/// most once a second (docs/migration.md §6.4), so its removal reaches them within that.
+async fn registers_within_a_second(server: &Server, subject: &str, schema: &str) -> Value {
+    let mut last = (0, Value::Null);
+    for _ in 0..30 {
+        last = register(server, subject, schema).await;
+        if last.0 == 200 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(last.0, 200, "{}", last.1);
+    last.1
+}
+
+/// Another server on the follower's database refuses every write with 42205, saying who
+/// follows (once it has read the mark: within a second, docs/migration.md §6.4).
+async fn refused_elsewhere(other: &Server) {
+    use reqwest::Method;
+    let probe = || other.request(Method::PUT, "/mode", Some(json!({"mode": "READWRITE"})));
+    for _ in 0..30 {
+        if probe().await.0 == 422 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    for (method, path, body) in [
+        (
+            Method::POST,
+            "/subjects/other-value/versions",
+            Some(json!({"schema": avro("Other", "o")})),
+        ),
+        (
+            Method::PUT,
+            "/config/avro-value",
+            Some(json!({"compatibility": "NONE"})),
+        ),
+        (Method::PUT, "/mode", Some(json!({"mode": "READWRITE"}))),
+        (Method::DELETE, "/subjects/avro-value/versions/1", None),
+    ] {
+        let (status, text) = other.request(method.clone(), path, body).await;
+        let answer: Value = serde_json::from_str(&text).unwrap_or_default();
+        assert_eq!(
+            (status, answer["error_code"].clone()),
+            (422, json!(42205)),
+            "{method} {path}: {text}"
+        );
+        assert!(
+            text.contains("another server on this database follows topic _schemas"),
+            "{method} {path}: {text}"
+        );
+    }
+}
+
+/// Send SIGTERM to the server and wait for it to exit.
+fn terminate(mut server: Server) {
+    let pid = server.child.id().to_string();
+    let sent = Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+    assert!(sent.success());
+    assert!(server.child.wait().unwrap().success());
+}
+
+#[tokio::test]
+async fn other_servers_on_the_database_refuse_writes_while_one_follows() {
+    let broker = Broker::start(&[]);
+    let topic = broker.topic("_schemas").await;
+    write_history(&topic).await;
+    let follow = ["--follow-kafka", broker.bootstrap.as_str()];
+    for backend in [Backend::Sqlite, Backend::Postgres] {
+        let (database_url, _dir) = fresh_database(backend).await;
+        // A server started before the follower, and one after.
+        let before = serve(&database_url, &[]).await;
+        let follower = serve(&database_url, &follow).await;
+        let after = serve(&database_url, &[]).await;
+        for other in [&before, &after] {
+            refused_elsewhere(other).await;
+            // Its modes read as the follower's do.
+            for path in [
+                "/mode?defaultToGlobal=true",
+                "/mode/avro-value?defaultToGlobal=true",
+            ] {
+                assert_eq!(
+                    other.get(path).await.1,
+                    json!({"mode": "READONLY"}),
+                    "{path}"
+                );
+            }
+            assert_eq!(other.get("/mode").await.1, json!({"mode": "READWRITE"}));
+            // Reads are served, re-registering a schema that is there answers its id.
+            assert_eq!(
+                other.get("/subjects/avro-value/versions/2").await.1["id"],
+                3
+            );
+            let (status, again) = register(other, "hard-value", &avro("H", "f1")).await;
+            assert_eq!((status, again["id"].clone()), (200, json!(8)), "{again}");
+        }
+        // The cut-over on the follower lifts it for all.
+        let out = follow_command(&follower, &["--stop"]).await;
+        assert_eq!(out.0, Some(0), "{}", out.1);
+        registers_within_a_second(&before, "after-stop", &avro("Stop", "s")).await;
+        assert_eq!(
+            before.get("/mode?defaultToGlobal=true").await.1,
+            json!({"mode": "READWRITE"})
+        );
+
+        // A follower that crashed leaves its mark: `follow --stop --database-url` clears it.
+        drop(follower);
+        let follower = serve(&database_url, &follow).await;
+        drop(follower);
+        refused_elsewhere(&after).await;
+        let clear = |url: &str| {
+            crate::import::schemata(vec![
+                "follow".into(),
+                "--stop".into(),
+                "--database-url".into(),
+                url.to_string(),
+            ])
+        };
+        let out = clear(&database_url).await;
+        let said = crate::import::text(&out);
+        assert_eq!(out.status.code(), Some(0), "{said}");
+        assert!(said.contains("\"cleared\":true"), "{said}");
+        assert!(said.contains("topic _schemas on"), "{said}");
+        registers_within_a_second(&after, "after-clear", &avro("Clear", "c")).await;
+        let out = clear(&database_url).await;
+        assert_eq!(out.status.code(), Some(1), "{}", crate::import::text(&out));
+
+        // A follower that exits cleanly (SIGTERM) removes its mark itself.
+        let follower = serve(&database_url, &follow).await;
+        refused_elsewhere(&before).await;
+        terminate(follower);
+        registers_within_a_second(&before, "after-exit", &avro("Exit", "e")).await;
+        drop((before, after));
+        drop_database(backend, &database_url).await;
+    }
 }

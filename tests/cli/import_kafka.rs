@@ -496,6 +496,86 @@ async fn a_new_import_replays_the_permanent_deletes_since_the_last_one() {
 }
 
 #[tokio::test]
+async fn an_import_through_the_rest_api_replays_the_permanent_deletes() {
+    let broker = Broker::start(&[]);
+    let topic = broker.topic("_schemas").await;
+    let mut w = Writer {
+        topic: &topic,
+        next: 0,
+    };
+    let base = avro("Base", "b");
+    w.schema("base-ref", 1, 1, &base, false, json!({})).await;
+    let refs = json!({"references": [{"name": "Base", "subject": "base-ref", "version": 1}]});
+    let user = |field: &str| {
+        json!({"type": "record", "name": "User", "fields": [{"name": "base", "type": "Base"},
+            {"name": field, "type": "int", "default": 0}]})
+        .to_string()
+    };
+    w.schema("users-value", 1, 2, &user("a"), false, refs.clone())
+        .await;
+    w.schema("users-value", 2, 3, &user("b"), false, refs.clone())
+        .await;
+    w.schema("users-value", 2, 3, &user("b"), true, refs.clone())
+        .await;
+    w.schema("copy-value", 1, 2, &user("a"), false, refs.clone())
+        .await;
+    w.put(
+        csr::config_key(Some("users-value")),
+        Some(json!({"compatibilityLevel": "NONE"})),
+    )
+    .await;
+    w.put(
+        csr::mode_key(Some("copy-value")),
+        Some(json!({"subject": "copy-value", "mode": "READWRITE"})),
+    )
+    .await;
+    let (target_url, _dir) = fresh_database(Backend::Sqlite).await;
+    let target = spawn_on(&target_url, Backend::Sqlite, Default::default()).await;
+    let to = ["--to", target.base.as_str()];
+    let out = import_kafka(&broker.bootstrap, "unused", &to).await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_eq!(
+        body(&target, "/subjects/users-value/versions?deleted=true").await,
+        json!([1, 2])
+    );
+    // Then the source deleted for good the soft-deleted version, a live one (soft first,
+    // as a registry must), a config and a mode.
+    w.put(csr::schema_key("users-value", 2), None).await;
+    w.schema("copy-value", 1, 2, &user("a"), true, refs).await;
+    w.put(csr::schema_key("copy-value", 1), None).await;
+    w.put(csr::config_key(Some("users-value")), None).await;
+    w.put(csr::mode_key(Some("copy-value")), None).await;
+    let out = import_kafka(&broker.bootstrap, "unused", &to).await;
+    let report = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{report}");
+    assert!(report.contains("(4 to remove)"), "{report}");
+    // The mode goes with the subject's last version (the target deletes a subject's
+    // settings with it), so three removals do it all.
+    assert!(report.contains("3 removed as in the source"), "{report}");
+    assert!(report.contains("4 removals absent"), "{report}");
+    assert_eq!(
+        body(&target, "/subjects/users-value/versions?deleted=true").await,
+        json!([1])
+    );
+    assert_eq!(status(&target, "/schemas/ids/3").await, 404);
+    assert_eq!(
+        status(&target, "/subjects/copy-value/versions?deleted=true").await,
+        404
+    );
+    assert_eq!(
+        body(&target, "/schemas/ids/2/subjects?deleted=true").await,
+        json!(["users-value"])
+    );
+    assert_eq!(status(&target, "/config/users-value").await, 404);
+    assert_eq!(status(&target, "/mode/copy-value").await, 404);
+    // Again: nothing left to remove.
+    let again = import_kafka(&broker.bootstrap, "unused", &to).await;
+    let report = text(&again);
+    assert_eq!(again.status.code(), Some(0), "{report}");
+    assert!(report.contains("(0 to remove)"), "{report}");
+}
+
+#[tokio::test]
 async fn a_target_holding_other_schemas_under_the_ids_is_refused_untouched() {
     let broker = Broker::start(&[]);
     let topic = broker.topic("_schemas").await;
@@ -531,6 +611,56 @@ async fn a_target_holding_other_schemas_under_the_ids_is_refused_untouched() {
 }
 
 #[tokio::test]
+async fn batches_compressed_with_every_codec_kafka_uses_are_read() {
+    use rskafka::client::partition::Compression;
+    let broker = Broker::start(&[]);
+    let topic = broker.topic("_schemas").await;
+    let codecs = [
+        ("gzip", Compression::Gzip),
+        ("snappy", Compression::Snappy),
+        ("lz4", Compression::Lz4),
+        ("zstd", Compression::Zstd),
+    ];
+    for (n, (name, compression)) in codecs.into_iter().enumerate() {
+        let subject = format!("{name}-value");
+        let records: Vec<_> = (1..=3)
+            .map(|version| {
+                let id = (n * 3) as i64 + version;
+                (
+                    csr::schema_key(&subject, version),
+                    Some(csr::schema(
+                        &subject,
+                        version,
+                        id,
+                        &avro(&format!("C{id}"), name),
+                        false,
+                        json!({}),
+                    )),
+                )
+            })
+            .collect();
+        topic
+            .write_batch(&records, T0 + n as i64, compression)
+            .await;
+    }
+    let dir = crate::common::Dir::new();
+    let out = import_kafka(&broker.bootstrap, &dir.database_url(), &[]).await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let target = spawn_on(&dir.database_url(), Backend::Sqlite, Default::default()).await;
+    for (n, name) in ["gzip", "snappy", "lz4", "zstd"].into_iter().enumerate() {
+        for version in 1..=3 {
+            let v = body(
+                &target,
+                &format!("/subjects/{name}-value/versions/{version}"),
+            )
+            .await;
+            assert_eq!(v["id"], (n * 3) as i64 + version, "{name} v{version}: {v}");
+            assert_eq!(v["ts"], T0 + n as i64, "{name} v{version}: {v}");
+        }
+    }
+}
+
+#[tokio::test]
 async fn kafka_sources_that_cannot_be_read_fail_clearly() {
     let broker = Broker::start(&[]);
     let dir = crate::common::Dir::new();
@@ -549,26 +679,42 @@ async fn kafka_sources_that_cannot_be_read_fail_clearly() {
             "security.protocol=SASL_SSL",
             "--kafka-option",
             "sasl.password=hunter2",
+            "--kafka-option",
+            "sasl.mechanism=GSSAPI",
         ],
     )
     .await;
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
     assert!(
-        text(&out).contains("TLS to Kafka is not supported"),
+        text(&out).contains("sasl.mechanism GSSAPI is not supported"),
         "{}",
         text(&out)
     );
     assert!(!text(&out).contains("hunter2"), "{}", text(&out));
-    // A cluster that cannot be reached is an outage: 3, as for a registry.
+    // A cluster that cannot be reached is an outage: 3, as for a registry, once
+    // socket.timeout.ms has passed.
     let out = import_kafka(
         &crate::common::dead_url().replace("http://", ""),
         &target,
-        &[],
+        &["--kafka-option", "socket.timeout.ms=500"],
     )
     .await;
     assert_eq!(out.status.code(), Some(3), "{}", text(&out));
     assert!(
-        text(&out).contains("cannot connect to Kafka"),
+        text(&out).contains("cannot connect to Kafka") && text(&out).contains("deadline"),
+        "{}",
+        text(&out)
+    );
+    // A timeout that is not milliseconds is bad input, named.
+    let out = import_kafka(
+        &broker.bootstrap,
+        &target,
+        &["--kafka-option", "socket.timeout.ms=soon"],
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(
+        text(&out).contains("socket.timeout.ms \"soon\": milliseconds from 10 to 3600000"),
         "{}",
         text(&out)
     );

@@ -5,6 +5,8 @@
 
 #[path = "../api/common/mod.rs"]
 mod app;
+#[path = "../lib/certs.rs"]
+mod certs;
 mod common;
 #[path = "../support/jwt.rs"]
 mod jwt;
@@ -20,6 +22,7 @@ mod client_rest;
 mod follow_kafka;
 mod import;
 mod import_kafka;
+mod kafka_tls;
 mod logs;
 mod memory;
 mod metrics;

@@ -37,8 +37,19 @@ fn binary() -> PathBuf {
 /// A broker on a free port, killed when dropped.
 pub(crate) struct Broker {
     child: Child,
-    /// `127.0.0.1:PORT`
+    /// `127.0.0.1:PORT`, or the address it advertises.
     pub bootstrap: String,
+    /// The port it listens on.
+    pub port: u16,
+}
+
+/// A port free a moment ago.
+pub(crate) fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 impl Drop for Broker {
@@ -51,19 +62,26 @@ impl Drop for Broker {
 impl Broker {
     /// Start a broker; `extra` arguments are added to `tansu broker`.
     pub(crate) fn start(extra: &[&str]) -> Broker {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
+        Self::start_advertising(extra, None)
+    }
+
+    /// Start a broker that tells clients to reach it at `advertised` (`host:port`, a
+    /// front such as [`TlsFront`]) rather than at its own port; `port` is then its own port
+    /// and `bootstrap` the advertised address.
+    pub(crate) fn start_advertising(extra: &[&str], advertised: Option<&str>) -> Broker {
+        let port = free_port();
         let url = format!("tcp://127.0.0.1:{port}");
+        let advertised_url = match advertised {
+            Some(address) => format!("tcp://{address}"),
+            None => url.clone(),
+        };
         let mut child = Command::new(binary())
             .args([
                 "broker",
                 "--listener-url",
                 &url,
                 "--advertised-listener-url",
-                &url,
+                &advertised_url,
             ])
             .args(extra)
             .env_remove("STORAGE_ENGINE")
@@ -89,7 +107,8 @@ impl Broker {
         std::thread::spawn(move || for _ in stdout.lines() {});
         Broker {
             child,
-            bootstrap: format!("127.0.0.1:{port}"),
+            bootstrap: advertised.map_or_else(|| format!("127.0.0.1:{port}"), str::to_string),
+            port,
         }
     }
 
@@ -149,6 +168,28 @@ impl Topic {
             .produce(vec![record], Compression::NoCompression)
             .await
             .expect("produce")[0]
+    }
+
+    /// Write records as one batch compressed with `compression`, `timestamp` for all.
+    pub(crate) async fn write_batch(
+        &self,
+        records: &[(Value, Option<Value>)],
+        timestamp: i64,
+        compression: Compression,
+    ) {
+        let records = records
+            .iter()
+            .map(|(key, value)| Record {
+                key: Some(key.to_string().into_bytes()),
+                value: value.as_ref().map(|v| v.to_string().into_bytes()),
+                headers: BTreeMap::new(),
+                timestamp: Utc.timestamp_millis_opt(timestamp).unwrap(),
+            })
+            .collect();
+        self.partition
+            .produce(records, compression)
+            .await
+            .expect("produce a compressed batch");
     }
 }
 

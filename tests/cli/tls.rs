@@ -3,10 +3,7 @@
 //! requires one, failing with exit 3 and the cause when the CA is wrong; certificates
 //! re-read on SIGHUP, a bad file keeping the old ones.
 
-#[path = "../lib/certs.rs"]
-mod certs;
-
-use certs::{Authority, PemDir};
+use crate::certs::{Authority, PemDir};
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};

@@ -89,6 +89,17 @@ impl Authority {
         self.sign(params)
     }
 
+    /// A server certificate for these names only.
+    pub(crate) fn server_for(&self, names: &[&str]) -> Pem {
+        let names: Vec<String> = names.iter().map(|n| n.to_string()).collect();
+        let mut params = CertificateParams::new(names.clone()).unwrap();
+        params
+            .distinguished_name
+            .push(DnType::CommonName, &names[0]);
+        params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
+        self.sign(params)
+    }
+
     /// A client certificate whose subject CN is `name`.
     pub(crate) fn client(&self, name: &str) -> Pem {
         let mut params = CertificateParams::new(Vec::<String>::new()).unwrap();

@@ -126,15 +126,7 @@ impl Target {
             (Target::Store(registry), Removal::Mode { scope }) => {
                 Ok(registry.import_remove_mode(scope).await?)
             }
-            (Target::Rest(rest), removal) => {
-                if rest.holds(removal).await? {
-                    anyhow::bail!(
-                        "the target holds {}, which the source removed for good; an import --to a REST API does not replay permanent deletes: import into --database-url, or delete it on the target",
-                        removal.describe()
-                    );
-                }
-                Ok(false)
-            }
+            (Target::Rest(rest), removal) => rest.remove(removal).await,
         }
     }
 

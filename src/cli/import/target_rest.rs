@@ -2,7 +2,9 @@
 //! with `GET`s, and schemas are written as IMPORT-mode registrations carrying their id and
 //! version (docs/rest-api.md §3.7), soft-deleted versions deleted after. The target is put
 //! in IMPORT mode (global and `.__GLOBAL`, with `force=true`) for the writes and given its
-//! modes back after them. Registration times (`ts`) are the target's own.
+//! modes back after them. Registration times (`ts`) are the target's own. What the source
+//! removed for good (a Kafka storage topic's permanent deletes) is deleted as a client
+//! would: soft, then `?permanent=true`.
 
 use crate::domain::{Config, Mode, QualifiedSubject};
 use crate::registry::{Examination, ImportedSchema};
@@ -117,6 +119,48 @@ impl RestTarget {
             Removal::Config { scope } => self.stored_config(scope).await?.is_some(),
             Removal::Mode { scope } => self.stored_mode(scope).await?.is_some(),
         })
+    }
+
+    /// Replay a removal of the source: a version deleted for good is soft-deleted (unless it
+    /// is already) then deleted with `?permanent=true`, as a client of the target would; a
+    /// config or mode is deleted. `false` when the target did not hold it (a version under
+    /// another id than the source's is left alone, as into a database).
+    pub(super) async fn remove(&self, removal: &super::Removal) -> anyhow::Result<bool> {
+        use super::Removal;
+        if !self.holds(removal).await? {
+            return Ok(false);
+        }
+        let delete = |path: String| async move {
+            self.client
+                .delete_json::<Value>(&path)
+                .await
+                .with_context(|| format!("DELETE {path} on the target"))
+        };
+        match removal {
+            Removal::Version {
+                context,
+                subject,
+                version,
+                ..
+            } => {
+                let qualified = QualifiedSubject::in_context(context, subject).qualified();
+                let path = format!("/subjects/{}/versions/{version}", path_segment(&qualified));
+                let held = self
+                    .get::<VersionBody>(&format!("{path}?deleted=true"))
+                    .await?;
+                if held.is_some_and(|v| !v.deleted) {
+                    delete(path.clone()).await?;
+                }
+                delete(format!("{path}?permanent=true")).await?;
+            }
+            Removal::Config { scope } => {
+                delete(Self::scope_path("config", scope)).await?;
+            }
+            Removal::Mode { scope } => {
+                delete(Self::scope_path("mode", scope)).await?;
+            }
+        }
+        Ok(true)
     }
 
     pub(super) async fn examine(&self, schema: &ImportedSchema) -> anyhow::Result<Examination> {

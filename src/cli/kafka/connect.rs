@@ -9,10 +9,17 @@ use rskafka::client::{ClientBuilder, Credentials, SaslConfig};
 use rskafka::BackoffConfig;
 use std::fmt;
 use std::path::Path;
+use std::sync::Arc;
 use std::time::Duration;
+use tokio_rustls::rustls::ClientConfig;
 
-/// How long a request to the cluster is retried before the read fails.
-const DEADLINE: Duration = Duration::from_secs(30);
+use super::tls::{self, Relay, TlsOptions};
+
+/// How long a request to the cluster is retried before the read fails, unless
+/// `socket.timeout.ms` says otherwise.
+const DEFAULT_TIMEOUT_MS: u64 = 30_000;
+/// The bounds of `socket.timeout.ms`: 10 ms to an hour.
+const TIMEOUT_MS: std::ops::RangeInclusive<u64> = 10..=3_600_000;
 /// Bytes asked for in one fetch (a record larger than this still comes whole, alone).
 const FETCH_BYTES: i32 = 4 << 20;
 /// The largest response accepted from a broker.
@@ -21,7 +28,7 @@ const MAX_MESSAGE_BYTES: usize = 64 << 20;
 const MAX_EMPTY_FETCHES: u32 = 20;
 
 /// The options this build understands, as librdkafka names them.
-const SUPPORTED: &str = "security.protocol (PLAINTEXT, SASL_PLAINTEXT), sasl.mechanism (PLAIN, SCRAM-SHA-256, SCRAM-SHA-512), sasl.username, sasl.password, client.id";
+const SUPPORTED: &str = "security.protocol (PLAINTEXT, SSL, SASL_PLAINTEXT, SASL_SSL), sasl.mechanism (PLAIN, SCRAM-SHA-256, SCRAM-SHA-512), sasl.username, sasl.password, ssl.ca.location, ssl.certificate.location, ssl.key.location, ssl.endpoint.identification.algorithm (https, none), socket.timeout.ms, client.id";
 
 /// Where the storage topic is and how to reach it.
 #[derive(Clone)]
@@ -30,6 +37,10 @@ pub(in crate::cli) struct KafkaSource {
     pub topic: String,
     client_id: String,
     sasl: Option<Sasl>,
+    /// TLS to the brokers (SSL, SASL_SSL), through the relay of `tls.rs`.
+    tls: Option<Arc<ClientConfig>>,
+    /// How long a request is retried (`socket.timeout.ms`).
+    timeout: Duration,
 }
 
 #[derive(Clone)]
@@ -60,6 +71,8 @@ impl fmt::Debug for KafkaSource {
                     .as_ref()
                     .map(|s| format!("{:?} as {}", s.mechanism, s.username)),
             )
+            .field("tls", &self.tls.is_some())
+            .field("timeout", &self.timeout)
             .finish()
     }
 }
@@ -127,55 +140,100 @@ impl KafkaSource {
         let mut mechanism = None;
         let (mut username, mut password) = (None, None);
         let mut client_id = format!("schemata-{}", env!("CARGO_PKG_VERSION"));
+        let mut ssl = TlsOptions {
+            check_name: true,
+            ..Default::default()
+        };
+        let mut ssl_given = None;
+        let mut timeout_ms = DEFAULT_TIMEOUT_MS;
         for (key, value) in pairs {
+            if key.starts_with("ssl.") {
+                ssl_given = Some(key.clone());
+            }
             match key.as_str() {
                 "security.protocol" => protocol = value.to_ascii_uppercase(),
                 "sasl.mechanism" | "sasl.mechanisms" => mechanism = Some(value.to_ascii_uppercase()),
                 "sasl.username" => username = Some(value),
                 "sasl.password" => password = Some(value),
                 "client.id" => client_id = value,
+                "ssl.ca.location" => ssl.ca = Some(value),
+                "ssl.certificate.location" => ssl.certificate = Some(value),
+                "ssl.key.location" => ssl.key = Some(value),
+                "ssl.key.password" => ssl.key_password_given = true,
+                "ssl.endpoint.identification.algorithm" => {
+                    ssl.check_name = match value.to_ascii_lowercase().as_str() {
+                        "https" => true,
+                        "none" => false,
+                        _ => bail!(
+                            "ssl.endpoint.identification.algorithm {value:?}: https (the default) or none"
+                        ),
+                    }
+                }
+                "socket.timeout.ms" => {
+                    timeout_ms = value
+                        .trim()
+                        .parse()
+                        .ok()
+                        .filter(|ms| TIMEOUT_MS.contains(ms))
+                        .with_context(|| {
+                            format!(
+                                "socket.timeout.ms {value:?}: milliseconds from {} to {}",
+                                TIMEOUT_MS.start(),
+                                TIMEOUT_MS.end()
+                            )
+                        })?
+                }
                 "bootstrap.servers" => bail!("give the bootstrap servers as the flag's value, not as bootstrap.servers"),
-                k if k.starts_with("ssl.") => bail!(
-                    "Kafka option {k}: TLS to Kafka is not supported by this build (its Kafka client's TLS would bring a second crypto library); supported: {SUPPORTED}"
-                ),
                 k => bail!("unsupported Kafka option {k}; supported: {SUPPORTED}"),
             }
         }
-        let sasl = match protocol.as_str() {
-            "PLAINTEXT" => {
-                if mechanism.is_some() || username.is_some() || password.is_some() {
-                    bail!("sasl.* options need security.protocol=SASL_PLAINTEXT");
-                }
-                None
-            }
-            "SASL_PLAINTEXT" => {
-                let mechanism = match mechanism.as_deref().unwrap_or("PLAIN") {
-                    "PLAIN" => Mechanism::Plain,
-                    "SCRAM-SHA-256" => Mechanism::ScramSha256,
-                    "SCRAM-SHA-512" => Mechanism::ScramSha512,
-                    other => bail!(
-                        "sasl.mechanism {other} is not supported; supported: PLAIN, SCRAM-SHA-256, SCRAM-SHA-512"
-                    ),
-                };
-                let (Some(username), Some(password)) = (username, password) else {
-                    bail!("security.protocol=SASL_PLAINTEXT needs sasl.username and sasl.password");
-                };
-                Some(Sasl {
-                    mechanism,
-                    username,
-                    password,
-                })
-            }
-            "SSL" | "SASL_SSL" => bail!(
-                "security.protocol={protocol}: TLS to Kafka is not supported by this build (its Kafka client's TLS would bring a second crypto library); use PLAINTEXT or SASL_PLAINTEXT"
+        let (with_sasl, with_tls) = match protocol.as_str() {
+            "PLAINTEXT" => (false, false),
+            "SSL" => (false, true),
+            "SASL_PLAINTEXT" => (true, false),
+            "SASL_SSL" => (true, true),
+            other => bail!(
+                "unknown security.protocol {other}; supported: PLAINTEXT, SSL, SASL_PLAINTEXT, SASL_SSL"
             ),
-            other => bail!("unknown security.protocol {other}; supported: PLAINTEXT, SASL_PLAINTEXT"),
+        };
+        let sasl = if with_sasl {
+            let mechanism = match mechanism.as_deref().unwrap_or("PLAIN") {
+                "PLAIN" => Mechanism::Plain,
+                "SCRAM-SHA-256" => Mechanism::ScramSha256,
+                "SCRAM-SHA-512" => Mechanism::ScramSha512,
+                other => bail!(
+                    "sasl.mechanism {other} is not supported; supported: PLAIN, SCRAM-SHA-256, SCRAM-SHA-512"
+                ),
+            };
+            let (Some(username), Some(password)) = (username, password) else {
+                bail!("security.protocol={protocol} needs sasl.username and sasl.password");
+            };
+            Some(Sasl {
+                mechanism,
+                username,
+                password,
+            })
+        } else {
+            if mechanism.is_some() || username.is_some() || password.is_some() {
+                bail!("sasl.* options need security.protocol=SASL_PLAINTEXT or SASL_SSL");
+            }
+            None
+        };
+        let tls = if with_tls {
+            Some(tls::client_config(&ssl)?)
+        } else {
+            if let Some(key) = ssl_given {
+                bail!("Kafka option {key} needs security.protocol=SSL or SASL_SSL");
+            }
+            None
         };
         Ok(KafkaSource {
             bootstrap,
             topic: topic.to_string(),
             client_id,
             sasl,
+            tls,
+            timeout: Duration::from_millis(timeout_ms),
         })
     }
 
@@ -193,10 +251,24 @@ impl KafkaSource {
             .client_id(self.client_id.clone())
             .max_message_size(MAX_MESSAGE_BYTES)
             .backoff_config(BackoffConfig {
-                deadline: Some(DEADLINE),
+                deadline: Some(self.timeout),
                 max_backoff: Duration::from_secs(2),
                 ..Default::default()
             });
+        let relay = match &self.tls {
+            Some(config) => {
+                let relay = Relay::start(config.clone(), self.timeout).await?;
+                builder = builder.socks5_proxy(relay.address());
+                Some(relay)
+            }
+            None => None,
+        };
+        // A broker the relay could not reach over TLS: its reason, which the client only
+        // knows as a failed proxy connection.
+        let why = |e: anyhow::Error| match relay.as_ref().and_then(Relay::last_error) {
+            Some(tls) => e.context(tls),
+            None => e,
+        };
         if let Some(sasl) = &self.sasl {
             let credentials = Credentials::new(sasl.username.clone(), sasl.password.clone());
             builder = builder.sasl_config(match sasl.mechanism {
@@ -208,11 +280,13 @@ impl KafkaSource {
         let client = builder
             .build()
             .await
-            .with_context(|| format!("cannot connect to Kafka at {}", self.bootstrap.join(",")))?;
+            .with_context(|| format!("cannot connect to Kafka at {}", self.bootstrap.join(",")))
+            .map_err(why)?;
         let topics = client
             .list_topics()
             .await
-            .with_context(|| format!("cannot list the topics of {}", self.bootstrap.join(",")))?;
+            .with_context(|| format!("cannot list the topics of {}", self.bootstrap.join(",")))
+            .map_err(why)?;
         let Some(topic) = topics.iter().find(|t| t.name == self.topic) else {
             bail!("{} does not exist", self.describe());
         };
@@ -226,15 +300,18 @@ impl KafkaSource {
         let partition = client
             .partition_client(self.topic.clone(), 0, UnknownTopicHandling::Error)
             .await
-            .with_context(|| format!("cannot open {}", self.describe()))?;
+            .with_context(|| format!("cannot open {}", self.describe()))
+            .map_err(why)?;
         let next = partition
             .get_offset(OffsetAt::Earliest)
             .await
-            .with_context(|| format!("cannot read the first offset of {}", self.describe()))?;
+            .with_context(|| format!("cannot read the first offset of {}", self.describe()))
+            .map_err(why)?;
         Ok(TopicReader {
             partition,
             next,
             describe: self.describe(),
+            _relay: relay,
         })
     }
 }
@@ -254,6 +331,8 @@ pub(in crate::cli) struct TopicReader {
     /// The next offset to read.
     next: i64,
     describe: String,
+    /// TLS to the brokers, for as long as the reader reads.
+    _relay: Option<Relay>,
 }
 
 impl TopicReader {
@@ -353,6 +432,10 @@ mod tests {
         let sasl = scram.sasl.as_ref().unwrap();
         assert_eq!(sasl.password, "s3cr=t");
         assert!(!format!("{scram:?}").contains("s3cr"), "{scram:?}");
+        assert_eq!(scram.timeout, std::time::Duration::from_secs(30));
+        let quick = source(&["socket.timeout.ms=1500"]).unwrap();
+        assert_eq!(quick.timeout, std::time::Duration::from_millis(1500));
+        assert!(quick.tls.is_none());
     }
 
     #[test]
@@ -364,11 +447,38 @@ mod tests {
         };
         refused(
             &["security.protocol=SASL_SSL"],
-            "TLS to Kafka is not supported",
+            "SASL_SSL needs sasl.username and sasl.password",
         );
         refused(
             &["ssl.ca.location=/ca.pem"],
-            "TLS to Kafka is not supported",
+            "ssl.ca.location needs security.protocol=SSL or SASL_SSL",
+        );
+        refused(
+            &["security.protocol=SSL", "ssl.key.password=hunter2"],
+            "encrypted private keys are not supported",
+        );
+        refused(
+            &[
+                "security.protocol=SSL",
+                "ssl.ca.location=/nonexistent/ca.pem",
+            ],
+            "ssl.ca.location /nonexistent/ca.pem: cannot read PEM certificates",
+        );
+        refused(
+            &[
+                "security.protocol=SSL",
+                "ssl.endpoint.identification.algorithm=maybe",
+            ],
+            "https (the default) or none",
+        );
+        refused(&["socket.timeout.ms=0"], "milliseconds from 10 to 3600000");
+        refused(
+            &["socket.timeout.ms=soon"],
+            "milliseconds from 10 to 3600000",
+        );
+        refused(
+            &["security.protocol=QUIC"],
+            "unknown security.protocol QUIC",
         );
         refused(
             &["fetch.wait.max.ms=10"],

@@ -31,7 +31,7 @@ pub(in crate::cli) async fn start(
         args.kafka_config.as_deref(),
         &args.kafka_option,
     )?;
-    registry.follow().start(source.describe());
+    registry.start_following(source.describe()).await?;
     let mut reader = source.open().await?;
     tracing::info!(source = %source.describe(), "following: reading the topic from its start");
     let mut fold = Fold::new();

@@ -8,6 +8,7 @@ mod connect;
 mod fold;
 pub(super) mod follow;
 mod record;
+mod tls;
 
 pub(super) use connect::{KafkaSource, RawRecord, TopicReader};
 pub(super) use fold::Fold;

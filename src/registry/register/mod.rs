@@ -138,9 +138,10 @@ impl Registry {
             .await?;
         // Before any mode check and without the lock: a schema already registered is
         // answered as such even in read-only modes, as CSR does. (So a subject is guessed
-        // new only when the mode permits the write: nothing is answered from a guess.)
-        let may_guess =
-            registration.may_write_grouped() && registration.ensure_mode_permits(subject).is_ok();
+        // new only when the write is permitted: nothing is answered from a guess.)
+        let may_guess = registration.may_write_grouped()
+            && registration.ensure_mode_permits(subject).is_ok()
+            && self.followed_source().await?.is_none();
         let mut history = self.registration_history(subject, may_guess).await?;
         loop {
             if let Some(existing) = self
@@ -171,6 +172,9 @@ impl Registry {
                 }
             }
             registration.ensure_mode_permits(subject)?;
+            // Another server on the database following a topic (this one's own following
+            // makes the mode READONLY above).
+            self.ensure_not_following(subject).await?;
             if registration.may_write_grouped() {
                 if let Some(done) = self
                     .register_grouped(subject, &registration, &candidate, &history)
