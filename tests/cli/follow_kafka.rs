@@ -527,7 +527,7 @@ async fn registers_within_a_second(server: &Server, subject: &str, schema: &str)
         if last.0 == 200 {
             break;
         }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        tokio::time::sleep(Duration::from_millis(100)).await;
     }
     assert_eq!(last.0, 200, "{}", last.1);
     last.1
@@ -542,7 +542,7 @@ async fn refused_elsewhere(other: &Server) {
         if probe().await.0 == 422 {
             break;
         }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        tokio::time::sleep(Duration::from_millis(100)).await;
     }
     for (method, path, body) in [
         (
