@@ -71,6 +71,14 @@ enum Dialect {
 }
 
 impl Dialect {
+    /// The pool's size when the operator sets none.
+    fn default_max_connections(self) -> u32 {
+        match self {
+            Dialect::Postgres => StoreOptions::DEFAULT_MAX_CONNECTIONS_POSTGRES,
+            Dialect::Sqlite => StoreOptions::DEFAULT_MAX_CONNECTIONS_SQLITE,
+        }
+    }
+
     /// A statement that reads the database, run once on the first connection.
     fn probe(self) -> &'static str {
         match self {
@@ -102,7 +110,6 @@ pub struct Store {
 impl Store {
     /// Connect, create the SQLite file if needed, and apply the embedded migrations.
     pub async fn connect(url: &str, options: &StoreOptions) -> Result<Store> {
-        let max_connections = options.max_connections;
         sqlx::any::install_default_drivers();
         let dialect = if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             Dialect::Postgres
@@ -114,6 +121,10 @@ impl Store {
                 "unsupported database URL (use postgres://... or sqlite://...)".into(),
             ));
         };
+        let max_connections = options
+            .max_connections
+            .unwrap_or(dialect.default_max_connections())
+            .max(1);
         let url = match dialect {
             Dialect::Sqlite => sqlite::connection_url(url),
             Dialect::Postgres => pg_url::prepare(url).map_err(|why| {

@@ -30,7 +30,7 @@ impl TestStore {
     pub(crate) async fn open_with(backend: Backend, synchronous: SqliteSynchronous) -> TestStore {
         let (url, dir) = fresh_database(backend).await;
         let options = StoreOptions {
-            max_connections: 4,
+            max_connections: Some(4),
             sqlite_synchronous: synchronous,
         };
         let store = Store::connect(&url, &options)
