@@ -190,11 +190,11 @@ mod tests {
     /// the returned sender sends.
     async fn occupied_pool() -> (
         Arc<CpuPool>,
-        std::sync::mpsc::Sender<()>,
+        mpsc::Sender<()>,
         tokio::task::JoinHandle<Result<bool>>,
     ) {
         let pool = Arc::new(CpuPool::new(1, 1));
-        let (release, hold) = std::sync::mpsc::channel::<()>();
+        let (release, hold) = mpsc::channel::<()>();
         let first = {
             let pool = pool.clone();
             tokio::spawn(async move { pool.run(move || hold.recv().is_ok()).await })
