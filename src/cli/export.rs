@@ -12,7 +12,7 @@ const PAGE: i64 = 500;
 
 pub(super) async fn run(args: ExportArgs) -> anyhow::Result<()> {
     let options = StoreOptions {
-        max_connections: 2,
+        max_connections: Some(2),
         ..args.database.store_options()
     };
     let store = Store::connect(&args.database.database_url, &options)

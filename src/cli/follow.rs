@@ -44,7 +44,7 @@ pub(super) async fn run(args: FollowArgs) -> anyhow::Result<ExitCode> {
 /// Remove the follower's mark straight from the database; exit 1 when there was none.
 async fn clear_mark(url: &str) -> anyhow::Result<ExitCode> {
     let options = StoreOptions {
-        max_connections: 1,
+        max_connections: Some(1),
         ..StoreOptions::default()
     };
     let store = Store::connect(url, &options)

@@ -391,13 +391,13 @@ pub(super) struct DatabaseArgs {
         hide_env_values = true
     )]
     pub database_url: String,
-    /// Connections kept in the pool.
+    /// Connections kept in the pool [default: 32 on PostgreSQL, 4 on SQLite].
     #[arg(
         long,
         env = "SCHEMATA_DB_MAX_CONNECTIONS",
-        default_value_t = StoreOptions::DEFAULT_MAX_CONNECTIONS
+        value_parser = clap::value_parser!(u32).range(1..)
     )]
-    pub db_max_connections: u32,
+    pub db_max_connections: Option<u32>,
     /// SQLite only: when a commit counts as done. `full` waits for the disk on every
     /// commit. `normal` is faster but, after a power loss or an operating-system crash, can
     /// lose the last registrations already acknowledged, and hand their ids (which producers

@@ -117,7 +117,7 @@ async fn clear_follower_mark(registry: &crate::registry::Registry) {
 fn log_configuration(args: &ServeArgs) {
     tracing::info!(
         database_url = %super::redact::redact_url(&args.database.database_url),
-        db_max_connections = args.database.db_max_connections,
+        db_max_connections = ?args.database.db_max_connections,
         sqlite_synchronous = %args.database.sqlite_synchronous,
         listen = %args.listen,
         default_compatibility = %args.default_compatibility,
@@ -156,7 +156,7 @@ fn log_configuration(args: &ServeArgs) {
 
 pub(super) async fn migrate(args: DatabaseArgs) -> anyhow::Result<()> {
     let options = crate::store::StoreOptions {
-        max_connections: 1,
+        max_connections: Some(1),
         ..args.store_options()
     };
     crate::store::Store::connect(&args.database_url, &options)

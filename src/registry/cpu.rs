@@ -2,18 +2,24 @@
 //! history take microseconds for typical schemas and run inline; for a large schema they can
 //! take milliseconds to seconds (a deep one even starts its own big-stack thread), which on
 //! an async worker would stall every other request on it — reads by id and `/health`
-//! included. Such work goes to tokio's blocking pool instead, at most one job per core at a
-//! time; when too many already wait, the request is refused with 429 and `Retry-After`
-//! (docs/rest-api.md §8) rather than queued without bound.
+//! included. Such work goes to threads of its own instead, one per core, so at most one job
+//! per core runs at a time; when too many already wait, the request is refused with 429 and
+//! `Retry-After` (docs/rest-api.md §8) rather than queued without bound.
+//!
+//! The threads are fixed, not tokio's blocking pool: that pool starts a new thread whenever
+//! a job arrives before the last one's thread is idle again, and under a stream of large
+//! registrations kept eight of them alive; each thread that allocates keeps its own heap, which
+//! cost about 25 MB of RSS (docs/performance.md, "Memory").
 
 use super::{Registry, RegistryError, Result};
 use schemata_compat::{
     check_compatibility, CompatibilityFailure, CompatibilityLevel, ParseOptions, ParsedSchema,
     ResolvedReference, SchemaError, SchemaType,
 };
+use std::panic::AssertUnwindSafe;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
-use tokio::sync::Semaphore;
+use std::sync::{mpsc, Arc, Mutex};
+use tokio::sync::{oneshot, Semaphore};
 
 /// Schema texts up to this size are parsed and checked inline: a thread hop would cost more
 /// than the work (the registration benchmark's ~330-byte schemas parse in a few µs).
@@ -23,7 +29,11 @@ pub(super) struct CpuPool {
     running: Semaphore,
     waiting: AtomicUsize,
     max_waiting: usize,
+    /// To the pool's threads; they end when it is dropped.
+    jobs: mpsc::Sender<Job>,
 }
+
+type Job = Box<dyn FnOnce() + Send>;
 
 /// Counts a job as waiting until it is dropped (it got its turn, or its request went away).
 struct Waiting<'a>(&'a AtomicUsize);
@@ -37,10 +47,32 @@ impl Drop for Waiting<'_> {
 impl CpuPool {
     /// `workers` jobs at once (the cores), and at most `max_waiting` more waiting their turn.
     pub(super) fn new(workers: usize, max_waiting: usize) -> Self {
+        let workers = workers.max(1);
+        let (jobs, queue) = mpsc::channel::<Job>();
+        let queue = Arc::new(Mutex::new(queue));
+        for _ in 0..workers {
+            let queue = queue.clone();
+            // A thread that cannot be started leaves the others; with none, jobs run
+            // inline (`run`).
+            let _ = std::thread::Builder::new()
+                .name("schemata-cpu".into())
+                .spawn(move || loop {
+                    // The lock is held only while taking a job, not while running it.
+                    let job = match queue.lock() {
+                        Ok(queue) => queue.recv(),
+                        Err(_) => return,
+                    };
+                    match job {
+                        Ok(job) => job(),
+                        Err(_) => return,
+                    }
+                });
+        }
         CpuPool {
-            running: Semaphore::new(workers.max(1)),
+            running: Semaphore::new(workers),
             waiting: AtomicUsize::new(0),
             max_waiting,
+            jobs,
         }
     }
 
@@ -66,11 +98,21 @@ impl CpuPool {
                     .expect("the CPU pool's semaphore is never closed")
             }
         };
-        let outcome = tokio::task::spawn_blocking(work).await;
+        let (reply, outcome) = oneshot::channel();
+        let job: Job = Box::new(move || {
+            let _ = reply.send(std::panic::catch_unwind(AssertUnwindSafe(work)));
+        });
+        if let Err(mpsc::SendError(job)) = self.jobs.send(job) {
+            // No thread could be started.
+            job();
+        }
+        let outcome = outcome
+            .await
+            .expect("every job taken by the pool's threads is run");
         drop(permit);
         match outcome {
             Ok(value) => Ok(value),
-            Err(e) => std::panic::resume_unwind(e.into_panic()),
+            Err(panic) => std::panic::resume_unwind(panic),
         }
     }
 }
@@ -148,11 +190,11 @@ mod tests {
     /// the returned sender sends.
     async fn occupied_pool() -> (
         Arc<CpuPool>,
-        std::sync::mpsc::Sender<()>,
+        mpsc::Sender<()>,
         tokio::task::JoinHandle<Result<bool>>,
     ) {
         let pool = Arc::new(CpuPool::new(1, 1));
-        let (release, hold) = std::sync::mpsc::channel::<()>();
+        let (release, hold) = mpsc::channel::<()>();
         let first = {
             let pool = pool.clone();
             tokio::spawn(async move { pool.run(move || hold.recv().is_ok()).await })
@@ -184,6 +226,44 @@ mod tests {
         assert_eq!(second.await.unwrap().unwrap(), 2);
         assert_eq!(pool.run(|| 4).await.unwrap(), 4);
         assert_eq!(pool.waiting.load(Ordering::SeqCst), 0);
+    }
+
+    /// However many jobs come, they run on the pool's own threads (never the caller's), and
+    /// on no more threads than the pool has workers.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn jobs_run_on_a_fixed_set_of_threads() {
+        let pool = Arc::new(CpuPool::new(2, 256));
+        let mut tasks = Vec::new();
+        for _ in 0..200 {
+            let pool = pool.clone();
+            tasks.push(tokio::spawn(async move {
+                pool.run(|| {
+                    let thread = std::thread::current();
+                    (thread.name().map(str::to_string), thread.id())
+                })
+                .await
+            }));
+        }
+        let mut threads = std::collections::HashSet::new();
+        for task in tasks {
+            let (name, id) = task.await.unwrap().unwrap();
+            assert_eq!(name.as_deref(), Some("schemata-cpu"));
+            threads.insert(id);
+        }
+        assert!(threads.len() <= 2, "{} threads", threads.len());
+    }
+
+    /// A job that panics panics its caller, as it would have inline, and the pool goes on.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_panic_reaches_the_caller() {
+        let pool = Arc::new(CpuPool::new(1, 1));
+        let panicking = {
+            let pool = pool.clone();
+            tokio::spawn(async move { pool.run(|| panic!("bad schema")).await })
+        };
+        let error = panicking.await.expect_err("the caller panicked");
+        assert!(error.is_panic());
+        assert_eq!(pool.run(|| 5).await.unwrap(), 5);
     }
 
     /// A request that goes away while its job waits gives its place back.

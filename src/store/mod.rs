@@ -19,6 +19,7 @@ mod queries;
 mod reads;
 mod register_batch;
 mod sqlite;
+mod sqlite_group;
 pub mod statistics;
 mod upgrades;
 mod write_tx;
@@ -38,9 +39,11 @@ pub use write_tx::WriteTx;
 use crate::domain::{NewSchema, ReferenceTarget, SeenHistory};
 use history_batch::HistoryReader;
 use register_batch::RegistrationBatcher;
+use sqlite_group::GroupWriter;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::AnyPool;
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{Semaphore, SemaphorePermit};
 
@@ -70,6 +73,14 @@ enum Dialect {
 }
 
 impl Dialect {
+    /// The pool's size when the operator sets none.
+    fn default_max_connections(self) -> u32 {
+        match self {
+            Dialect::Postgres => StoreOptions::DEFAULT_MAX_CONNECTIONS_POSTGRES,
+            Dialect::Sqlite => StoreOptions::DEFAULT_MAX_CONNECTIONS_SQLITE,
+        }
+    }
+
     /// A statement that reads the database, run once on the first connection.
     fn probe(self) -> &'static str {
         match self {
@@ -87,9 +98,11 @@ pub struct Store {
     /// in-process instead of failing with SQLITE_BUSY. On PostgreSQL, half the pool: a write
     /// transaction also reads through the pool (parsed history, references), so capping
     /// writers leaves those reads a connection and writers can never starve each other.
-    write_slots: Semaphore,
+    write_slots: Arc<Semaphore>,
     /// PostgreSQL: groups concurrent registrations into one transaction.
     batcher: Option<RegistrationBatcher>,
+    /// SQLite: groups concurrent registrations into one transaction, under the write slot.
+    sqlite_groups: Option<GroupWriter>,
     /// PostgreSQL: groups concurrent reads of subject histories into one statement.
     history_reader: Option<HistoryReader>,
     /// PostgreSQL: dropping it stops the statistics keeper (`statistics.rs`).
@@ -99,7 +112,6 @@ pub struct Store {
 impl Store {
     /// Connect, create the SQLite file if needed, and apply the embedded migrations.
     pub async fn connect(url: &str, options: &StoreOptions) -> Result<Store> {
-        let max_connections = options.max_connections;
         sqlx::any::install_default_drivers();
         let dialect = if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             Dialect::Postgres
@@ -111,6 +123,10 @@ impl Store {
                 "unsupported database URL (use postgres://... or sqlite://...)".into(),
             ));
         };
+        let max_connections = options
+            .max_connections
+            .unwrap_or(dialect.default_max_connections())
+            .max(1);
         let url = match dialect {
             Dialect::Sqlite => sqlite::connection_url(url),
             Dialect::Postgres => pg_url::prepare(url).map_err(|why| {
@@ -179,29 +195,34 @@ impl Store {
             }
             Dialect::Sqlite => (None, None, None),
         };
+        let write_slots = Arc::new(Semaphore::new(match dialect {
+            Dialect::Sqlite => 1,
+            Dialect::Postgres => (max_connections as usize / 2).max(1),
+        }));
+        let sqlite_groups = (dialect == Dialect::Sqlite)
+            .then(|| GroupWriter::start(pool.clone(), write_slots.clone()));
         Ok(Store {
             batcher,
+            sqlite_groups,
             history_reader,
             _statistics_keeper: statistics_keeper,
             pool,
             dialect,
             url,
-            write_slots: Semaphore::new(match dialect {
-                Dialect::Sqlite => 1,
-                Dialect::Postgres => (max_connections as usize / 2).max(1),
-            }),
+            write_slots,
         })
     }
 
     /// Whether [`register_in_one_statement`](Self::register_in_one_statement) can succeed.
     pub fn registers_in_one_statement(&self) -> bool {
-        self.dialect == Dialect::Postgres
+        self.batcher.is_some() || self.sqlite_groups.is_some()
     }
 
-    /// Register a new version of `subject` in one round trip when the database can (on
-    /// PostgreSQL, grouped with concurrent registrations into one transaction that re-checks
-    /// each `seen` under the subject locks). `None`: use the general path (SQLite, or the
-    /// history changed since it was read).
+    /// Register a new version of `subject`, grouped with concurrent registrations into one
+    /// transaction that re-checks each `seen` under the subject locks (PostgreSQL: one round
+    /// trip for the group, `register_batch.rs`) or the single write slot (SQLite: one commit
+    /// for the group, `sqlite_group.rs`). `None`: use the general path (the history changed
+    /// since it was read, or the group could not write this one).
     pub async fn register_in_one_statement(
         &self,
         context: &str,
@@ -210,14 +231,23 @@ impl Store {
         schema: &NewSchema<'_>,
         reference_targets: &[ReferenceTarget],
     ) -> Result<Option<Appended>> {
-        match &self.batcher {
-            Some(batcher) => {
-                batcher
-                    .register(context, subject, seen, schema, reference_targets)
-                    .await
-            }
-            None => Ok(None),
+        if let Some(batcher) = &self.batcher {
+            return batcher
+                .register(context, subject, seen, schema, reference_targets)
+                .await;
         }
+        if let Some(groups) = &self.sqlite_groups {
+            return groups
+                .register(context, subject, seen, schema, reference_targets)
+                .await;
+        }
+        Ok(None)
+    }
+
+    /// SQLite: registrations queued for the group writer or being written, not answered yet
+    /// (0 on PostgreSQL).
+    pub fn registrations_waiting(&self) -> usize {
+        self.sqlite_groups.as_ref().map_or(0, GroupWriter::waiting)
     }
 
     /// With several server processes on one PostgreSQL database, each follows the others'

@@ -1,25 +1,21 @@
 //! What the operator sets for the store: pool size and SQLite's durability.
 
 /// How the store connects.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct StoreOptions {
-    /// Connections kept in the pool.
-    pub max_connections: u32,
+    /// Connections kept in the pool; `None`: the backend's default.
+    pub max_connections: Option<u32>,
     /// When a SQLite commit counts as done.
     pub sqlite_synchronous: SqliteSynchronous,
 }
 
 impl StoreOptions {
-    pub const DEFAULT_MAX_CONNECTIONS: u32 = 32;
-}
-
-impl Default for StoreOptions {
-    fn default() -> Self {
-        StoreOptions {
-            max_connections: Self::DEFAULT_MAX_CONNECTIONS,
-            sqlite_synchronous: SqliteSynchronous::Full,
-        }
-    }
+    /// PostgreSQL: a connection per concurrent statement; half of them may write at once.
+    pub const DEFAULT_MAX_CONNECTIONS_POSTGRES: u32 = 32;
+    /// SQLite: one writer at a time, and reads of a local file take microseconds, so a few
+    /// connections serve the readers. Each connection costs memory (a thread of its own,
+    /// SQLite's caches and the C allocator's memory for them: docs/performance.md).
+    pub const DEFAULT_MAX_CONNECTIONS_SQLITE: u32 = 4;
 }
 
 /// SQLite's `synchronous` setting in WAL mode. A registration is acknowledged once its

@@ -226,7 +226,7 @@ async fn a_client_certificate_in_the_url_logs_in_to_a_server_that_asks_for_one()
     let store = Store::connect(
         &cluster.url("certuser", "certdb", &verified(&cert, &key)),
         &StoreOptions {
-            max_connections: 2,
+            max_connections: Some(2),
             ..Default::default()
         },
     )

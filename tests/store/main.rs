@@ -46,6 +46,8 @@ both_backends!(
     an_uncommitted_write_leaves_nothing,
     corrupt_rows_are_errors_not_defaults,
     grouped_registration_checks_the_history_it_was_given,
+    a_group_writes_each_member_on_its_own,
+    grouped_ids_skip_imported_ones,
     a_database_behind_on_migrations_is_not_ready,
     subject_pages_honour_every_filter,
     usage_pages_honour_every_filter,

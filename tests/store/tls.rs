@@ -27,7 +27,7 @@ async fn sslmode_require_connects_over_tls() {
     let (url, _) = fresh_database(Backend::Postgres).await;
     let database = url.rsplit('/').next().unwrap().to_string();
     let options = StoreOptions {
-        max_connections: 2,
+        max_connections: Some(2),
         ..Default::default()
     };
     let store = Store::connect(&format!("{url}?sslmode=require"), &options)

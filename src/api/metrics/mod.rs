@@ -28,8 +28,8 @@ const GROUP_SIZE_BUCKETS: &[f64] = &[1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0];
 const FAMILIES: &[(Kind, &str, &str)] = &[
     (Kind::Counter, "schemata_http_requests_total", "HTTP requests answered, by method, route template and status."),
     (Kind::Histogram, "schemata_http_request_duration_seconds", "Time to answer an HTTP request, by method, route template and status class."),
-    (Kind::Counter, "schemata_schemas_registered_total", "Schema versions registered, by write path: one_statement (PostgreSQL's grouped write) or general."),
-    (Kind::Histogram, "schemata_registration_group_size", "Registrations written together in one PostgreSQL transaction."),
+    (Kind::Counter, "schemata_schemas_registered_total", "Schema versions registered, by write path: one_statement (the grouped write) or general."),
+    (Kind::Histogram, "schemata_registration_group_size", "Registrations written together in one transaction."),
     (Kind::Counter, "schemata_compatibility_checks_total", "Compatibility checks run, on registration and by the compatibility API, by outcome: compatible or incompatible."),
     (Kind::Counter, "schemata_cache_hits_total", "Lookups answered from a cache, by cache: schemas (by id), histories (subjects' versions for registration), config_mode."),
     (Kind::Counter, "schemata_cache_misses_total", "Lookups a cache could not answer, by cache."),

@@ -1,7 +1,8 @@
 //! Step 6, the common case: the candidate is checked against the history read without a
-//! lock, then written in one round trip grouped with concurrent registrations; under the
-//! subject locks the database writes it only if the history is still the one checked
-//! (`store::Store::register_in_one_statement`). PostgreSQL only.
+//! lock, then written grouped with concurrent registrations (one transaction and one commit
+//! for the group); under the subject locks (PostgreSQL) or the single write slot (SQLite) the
+//! store writes it only if the history is still the one checked
+//! (`store::Store::register_in_one_statement`).
 
 use super::history::{checked_versions, seen};
 use super::{count_registration, registered, Candidate, KnownHistory, Registration};
@@ -12,8 +13,8 @@ use crate::store::Appended;
 use std::sync::Arc;
 
 impl Registry {
-    /// Register through the grouped write. `None`: take the locked path (SQLite, or the
-    /// history changed since it was read).
+    /// Register through the grouped write. `None`: take the locked path (the history changed
+    /// since it was read).
     pub(super) async fn register_grouped(
         &self,
         subject: &QualifiedSubject,

@@ -65,12 +65,11 @@ impl Registry {
         })
     }
 
-    /// The history a registration starts from: remembered; else, on PostgreSQL, for a write
-    /// the mode permits and that may be grouped, the guess that the subject is new, as of
-    /// the context's last generation this process saw (docs/performance.md, "New
-    /// subjects"): the grouped write verifies the subject has no versions and the context's
-    /// generation is unchanged, so a wrong guess costs a refused write, then a read; else
-    /// read now.
+    /// The history a registration starts from: remembered; else, for a write that is
+    /// permitted and may be grouped, the guess that the subject is new, as of the context's
+    /// last generation this process saw (docs/performance.md, "New subjects"): the grouped
+    /// write verifies the subject has no versions and the context's generation is unchanged,
+    /// so a wrong guess costs a refused write, then a read; else read now.
     pub(crate) async fn registration_history(
         &self,
         subject: &QualifiedSubject,

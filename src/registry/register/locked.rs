@@ -1,6 +1,6 @@
 //! Step 6, the general way: under the subject's lock (a PostgreSQL advisory lock, or
 //! SQLite's single writer), read the history, check, choose the version and the id, and
-//! write — for SQLite, imports, explicit versions, and whenever the grouped write declined.
+//! write — for imports, explicit versions, and whenever the grouped write declined.
 
 use super::{count_registration, registered, Candidate, Registration, SchemaRequest};
 use crate::domain::{QualifiedSubject, VersionRecord};

@@ -8,10 +8,10 @@
 //! 4. [`inherit_latest_contract`](Registry::inherit_latest_contract): a request without
 //!    metadata or rules carries the latest version's, then step 3 again;
 //! 5. [`Registration::ensure_mode_permits`]: the mode allows this write;
-//! 6. write, either [`register_grouped`](Registry::register_grouped) (PostgreSQL: checked
-//!    against the history read without a lock, written in a group that the database
-//!    verifies) or [`register_locked`](Registry::register_locked) (under the subject lock:
-//!    SQLite, imports, and every fallback).
+//! 6. write, either [`register_grouped`](Registry::register_grouped) (checked against the
+//!    history read without a lock, written in a group that the store verifies) or
+//!    [`register_locked`](Registry::register_locked) (under the subject lock: imports,
+//!    explicit versions, and every fallback).
 
 mod candidate;
 mod grouped;
@@ -308,9 +308,9 @@ impl Registry {
     }
 }
 
-/// Registrations written, by the path that wrote them: `one_statement` (PostgreSQL's grouped
-/// write) or `general` (the locked transaction: SQLite, imports, and any fallback). A high
-/// share of `general` on PostgreSQL means histories keep changing under the fast path.
+/// Registrations written, by the path that wrote them: `one_statement` (the grouped write)
+/// or `general` (the locked transaction: imports, explicit versions, and any fallback). A
+/// high share of `general` means histories keep changing under the fast path.
 fn count_registration(path: &'static str) {
     metrics::counter!("schemata_schemas_registered_total", "path" => path).increment(1);
 }

@@ -91,7 +91,7 @@ pub(crate) async fn spawn_on(
 /// The store options of the test servers: a small pool.
 pub(crate) fn store_options(max_connections: u32) -> schemata::store::StoreOptions {
     schemata::store::StoreOptions {
-        max_connections,
+        max_connections: Some(max_connections),
         ..Default::default()
     }
 }
