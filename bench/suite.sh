@@ -150,7 +150,7 @@ row "PostgreSQL: POST /subjects/{s} lookup" pg_lookup "GET by id" pg_get_id 0.5
 row "SQLite: new subject, version 1" sqlite_new_subject "insert loop" sqlite_floor 0.5
 row "SQLite: new version" sqlite_new_version "insert loop" sqlite_floor 0.5
 if [[ -s "$WORK_DIR/get_by_id.txt" ]]; then
-    awk '/ratio/ {
+    awk '/\(medians\), ratio/ {
         match($0, /bare_axum [0-9.]+/); b = substr($0, RSTART + 10, RLENGTH - 10)
         match($0, /schemata [0-9.]+/); s = substr($0, RSTART + 9, RLENGTH - 9)
         match($0, /ratio [0-9.]+/); r = substr($0, RSTART + 6, RLENGTH - 6)
