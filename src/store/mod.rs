@@ -9,6 +9,7 @@
 mod error;
 mod export;
 mod follower;
+mod group_item;
 mod history_batch;
 mod liveness;
 mod options;

@@ -22,6 +22,7 @@
 //! pooled connection.
 
 use super::error::{Result, StoreError};
+use super::group_item::{GroupItem, Pending};
 use super::postgres::lock_key;
 use crate::domain::{NewSchema, ReferenceTarget, SeenHistory};
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
@@ -29,7 +30,7 @@ use sqlx::Row;
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
-use tokio::sync::{mpsc, oneshot, Mutex, Notify};
+use tokio::sync::{mpsc, Mutex, Notify};
 
 /// Most registrations written in one group: bounds the statement's size (a few hundred KiB
 /// of JSON at most for typical schemas) and the time a lock on any one subject is held.
@@ -52,29 +53,6 @@ const APPENDS_ONLY_SETTING: &str = "schemata.appends_only";
 
 /// Queue length before submitters wait (backpressure instead of unbounded memory).
 const QUEUE: usize = 1024;
-
-/// What one registration writes, owned so it can cross to a writer task.
-struct Item {
-    lock_key: i64,
-    context: String,
-    subject: String,
-    seen_max: i64,
-    seen_generation: i64,
-    hash: String,
-    schema_type: &'static str,
-    schema_text: String,
-    refs: String,
-    metadata: Option<String>,
-    rule_set: Option<String>,
-    guid: String,
-    /// Every stored version this schema references.
-    targets: Vec<ReferenceTarget>,
-}
-
-struct Pending {
-    item: Item,
-    reply: oneshot::Sender<Option<Appended>>,
-}
 
 pub(super) struct RegistrationBatcher {
     queue: mpsc::Sender<Pending>,
@@ -113,27 +91,8 @@ impl RegistrationBatcher {
         schema: &NewSchema<'_>,
         reference_targets: &[ReferenceTarget],
     ) -> Result<Option<Appended>> {
-        let item = Item {
-            lock_key: lock_key(context, subject),
-            context: context.to_string(),
-            subject: subject.to_string(),
-            seen_max: seen.max_version,
-            seen_generation: seen.generation,
-            hash: schema.hash.to_string(),
-            schema_type: schema.schema_type.as_str(),
-            schema_text: schema.schema.to_string(),
-            refs: serde_json::to_string(schema.references).unwrap_or_else(|_| "[]".into()),
-            metadata: schema.metadata.map(|m| m.to_string()),
-            rule_set: schema.rule_set.map(|r| r.to_string()),
-            guid: schema.guid.to_string(),
-            targets: reference_targets.to_vec(),
-        };
-        let (reply, answer) = oneshot::channel();
-        if self.queue.send(Pending { item, reply }).await.is_err() {
-            return Ok(None);
-        }
-        // A writer that went away without answering: the general path decides.
-        Ok(answer.await.unwrap_or(None))
+        let item = GroupItem::new(context, subject, seen, schema, reference_targets);
+        Ok(item.submit(&self.queue).await)
     }
 }
 
@@ -234,7 +193,7 @@ async fn write_group(pool: &PgPool, group: Vec<Pending>) {
             let _ = pending.reply.send(None);
         }
     }
-    let items: Vec<&Item> = members.iter().map(|p| &p.item).collect();
+    let items: Vec<&GroupItem> = members.iter().map(|p| &p.item).collect();
     let mut outcomes: Vec<Option<Appended>> = vec![None; members.len()];
     match execute(pool, &items).await {
         Ok(rows) => {
@@ -290,14 +249,14 @@ struct Columns<'a> {
 }
 
 impl<'a> Columns<'a> {
-    fn of(items: &[&'a Item]) -> Columns<'a> {
+    fn of(items: &[&'a GroupItem]) -> Columns<'a> {
         let mut c = Columns::default();
         for (index, item) in items.iter().enumerate() {
-            c.lock_keys.push(item.lock_key);
+            c.lock_keys.push(lock_key(&item.context, &item.subject));
             c.contexts.push(&item.context);
             c.subjects.push(&item.subject);
-            c.seen_max.push(item.seen_max);
-            c.seen_generation.push(item.seen_generation);
+            c.seen_max.push(item.seen.max_version);
+            c.seen_generation.push(item.seen.generation);
             c.hashes.push(&item.hash);
             c.types.push(item.schema_type);
             c.texts.push(&item.schema_text);
@@ -316,7 +275,7 @@ impl<'a> Columns<'a> {
     }
 }
 
-async fn execute(pool: &PgPool, items: &[&Item]) -> Result<Vec<Outcome>> {
+async fn execute(pool: &PgPool, items: &[&GroupItem]) -> Result<Vec<Outcome>> {
     let c = Columns::of(items);
     let created_at = super::now_millis();
     let rows = sqlx::query(

@@ -18,13 +18,14 @@
 //! its own error; no member's failure is written half.
 
 use super::error::Result;
+use super::group_item::{GroupItem, Pending};
 use super::register_batch::Appended;
 use crate::domain::{NewSchema, ReferenceTarget, SeenHistory};
 use sqlx::{Any, AnyPool, Row, Transaction};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
-use tokio::sync::{mpsc, oneshot, Semaphore};
+use tokio::sync::{mpsc, Semaphore};
 
 /// Most registrations written in one transaction: bounds the time the write slot is held
 /// (readers of the file are not blocked, other writers are).
@@ -35,26 +36,6 @@ const QUEUE: usize = 1024;
 
 /// How many ids a new schema may find taken (by imported schemas) before it falls back.
 const ID_ATTEMPTS: usize = 64;
-
-/// What one registration writes, owned so it can cross to the writer task.
-struct Item {
-    context: String,
-    subject: String,
-    seen: SeenHistory,
-    hash: String,
-    schema_type: &'static str,
-    schema_text: String,
-    refs: String,
-    metadata: Option<String>,
-    rule_set: Option<String>,
-    guid: String,
-    targets: Vec<ReferenceTarget>,
-}
-
-struct Pending {
-    item: Item,
-    reply: oneshot::Sender<Option<Appended>>,
-}
 
 pub(super) struct GroupWriter {
     queue: mpsc::Sender<Pending>,
@@ -89,26 +70,9 @@ impl GroupWriter {
         schema: &NewSchema<'_>,
         reference_targets: &[ReferenceTarget],
     ) -> Result<Option<Appended>> {
-        let item = Item {
-            context: context.to_string(),
-            subject: subject.to_string(),
-            seen,
-            hash: schema.hash.to_string(),
-            schema_type: schema.schema_type.as_str(),
-            schema_text: schema.schema.to_string(),
-            refs: serde_json::to_string(schema.references).unwrap_or_else(|_| "[]".into()),
-            metadata: schema.metadata.map(|m| m.to_string()),
-            rule_set: schema.rule_set.map(|r| r.to_string()),
-            guid: schema.guid.to_string(),
-            targets: reference_targets.to_vec(),
-        };
-        let (reply, answer) = oneshot::channel();
+        let item = GroupItem::new(context, subject, seen, schema, reference_targets);
         let _waiting = Waiting::new(&self.waiting);
-        if self.queue.send(Pending { item, reply }).await.is_err() {
-            return Ok(None);
-        }
-        // A writer that went away without answering: the general path decides.
-        Ok(answer.await.unwrap_or(None))
+        Ok(item.submit(&self.queue).await)
     }
 }
 
@@ -147,7 +111,7 @@ async fn write_groups(pool: AnyPool, slots: Arc<Semaphore>, mut receiver: mpsc::
 }
 
 async fn write_group(pool: &AnyPool, members: Vec<Pending>) {
-    let items: Vec<&Item> = members.iter().map(|p| &p.item).collect();
+    let items: Vec<&GroupItem> = members.iter().map(|p| &p.item).collect();
     let outcomes = match write(pool, &items).await {
         Ok(outcomes) => outcomes,
         Err(error) => {
@@ -172,7 +136,7 @@ struct ContextState {
 }
 
 /// Write every member it can in one transaction; the outcome of each, in order.
-async fn write(pool: &AnyPool, items: &[&Item]) -> Result<Vec<Option<Appended>>> {
+async fn write(pool: &AnyPool, items: &[&GroupItem]) -> Result<Vec<Option<Appended>>> {
     // IMMEDIATE: the write lock from the start. Within this process the write slot already
     // excludes other writers; another process on the file waits for the busy timeout here
     // instead of failing when a read transaction would be upgraded.
@@ -206,7 +170,7 @@ async fn write(pool: &AnyPool, items: &[&Item]) -> Result<Vec<Option<Appended>>>
 /// Write one member if its history is still the one checked: `(id, version)`, or `None`.
 async fn write_item<'i>(
     tx: &mut Transaction<'static, Any>,
-    item: &'i Item,
+    item: &'i GroupItem,
     contexts: &mut HashMap<&'i str, Option<ContextState>>,
     created_at: i64,
 ) -> Result<Option<(i64, i64)>> {
@@ -307,7 +271,7 @@ async fn context_state(
 /// when [`ID_ATTEMPTS`] ids in a row are taken (the general path goes on looking).
 async fn insert_schema(
     tx: &mut Transaction<'static, Any>,
-    item: &Item,
+    item: &GroupItem,
     context: &mut ContextState,
     created_at: i64,
 ) -> Result<Option<i64>> {
