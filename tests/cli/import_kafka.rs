@@ -736,3 +736,28 @@ async fn kafka_sources_that_cannot_be_read_fail_clearly() {
         text(&out)
     );
 }
+
+/// The realistic topic through the REST API: its Avro schemas name a referenced type in full
+/// where the target's canonical text shortens it, under a subject whose config has
+/// `normalize: true`. The verification and a re-run compare the two spellings by parsing
+/// them (the target's lookup would normalise only the incoming one): verified, and nothing
+/// to write or refuse the second time.
+#[tokio::test]
+async fn another_spelling_of_a_schema_is_the_same_schema_through_the_rest_api() {
+    let broker = Broker::start(&[]);
+    let topic = broker.topic("_schemas").await;
+    write_history(&topic).await;
+    let (target_url, _dir) = fresh_database(Backend::Sqlite).await;
+    let target = spawn_on(&target_url, Backend::Sqlite, Default::default()).await;
+    let to = ["--to", target.base.as_str()];
+    let out = import_kafka(&broker.bootstrap, "unused", &to).await;
+    let report = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{report}");
+    assert!(report.contains("verified:"), "{report}");
+    assert_eq!(body(&target, "/config/avro-value").await["normalize"], true);
+    let again = import_kafka(&broker.bootstrap, "unused", &to).await;
+    let report = text(&again);
+    assert_eq!(again.status.code(), Some(0), "{report}");
+    assert!(report.contains("(0 to write)"), "{report}");
+    assert!(!report.contains("conflict"), "{report}");
+}

@@ -10,10 +10,14 @@ use crate::domain::{Config, Mode, QualifiedSubject};
 use crate::registry::{Examination, ImportedSchema};
 use anyhow::Context as _;
 use schemata_client::{path_segment, SchemaRegistryClient};
+use schemata_compat::{ParseOptions, ParsedSchema, ResolvedReference, SchemaType};
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use serde_json::{json, Value};
 use std::sync::Mutex;
+
+/// How deep a chain of references the comparison of spellings follows (`same_canonical_text`).
+const MAX_REFERENCE_DEPTH: usize = 16;
 
 pub(super) struct RestTarget {
     client: SchemaRegistryClient,
@@ -201,12 +205,13 @@ impl RestTarget {
             found.schema_missing = true;
             return Ok(found);
         };
-        let same_text = stored.schema == schema.schema
-            && stored.schema_type.as_deref().unwrap_or("AVRO") == schema.schema_type
+        let same_contract = stored.schema_type.as_deref().unwrap_or("AVRO") == schema.schema_type
             && stored.references == schema.references
             && stored.metadata == schema.metadata
             && stored.rule_set == schema.rule_set;
-        let same = same_text
+        let same = (same_contract
+            && (stored.schema == schema.schema
+                || self.same_canonical_text(schema, &stored.schema).await?))
             || match &present_in {
                 // The target's canonical text may differ from the source's: ask the target
                 // whether the incoming schema is the one it holds in that subject.
@@ -222,7 +227,106 @@ impl RestTarget {
         Ok(found)
     }
 
-    /// The id the target answers for the incoming schema in `subject` (lookup).
+    /// Whether the target's text `stored` is the incoming schema's text in another spelling:
+    /// both parsed here as the target stores imported schemas (neither validated nor
+    /// normalised), against the referenced schemas as the target holds them, give the same
+    /// canonical text (the caller compared type, references, metadata and rule set).
+    /// `false` when either does not parse here; the target's lookup decides then.
+    async fn same_canonical_text(
+        &self,
+        schema: &ImportedSchema,
+        stored: &str,
+    ) -> anyhow::Result<bool> {
+        let wire = match schema.schema_type.as_str() {
+            "" => "AVRO",
+            other => other,
+        };
+        let Some(schema_type) = SchemaType::from_wire(wire) else {
+            return Ok(false);
+        };
+        let Some(references) = self
+            .resolved_references(&schema.context, &schema.references)
+            .await?
+        else {
+            return Ok(false);
+        };
+        let options = ParseOptions {
+            validate: false,
+            normalize: false,
+        };
+        let canonical = |text: &str| {
+            ParsedSchema::parse(schema_type, text, &references, options)
+                .ok()
+                .map(|parsed| parsed.canonical().to_string())
+        };
+        Ok(match (canonical(&schema.schema), canonical(stored)) {
+            (Some(incoming), Some(held)) => incoming == held,
+            _ => false,
+        })
+    }
+
+    /// The schemas `references` name, as the target holds them, each after its own
+    /// references (the order a parse needs them in); `None` if one is missing or the chain
+    /// is deeper than [`MAX_REFERENCE_DEPTH`].
+    async fn resolved_references(
+        &self,
+        context: &str,
+        references: &[crate::domain::SchemaReference],
+    ) -> anyhow::Result<Option<Vec<ResolvedReference>>> {
+        let mut resolved = Vec::new();
+        // (reference, depth, whether its own references are already in `resolved`)
+        let mut pending: Vec<(crate::domain::SchemaReference, usize, bool)> = references
+            .iter()
+            .rev()
+            .map(|r| (r.clone(), 0, false))
+            .collect();
+        let mut seen = std::collections::HashSet::new();
+        while let Some((reference, depth, expanded)) = pending.pop() {
+            if depth > MAX_REFERENCE_DEPTH {
+                return Ok(None);
+            }
+            let subject = if reference.subject.starts_with(":.") {
+                reference.subject.clone()
+            } else {
+                QualifiedSubject::in_context(context, &reference.subject).qualified()
+            };
+            let path = format!(
+                "/subjects/{}/versions/{}?deleted=true",
+                path_segment(&subject),
+                reference.version
+            );
+            let Some(body) = self.get::<SchemaBody>(&path).await? else {
+                return Ok(None);
+            };
+            if !expanded && !body.references.is_empty() {
+                pending.push((reference, depth, true));
+                pending.extend(
+                    body.references
+                        .iter()
+                        .rev()
+                        .map(|r| (r.clone(), depth + 1, false)),
+                );
+                continue;
+            }
+            let wire = body.schema_type.as_deref().unwrap_or("AVRO");
+            let Some(schema_type) = SchemaType::from_wire(wire) else {
+                return Ok(None);
+            };
+            if seen.insert((subject, reference.version, reference.name.clone())) {
+                resolved.push(ResolvedReference {
+                    name: reference.name,
+                    schema_type,
+                    schema: body.schema,
+                });
+            }
+        }
+        Ok(Some(resolved))
+    }
+
+    /// The id the target answers for the incoming schema in `subject` (lookup). Under a
+    /// subject whose config has `normalize: true` the lookup normalises the incoming text
+    /// and cannot find an imported one, which is stored as sent: `same_canonical_text`
+    /// answers first where it can.
     async fn looked_up_id(
         &self,
         schema: &ImportedSchema,
