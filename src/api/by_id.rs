@@ -1,11 +1,13 @@
 //! `GET /schemas/ids/{id}` answered before routing when the answer is in memory: the consumer
 //! hot path pays only for what it needs (docs/performance.md, "Reads by id"). A plain request
-//! for an id of the default context (no query, a path of digits, an `Accept` we can answer)
-//! whose schema the id cache holds gets the same answer the handler (`schemas`) gives, and is
-//! counted and logged under the same route; anything else (a miss, a query, a context, a
-//! 406) goes through the router. Used only when no ACL and no audit log are configured: the
+//! (a path of digits, an `Accept` we can answer, and of the query only what consumers send
+//! that the handler (`schemas`) reads: `subject`, `deleted`, `fetchMaxId=false`, an empty
+//! `format`) whose schema memory holds gets the same answer the handler gives, and is
+//! counted and logged under the same route; anything else (a miss, another parameter, a
+//! `format`, a 406) goes through the router. Used only when no ACL and no audit log are configured: the
 //! ACL's check of an id needs the registry, and it is the router's path that runs it.
 
+use super::extract::Params;
 use super::metrics::Measure;
 use super::negotiate::{self, Wanted};
 use super::render::{bytes_response, schema_string_body};
@@ -17,24 +19,42 @@ use axum::response::Response;
 /// The route template the answer is counted under.
 const ROUTE: &str = "/schemas/ids/{id}";
 
+/// The query parameters a plain read may carry: consumers send `subject` (confluent-kafka's
+/// and Confluent's JavaScript deserializers) and `deleted` (KafkaJS's), which the handler
+/// does not read.
+const PLAIN_PARAMETERS: [&str; 4] = ["subject", "deleted", "fetchMaxId", "format"];
+
 /// A request the id cache may answer, read off the request before anything is awaited.
 pub(super) struct Plain {
     id: i32,
+    /// `?subject=`, which selects the context.
+    subject: Option<String>,
     chosen: &'static str,
     measure: Measure,
 }
 
 /// Whether the request is a plain read by id (see the module's documentation).
 pub(super) fn plain(request: &Request) -> Option<Plain> {
-    if request.method() != Method::GET || request.uri().query().is_some() {
+    if request.method() != Method::GET {
         return None;
     }
     let id = plain_id(request.uri().path())?;
+    let params = Params::parse(request.uri().query());
+    let plain_query = params.names().all(|name| PLAIN_PARAMETERS.contains(&name))
+        && params.get("format").is_none_or(str::is_empty)
+        && !params.flag("fetchMaxId");
+    if !plain_query {
+        return None;
+    }
     let Wanted::Type(chosen) = negotiate::wanted(request) else {
         return None;
     };
     Some(Plain {
         id,
+        subject: params
+            .get("subject")
+            .filter(|s| !s.is_empty())
+            .map(str::to_string),
         chosen,
         measure: Measure::start_as(ROUTE, request),
     })
@@ -42,7 +62,9 @@ pub(super) fn plain(request: &Request) -> Option<Plain> {
 
 /// The answer from memory, or `None` to route the request.
 pub(super) async fn answer(registry: &Registry, plain: Plain) -> Option<Response> {
-    let schema = registry.remembered_schema(i64::from(plain.id)).await?;
+    let schema = registry
+        .remembered_schema_by_id(i64::from(plain.id), plain.subject.as_deref())
+        .await?;
     let mut response = bytes_response(StatusCode::OK, schema.id_response(schema_string_body));
     negotiate::relabel(&mut response, plain.chosen);
     plain.measure.finish(&response);

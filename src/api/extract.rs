@@ -172,6 +172,11 @@ impl Params {
     }
 
     /// Jersey: `true` in any case is true, anything else (absent, `1`, `yes`) false.
+    /// The names of the parameters, in the order given.
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.0.iter().map(|(name, _)| name.as_str())
+    }
+
     pub fn flag(&self, name: &str) -> bool {
         self.get(name)
             .is_some_and(|v| v.trim().eq_ignore_ascii_case("true"))

@@ -9,7 +9,7 @@
 //! once and remembered for a few seconds.
 
 use super::{CachedSchema, Registry, RegistryError, Result};
-use crate::domain::DEFAULT_CONTEXT;
+use crate::domain::{QualifiedSubject, DEFAULT_CONTEXT};
 use moka::future::Cache;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
@@ -79,6 +79,31 @@ impl Default for ContextPresence {
 
 impl Registry {
     /// `GET /schemas/ids/{id}` with an optional `?subject=` (see the module comment).
+    /// What [`schema_by_id`](Self::schema_by_id) answers for a request the router has not
+    /// seen (`GET /schemas/ids/{id}` served before routing, `api::by_id`), when memory
+    /// alone can tell: the schema is in the id cache, and a `subject` is known to select the
+    /// default context (no other context exists, as remembered) and is no alias (the router
+    /// would follow an alias to its target first, `api::alias`). `None` says nothing about
+    /// the database.
+    pub async fn remembered_schema_by_id(
+        &self,
+        id: i64,
+        subject: Option<&str>,
+    ) -> Option<Arc<CachedSchema>> {
+        if let Some(name) = subject.filter(|s| !s.is_empty()) {
+            if self.contexts_seen.fresh() != Some(false) {
+                return None;
+            }
+            if !matches!(
+                self.alias_of(&QualifiedSubject::parse(name)).await,
+                Ok(None)
+            ) {
+                return None;
+            }
+        }
+        self.cache.get(&Self::context_of(subject), id).await
+    }
+
     pub async fn schema_by_id(&self, id: i64, subject: Option<&str>) -> Result<Arc<CachedSchema>> {
         let unqualified = subject.filter(|s| !s.is_empty() && !s.starts_with(":."));
         if let Some(name) = unqualified {

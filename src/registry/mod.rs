@@ -199,13 +199,6 @@ impl Registry {
 
     /// The schema with this id in `context`, from memory after the first read. `None` when
     /// the id is unknown or every version carrying it was hard-deleted.
-    /// The schema with this id in the default context if this process holds it in memory;
-    /// `None` says nothing about the database (`GET /schemas/ids/{id}` served before
-    /// routing, `api::by_id`).
-    pub async fn remembered_schema(&self, id: i64) -> Option<Arc<CachedSchema>> {
-        self.cache.get(DEFAULT_CONTEXT, id).await
-    }
-
     pub async fn schema(&self, context: &str, id: i64) -> Result<Option<Arc<CachedSchema>>> {
         if let Some(hit) = self.cache.get(context, id).await {
             return Ok(Some(hit));

@@ -499,18 +499,40 @@ async fn a_read_by_id_from_memory_is_the_routed_answer(app: &TestApp) {
             )
         }
     };
+    // The queries consumers send (none; confluent-kafka's `subject`; KafkaJS's `deleted`),
+    // each against the same read with a parameter only the router takes.
+    let queries = [
+        "",
+        "?subject=fast",
+        "?deleted=true",
+        "?subject=fast&fetchMaxId=false",
+    ];
     for accept in [
         "",
         "application/json",
         "application/vnd.schemaregistry+json",
         "*/*",
     ] {
-        // The first read fills the id cache; the second is answered from it.
-        read(format!("/schemas/ids/{id}"), accept).await;
-        let remembered = read(format!("/schemas/ids/{id}"), accept).await;
-        let routed = read(format!("/schemas/ids/{id}?fetchMaxId=false"), accept).await;
-        assert_eq!(remembered, routed, "Accept: {accept}");
-        assert_eq!(remembered.0, 200);
+        for query in queries {
+            // The first read fills the id cache; the second is answered from it.
+            read(format!("/schemas/ids/{id}{query}"), accept).await;
+            let remembered = read(format!("/schemas/ids/{id}{query}"), accept).await;
+            let separator = if query.is_empty() { '?' } else { '&' };
+            let routed = read(
+                format!("/schemas/ids/{id}{query}{separator}routed=1"),
+                accept,
+            )
+            .await;
+            assert_eq!(remembered, routed, "Accept: {accept}, {query}");
+            assert_eq!(remembered.0, 200);
+        }
+    }
+    // A subject of another context is the router's to resolve.
+    let other = serde_json::json!({ "schema": record("Other", &[field("o", "int")]).to_string() });
+    app.register_body(":.other:fast", other).await.assert_ok();
+    for _ in 0..2 {
+        let elsewhere = read(format!("/schemas/ids/{id}?subject=:.other:fast"), "").await;
+        assert_ne!(elsewhere.2, read(format!("/schemas/ids/{id}"), "").await.2);
     }
     let refused = read(format!("/schemas/ids/{id}"), "text/html").await;
     assert_eq!(refused.0, 406);
