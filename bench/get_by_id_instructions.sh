@@ -5,12 +5,13 @@
 # machine are too noisy (get_by_id.sh gives the req/s ratio). The kernel's share (the TCP
 # work, the same for both) is not counted.
 #
-# Environment: DURATION (10s of wrk, 8 connections, after a 3 s warm-up, under callgrind).
+# Environment: DURATION (10s of wrk, 8 connections, after a 3 s warm-up, under callgrind),
+# QUERY (empty; e.g. '?subject=orders-value', as confluent-kafka's deserializer asks).
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 bench_init
 
-DURATION="${DURATION:-10s}"
+DURATION="${DURATION:-10s}" QUERY="${QUERY:-}"
 need wrk
 need curl
 need jq
@@ -26,7 +27,7 @@ measure() {
         >"$WORK_DIR/$name.log" 2>&1 &
     local pid=$!
     on_exit "kill $pid 2>/dev/null; wait $pid 2>/dev/null"
-    local url="http://127.0.0.1:$port/schemas/ids/$ID"
+    local url="http://127.0.0.1:$port/schemas/ids/$ID$QUERY"
     if [[ "$name" == schemata ]]; then
         wait_http_ok "http://127.0.0.1:$port/health" 120 || die "schemata did not start"
         curl -sf -X POST -H 'Content-Type: application/vnd.schemaregistry.v1+json' \
