@@ -163,9 +163,11 @@ pub(super) struct KafkaArgs {
     #[arg(long, env = "SCHEMATA_KAFKA_TOPIC", default_value = "_schemas")]
     pub topic: String,
     /// With --from-kafka or --follow-kafka: a Kafka connection option as librdkafka names
-    /// it, KEY=VALUE, repeated: security.protocol (PLAINTEXT, SASL_PLAINTEXT),
-    /// sasl.mechanism (PLAIN, SCRAM-SHA-256, SCRAM-SHA-512), sasl.username, sasl.password,
-    /// client.id. TLS (SSL, SASL_SSL, ssl.*) is refused: not supported by this build.
+    /// it, KEY=VALUE, repeated: security.protocol (PLAINTEXT, SSL, SASL_PLAINTEXT,
+    /// SASL_SSL), sasl.mechanism (PLAIN, SCRAM-SHA-256, SCRAM-SHA-512), sasl.username,
+    /// sasl.password, ssl.ca.location, ssl.certificate.location, ssl.key.location (an
+    /// unencrypted key), ssl.endpoint.identification.algorithm (https, none),
+    /// socket.timeout.ms, client.id. TLS is Linux-only (docs/migration.md §5.3).
     #[arg(long, value_name = "KEY=VALUE")]
     pub kafka_option: Vec<String>,
     /// With --from-kafka or --follow-kafka: a file of KEY=VALUE lines (a client.properties),

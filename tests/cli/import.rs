@@ -1105,3 +1105,105 @@ async fn import_through_a_target_registrys_rest_api() {
     new_ids_continue_above(&target, highest_id(&source).await).await;
     drop_database(Backend::Postgres, &source_url).await;
 }
+
+/// A front before `upstream` that answers as Karapace does (docs/migration.md §1.1):
+/// `GET /mode/{subject}` is the global mode for every subject, since it keeps no subject
+/// modes. Everything else is passed through. Its base URL.
+async fn global_mode_for_every_subject(upstream: String) -> String {
+    use axum::extract::{Request, State};
+    use axum::response::IntoResponse;
+    async fn pass(State(upstream): State<String>, request: Request) -> axum::response::Response {
+        let path = request.uri().path().to_string();
+        let query = request
+            .uri()
+            .query()
+            .map(|q| format!("?{q}"))
+            .unwrap_or_default();
+        let target = if path.starts_with("/mode/") {
+            format!("{upstream}/mode")
+        } else {
+            format!("{upstream}{path}{query}")
+        };
+        let client = reqwest::Client::new();
+        let answer = client
+            .request(request.method().clone(), target)
+            .send()
+            .await
+            .unwrap();
+        let status = answer.status().as_u16();
+        let body = answer.bytes().await.unwrap();
+        (
+            axum::http::StatusCode::from_u16(status).unwrap(),
+            [("content-type", "application/vnd.schemaregistry.v1+json")],
+            body,
+        )
+            .into_response()
+    }
+    let app = axum::Router::new().fallback(pass).with_state(upstream);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    base
+}
+
+#[tokio::test]
+async fn subject_modes_of_a_source_that_answers_its_global_mode_for_every_subject() {
+    let (source_url, _source_dir) = fresh(Backend::Sqlite).await;
+    let source = spawn_on(&source_url, Backend::Sqlite, Default::default()).await;
+    for subject in ["plain-value", "other-value"] {
+        source
+            .register(
+                subject,
+                &json!({"type": "record", "name": "P", "fields": []}),
+            )
+            .await;
+    }
+    source
+        .put("/mode/other-value", json!({"mode": "READONLY"}))
+        .await
+        .assert_ok();
+    let front = global_mode_for_every_subject(source.base.clone()).await;
+    assert_eq!(
+        reqwest::get(format!("{front}/mode/plain-value"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap(),
+        r#"{"mode":"READWRITE"}"#,
+        "the front answers as Karapace does"
+    );
+
+    // Through the front: a subject mode equal to the global one is no mode of its own.
+    let (target_url, _dir) = fresh(Backend::Sqlite).await;
+    let out = import_from(&front, &target_url, &[]).await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(
+        text(&out).contains("2 subject modes not imported"),
+        "{}",
+        text(&out)
+    );
+    let target = spawn_on(&target_url, Backend::Sqlite, Default::default()).await;
+    for subject in ["plain-value", "other-value"] {
+        let mode = target.get(&format!("/mode/{subject}")).await;
+        assert_eq!(mode.status, 404, "{subject}: {}", mode.text);
+        assert_eq!(mode.json()["error_code"], 40409, "{subject}");
+    }
+
+    // Directly (a registry that answers 40409 for a subject without a mode): every subject
+    // mode it holds is imported, and only those.
+    let (direct_url, _dir2) = fresh(Backend::Sqlite).await;
+    let out = import_from(&source.base, &direct_url, &[]).await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(
+        !text(&out).contains("subject modes not imported"),
+        "{}",
+        text(&out)
+    );
+    let direct = spawn_on(&direct_url, Backend::Sqlite, Default::default()).await;
+    assert_eq!(
+        direct.get("/mode/other-value").await.json()["mode"],
+        "READONLY"
+    );
+    assert_eq!(direct.get("/mode/plain-value").await.status, 404);
+}

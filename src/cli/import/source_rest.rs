@@ -119,6 +119,8 @@ impl Crawl {
         );
         let mut schemas = Spill::create(&std::env::temp_dir())?;
         let mut settings = Vec::new();
+        let default_mode = self.subject_mode_default().await?;
+        let mut defaulted = 0u64;
         let mut done = 0;
         while let Some(subject) = queue.pop_front() {
             for referenced in self.crawl_subject(&subject, &mut schemas).await? {
@@ -127,10 +129,15 @@ impl Crawl {
                 }
             }
             progress.set_total(seen.len() as u64);
-            settings.extend(
-                self.settings(&subject, &self.subject_scope(&subject))
-                    .await?,
-            );
+            for item in self
+                .settings(&subject, &self.subject_scope(&subject))
+                .await?
+            {
+                match (&item, default_mode) {
+                    (Item::Mode { mode, .. }, Some(default)) if *mode == default => defaulted += 1,
+                    _ => settings.push(item),
+                }
+            }
             done += 1;
             progress.tick();
         }
@@ -141,6 +148,11 @@ impl Crawl {
             "read {done} subjects, {count} schemas, {versions} versions ({} KiB of schemas) from the source",
             bytes.div_ceil(1024)
         ));
+        if defaulted > 0 {
+            progress.say(&format!(
+                "{defaulted} subject modes not imported: the source answers its global mode for a subject without a mode of its own (docs/migration.md §1.1)"
+            ));
+        }
         let mut all_settings = self.scope_settings().await?;
         all_settings.extend(settings);
         Ok(Crawled {
@@ -224,6 +236,33 @@ impl Crawl {
             )?;
         }
         Ok(referenced)
+    }
+
+    /// Whether the source tells a subject without a mode of its own from one with a mode:
+    /// `None` when it does (CSR 7+, Schemata: 404 with 40409 for a subject that has none),
+    /// else the global mode, which the source then answers for every subject (Karapace
+    /// does: it has no subject modes), so a subject mode equal to it is taken as none.
+    async fn subject_mode_default(&self) -> anyhow::Result<Option<Mode>> {
+        // A name no registry holds (time and process make it unique enough for a probe).
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos());
+        let probe = format!("/mode/schemata-import-probe-{}-{nanos}", std::process::id());
+        match self.client.get_json::<ModeBody>(&probe).await {
+            Err(schemata_client::Error::Registry {
+                status: 404,
+                error_code: 40409,
+                ..
+            }) => return Ok(None),
+            Ok(_) | Err(schemata_client::Error::Registry { .. }) => {}
+            Err(e) => {
+                return Err(anyhow::Error::new(e).context(format!("GET {probe} from the source")))
+            }
+        }
+        match self.get::<ModeBody>("/mode").await? {
+            Some(body) => Ok(Mode::parse(&body.mode)),
+            None => Ok(None),
+        }
     }
 
     /// The config and mode of the global scope, of `.__GLOBAL` and of every context.
