@@ -1,6 +1,6 @@
 //! One registration queued for a grouped write (`register_batch` on PostgreSQL,
 //! `sqlite_group` on SQLite): what it writes, owned so it can cross to a writer task, and
-//! where its own outcome goes back to.
+//! where its own outcome goes back to; and how a writer takes the queued ones into a group.
 
 use super::Appended;
 use crate::domain::{NewSchema, ReferenceTarget, SeenHistory};
@@ -62,4 +62,46 @@ impl GroupItem {
 pub(super) struct Pending {
     pub(super) item: GroupItem,
     pub(super) reply: oneshot::Sender<Option<Appended>>,
+}
+
+/// Move what is queued on `receiver` into `group`, without waiting, until it holds `max`.
+pub(super) fn take_queued<T>(receiver: &mut mpsc::Receiver<T>, group: &mut Vec<T>, max: usize) {
+    while group.len() < max {
+        match receiver.try_recv() {
+            Ok(next) => group.push(next),
+            Err(_) => break,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::take_queued;
+    use tokio::sync::mpsc;
+
+    #[test]
+    fn a_group_takes_what_is_queued_up_to_its_bound_and_no_more() {
+        let (sender, mut receiver) = mpsc::channel(256);
+        for n in 0..100 {
+            sender.try_send(n).unwrap();
+        }
+        let mut group = vec![-1];
+        take_queued(&mut receiver, &mut group, 64);
+        assert_eq!(group.len(), 64);
+        assert_eq!(
+            group[1..],
+            (0..63).collect::<Vec<_>>()[..],
+            "in queue order"
+        );
+        let mut rest = Vec::new();
+        take_queued(&mut receiver, &mut rest, 64);
+        assert_eq!(
+            rest,
+            (63..100).collect::<Vec<_>>(),
+            "the next group takes the rest"
+        );
+        let mut none = Vec::new();
+        take_queued(&mut receiver, &mut none, 64);
+        assert!(none.is_empty(), "nothing queued: nothing taken, no wait");
+    }
 }

@@ -67,20 +67,11 @@ impl HistoryReader {
 
 async fn read_groups(pool: PgPool, receiver: Arc<Mutex<mpsc::Receiver<Pending>>>) {
     loop {
-        let group = {
-            let mut receiver = receiver.lock().await;
-            let Some(first) = receiver.recv().await else {
-                return;
-            };
-            let mut group = vec![first];
-            while group.len() < MAX_GROUP {
-                match receiver.try_recv() {
-                    Ok(next) => group.push(next),
-                    Err(_) => break,
-                }
-            }
-            group
-        };
+        let mut group = Vec::new();
+        // Waits for one, then takes what else is queued, up to the group's size.
+        if receiver.lock().await.recv_many(&mut group, MAX_GROUP).await == 0 {
+            return;
+        }
         match read_group(&pool, &group).await {
             Ok(histories) => {
                 for (pending, history) in group.into_iter().zip(histories) {

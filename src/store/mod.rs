@@ -251,6 +251,12 @@ impl Store {
         self.sqlite_groups.as_ref().map_or(0, GroupWriter::waiting)
     }
 
+    /// SQLite: registrations in the group writer's queue (at most its bound; submitters
+    /// beyond it wait to enter). 0 on PostgreSQL.
+    pub fn registrations_queued(&self) -> usize {
+        self.sqlite_groups.as_ref().map_or(0, GroupWriter::queued)
+    }
+
     /// With several server processes on one PostgreSQL database, each follows the others'
     /// cache invalidations (LISTEN/NOTIFY). SQLite has a single process: nothing to follow.
     pub fn follow_invalidations(&self, on_event: impl Fn(Invalidation) + Send + 'static) {

@@ -22,7 +22,7 @@
 //! pooled connection.
 
 use super::error::{Result, StoreError};
-use super::group_item::{GroupItem, Pending};
+use super::group_item::{take_queued, GroupItem, Pending};
 use super::postgres::lock_key;
 use crate::domain::{NewSchema, ReferenceTarget, SeenHistory};
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
@@ -155,12 +155,7 @@ async fn collect(
     in_flight: &InFlight,
 ) {
     loop {
-        while group.len() < MAX_GROUP {
-            match receiver.try_recv() {
-                Ok(next) => group.push(next),
-                Err(_) => break,
-            }
-        }
+        take_queued(receiver, group, MAX_GROUP);
         if group.len() >= MIN_GROUP_WHILE_BUSY.min(MAX_GROUP) {
             return;
         }

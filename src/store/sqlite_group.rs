@@ -18,7 +18,7 @@
 //! its own error; no member's failure is written half.
 
 use super::error::Result;
-use super::group_item::{GroupItem, Pending};
+use super::group_item::{take_queued, GroupItem, Pending};
 use super::register_batch::Appended;
 use crate::domain::{NewSchema, ReferenceTarget, SeenHistory};
 use sqlx::{Any, AnyPool, Row, Transaction};
@@ -60,6 +60,11 @@ impl GroupWriter {
         self.waiting.load(Ordering::SeqCst)
     }
 
+    /// Registrations in the queue, taken by no group yet.
+    pub(super) fn queued(&self) -> usize {
+        self.queue.max_capacity() - self.queue.capacity()
+    }
+
     /// Write a new version of `subject` if its history is still `seen`. `Ok(None)`: take
     /// the general path.
     pub(super) async fn register(
@@ -99,13 +104,9 @@ async fn write_groups(pool: AnyPool, slots: Arc<Semaphore>, mut receiver: mpsc::
         let Ok(_slot) = slots.acquire().await else {
             return;
         };
+        // With the slot: everything queued meanwhile joins.
         let mut group = vec![first];
-        while group.len() < MAX_GROUP {
-            match receiver.try_recv() {
-                Ok(next) => group.push(next),
-                Err(_) => break,
-            }
-        }
+        take_queued(&mut receiver, &mut group, MAX_GROUP);
         write_group(&pool, group).await;
     }
 }

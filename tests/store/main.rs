@@ -56,6 +56,13 @@ both_backends!(
 );
 
 #[tokio::test]
+async fn sqlite_bounds_the_group_writers_queue() {
+    let store = suite::TestStore::open(Backend::Sqlite).await;
+    suite::more_registrations_than_the_queue_holds_all_get_their_outcome(&store).await;
+    store.cleanup().await;
+}
+
+#[tokio::test]
 async fn an_unsupported_url_is_refused_without_echoing_it() {
     let error = schemata::store::Store::connect(
         "mysql://admin:s3cret@db.example/registry",

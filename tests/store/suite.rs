@@ -1007,3 +1007,63 @@ async fn join_all<F: std::future::Future>(futures: Vec<F>) -> Vec<F::Output> {
     .await;
     outputs.into_iter().flatten().collect()
 }
+
+/// SQLite: more registrations than the group writer's queue holds, all submitted while the
+/// write slot is held. The queue stays within its bound (the rest wait to enter it, holding
+/// no queue memory), and once the slot is free every one gets its own outcome.
+pub(crate) async fn more_registrations_than_the_queue_holds_all_get_their_outcome(t: &TestStore) {
+    assert_eq!(t.backend, Backend::Sqlite);
+    const QUEUE: usize = 1024; // sqlite_group.rs
+    let store = &t.store;
+    append(store, ".", "first", &Row::new(r#""first""#)).await;
+    let current = generation(store, ".", "first").await;
+    let total = QUEUE + 200;
+    let rows: Vec<Row> = (0..total)
+        .map(|n| {
+            Row::new(&format!(
+                r#"{{"type":"enum","name":"E{n}","symbols":["A"]}}"#
+            ))
+        })
+        .collect();
+    let seen = SeenHistory {
+        max_version: 0,
+        generation: current,
+    };
+    let (outcomes, most_queued) = {
+        let hold = store.begin_write().await.unwrap();
+        let writes = rows.iter().enumerate().map(|(n, row)| {
+            let seen = seen.clone();
+            async move {
+                store
+                    .register_in_one_statement(".", &format!("s{n}"), seen, &row.schema(), &[])
+                    .await
+            }
+        });
+        let release = async {
+            let mut most_queued = 0;
+            while store.registrations_waiting() < total {
+                most_queued = most_queued.max(store.registrations_queued());
+                tokio::task::yield_now().await;
+            }
+            most_queued = most_queued.max(store.registrations_queued());
+            drop(hold);
+            most_queued
+        };
+        tokio::join!(join_all(writes.collect()), release)
+    };
+    assert_eq!(
+        most_queued, QUEUE,
+        "the queue fills to its bound and no further"
+    );
+    let ids: std::collections::HashSet<i64> = outcomes
+        .into_iter()
+        .map(|o| {
+            let appended = o.unwrap().expect("written by the group writer");
+            assert_eq!(appended.version, 1);
+            appended.id
+        })
+        .collect();
+    assert_eq!(ids.len(), total, "each its own id");
+    assert_eq!(store.registrations_waiting(), 0);
+    assert_eq!(store.registrations_queued(), 0);
+}
