@@ -157,3 +157,36 @@ async fn write_export(store: &Store, out: &mut impl Write) -> anyhow::Result<(u6
     line(out, &Record::End { schemas, versions })?;
     Ok((schemas, versions))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::SchemaRecord;
+    use schemata_compat::SchemaType;
+
+    fn record(len: usize) -> SchemaRecord {
+        SchemaRecord {
+            context: ".".into(),
+            id: 1,
+            hash: String::new(),
+            schema_type: SchemaType::Avro,
+            schema: "x".repeat(len),
+            references: Vec::new(),
+            metadata: None,
+            rule_set: None,
+            guid: String::new(),
+            created_at: 0,
+        }
+    }
+
+    #[test]
+    fn a_page_holds_about_page_bytes_of_schema_text() {
+        assert_eq!(next_page_size(&[record(10)]), MAX_PAGE);
+        assert_eq!(next_page_size(&[]), MAX_PAGE);
+        assert_eq!(
+            next_page_size(&[record(10), record(200_000)]),
+            (PAGE_BYTES / 200_000) as i64
+        );
+        assert_eq!(next_page_size(&[record(PAGE_BYTES * 2)]), 1);
+    }
+}
