@@ -1,5 +1,6 @@
 //! `schemata export`: everything in the database as the JSON lines of `archive.rs`, read a
-//! page at a time straight from the store (docs/migration.md).
+//! page at a time straight from the store, each page sized to hold about [`PAGE_BYTES`] of
+//! schema text (docs/migration.md §2).
 
 use super::archive::{Header, Record, SchemaLine, VersionLine, FORMAT, VERSION};
 use super::options::ExportArgs;
@@ -7,8 +8,20 @@ use crate::store::{Store, StoreOptions};
 use anyhow::Context;
 use std::io::Write;
 
-/// Schemas read from the database at a time.
-const PAGE: i64 = 500;
+/// Schemas read from the database at a time: at most [`MAX_PAGE`], at first [`FIRST_PAGE`].
+const MAX_PAGE: i64 = 500;
+const FIRST_PAGE: i64 = 16;
+/// The schema text one page should hold: the next page has as many schemas as fit this many
+/// bytes at the size of the largest schema of the page before.
+const PAGE_BYTES: usize = 8 << 20;
+
+/// How many schemas the page after `page` reads.
+fn next_page_size(page: &[crate::domain::SchemaRecord]) -> i64 {
+    let largest = page.iter().map(|s| s.schema.len()).max().unwrap_or(0);
+    i64::try_from(PAGE_BYTES / largest.max(1))
+        .unwrap_or(MAX_PAGE)
+        .clamp(1, MAX_PAGE)
+}
 
 pub(super) async fn run(args: ExportArgs) -> anyhow::Result<()> {
     let options = StoreOptions {
@@ -83,12 +96,14 @@ async fn write_export(store: &Store, out: &mut impl Write) -> anyhow::Result<(u6
     }
     let (mut schemas, mut versions) = (0u64, 0u64);
     let mut after: Option<(String, i64)> = None;
+    let mut limit = FIRST_PAGE;
     loop {
         let page = store
-            .export_schema_page(after.as_ref().map(|(c, i)| (c.as_str(), *i)), PAGE)
+            .export_schema_page(after.as_ref().map(|(c, i)| (c.as_str(), *i)), limit)
             .await?;
         let Some(last) = page.last() else { break };
         after = Some((last.context.clone(), last.id));
+        limit = next_page_size(&page);
         // One page may span contexts: read the versions of each context's run of ids.
         let mut start = 0;
         while start < page.len() {
@@ -141,4 +156,37 @@ async fn write_export(store: &Store, out: &mut impl Write) -> anyhow::Result<(u6
     }
     line(out, &Record::End { schemas, versions })?;
     Ok((schemas, versions))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::SchemaRecord;
+    use schemata_compat::SchemaType;
+
+    fn record(len: usize) -> SchemaRecord {
+        SchemaRecord {
+            context: ".".into(),
+            id: 1,
+            hash: String::new(),
+            schema_type: SchemaType::Avro,
+            schema: "x".repeat(len),
+            references: Vec::new(),
+            metadata: None,
+            rule_set: None,
+            guid: String::new(),
+            created_at: 0,
+        }
+    }
+
+    #[test]
+    fn a_page_holds_about_page_bytes_of_schema_text() {
+        assert_eq!(next_page_size(&[record(10)]), MAX_PAGE);
+        assert_eq!(next_page_size(&[]), MAX_PAGE);
+        assert_eq!(
+            next_page_size(&[record(10), record(200_000)]),
+            (PAGE_BYTES / 200_000) as i64
+        );
+        assert_eq!(next_page_size(&[record(PAGE_BYTES * 2)]), 1);
+    }
 }

@@ -22,6 +22,7 @@ mod client_rest;
 mod follow_kafka;
 mod import;
 mod import_kafka;
+mod import_memory;
 mod kafka_tls;
 mod logs;
 mod memory;

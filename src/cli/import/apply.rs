@@ -38,7 +38,7 @@ impl Applied {
 
 pub(super) async fn apply(
     target: &Target,
-    source: &Source,
+    source: &Source<'_>,
     out: Output,
 ) -> anyhow::Result<Applied> {
     let mut applied = Applied::default();
@@ -136,7 +136,7 @@ pub(super) async fn apply_one(target: &Target, item: &Item) -> anyhow::Result<()
 /// Contexts and schemas; returns the configs and modes, for after.
 async fn write_schemas(
     target: &Target,
-    source: &Source,
+    source: &Source<'_>,
     applied: &mut Applied,
     out: Output,
 ) -> anyhow::Result<Vec<Item>> {

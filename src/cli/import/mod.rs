@@ -7,6 +7,7 @@
 //! verifies it (`verify.rs`). docs/migration.md describes it for users.
 
 mod apply;
+pub(in crate::cli) mod body_file;
 mod examine;
 mod plan;
 mod progress;
@@ -18,6 +19,7 @@ mod target;
 mod target_rest;
 mod verify;
 
+use super::kafka::Fold;
 use super::options::ImportArgs;
 use crate::domain::{Config, Mode};
 use crate::registry::{ImportedSchema, Registry, RegistryOptions};
@@ -93,26 +95,22 @@ impl Removal {
 }
 
 /// Where the items come from. A file is read again for each pass (planning, writing,
-/// verifying), so it is never held in memory; a REST crawl is read once, its schema texts
-/// kept in a temporary file; a Kafka topic's state is held in memory.
-pub(super) enum Source {
+/// verifying), so it is never held in memory; a REST crawl and a Kafka topic are read once,
+/// their schema texts kept in a temporary file (a follower's topic: in memory), and each pass
+/// reads them back one at a time.
+pub(super) enum Source<'a> {
     File(source_file::FileSource),
     Rest(source_rest::Crawled),
-    Crawled(Vec<Item>),
+    Folded(&'a Fold),
 }
 
-impl Source {
+impl Source<'_> {
     /// How many schemas the passes go through, when known before the first.
     fn schema_count(&self) -> Option<u64> {
         match self {
             Source::File(file) => Some(file.schemas()),
             Source::Rest(crawled) => Some(crawled.schemas.counts().0),
-            Source::Crawled(items) => Some(
-                items
-                    .iter()
-                    .filter(|item| matches!(item, Item::Schema(_)))
-                    .count() as u64,
-            ),
+            Source::Folded(fold) => Some(fold.schema_count()),
         }
     }
 
@@ -121,7 +119,7 @@ impl Source {
         match self {
             Source::File(file) => Ok(Box::new(file.items()?)),
             Source::Rest(crawled) => Ok(Box::new(crawled.items()?)),
-            Source::Crawled(items) => Ok(Box::new(items.iter().cloned().map(Ok))),
+            Source::Folded(fold) => Ok(Box::new(fold.items()?)),
         }
     }
 }
@@ -134,9 +132,11 @@ pub(super) async fn run(args: ImportArgs) -> anyhow::Result<ExitCode> {
         anyhow::bail!("--topic, --kafka-option and --kafka-config apply to --from-kafka only");
     }
     let out = Output::Print(Display::choose(args.quiet, std::io::stderr().is_terminal()));
+    let fold;
     let source = match (&args.from_file, &args.from, &args.from_kafka) {
         (None, None, Some(bootstrap)) => {
-            Source::Crawled(source_kafka::read(bootstrap, &args.kafka).await?)
+            fold = source_kafka::read(bootstrap, &args.kafka).await?;
+            Source::Folded(&fold)
         }
         (Some(path), None, None) => {
             let file = source_file::FileSource::open(path)?;
@@ -225,7 +225,7 @@ impl Output {
 /// import.
 async fn checked_plan(
     target: &Target,
-    source: &Source,
+    source: &Source<'_>,
     out: Output,
 ) -> anyhow::Result<Option<plan::Plan>> {
     let plan = plan::plan(target, source, out).await?;
@@ -245,7 +245,7 @@ async fn checked_plan(
 
 async fn apply_and_verify(
     target: &Target,
-    source: &Source,
+    source: &Source<'_>,
     plan: &plan::Plan,
     out: Output,
 ) -> anyhow::Result<()> {
@@ -273,15 +273,12 @@ async fn apply_and_verify(
     Ok(())
 }
 
-/// Bring the store behind `registry` to `items` (a following server's start: the state of
+/// Bring the store behind `registry` to the state `fold` holds (a following server's start:
 /// the storage topic at its end), with the import's plan, conflict refusal, writes and
 /// verification, reported in the log.
-pub(in crate::cli) async fn replicate(
-    registry: Arc<Registry>,
-    items: Vec<Item>,
-) -> anyhow::Result<()> {
+pub(in crate::cli) async fn replicate(registry: Arc<Registry>, fold: &Fold) -> anyhow::Result<()> {
     let target = Target::Store(registry);
-    let source = Source::Crawled(items);
+    let source = Source::Folded(fold);
     let out = Output::Log;
     let Some(plan) = checked_plan(&target, &source, out).await? else {
         anyhow::bail!("the target database holds schemas that conflict with the topic (logged above); nothing was written");

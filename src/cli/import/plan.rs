@@ -48,7 +48,11 @@ impl Plan {
     }
 }
 
-pub(super) async fn plan(target: &Target, source: &Source, out: Output) -> anyhow::Result<Plan> {
+pub(super) async fn plan(
+    target: &Target,
+    source: &Source<'_>,
+    out: Output,
+) -> anyhow::Result<Plan> {
     let mut plan = Plan::default();
     let mut progress = Progress::new("checking", out, source.schema_count());
     let mut examiner = Examiner::new(target.clone());

@@ -1,14 +1,13 @@
 //! A registry's Kafka storage topic as an import source (`--from-kafka`): read from its
 //! first offset to the end it had when the read began, folded in topic order into the state
-//! it describes (`cli::kafka::fold`), and that state as import items, held in memory like a
-//! REST crawl.
+//! it describes (`cli::kafka::fold`), the schema bodies in a temporary file as for a REST
+//! crawl (docs/migration.md §5), and that state as import items.
 
-use super::Item;
 use crate::cli::kafka::{self, Fold, KafkaSource};
 use crate::cli::options::KafkaArgs;
 
 /// Read the topic to its end and fold it.
-pub(super) async fn read(bootstrap: &str, args: &KafkaArgs) -> anyhow::Result<Vec<Item>> {
+pub(super) async fn read(bootstrap: &str, args: &KafkaArgs) -> anyhow::Result<Fold> {
     let source = KafkaSource::new(
         bootstrap,
         &args.topic,
@@ -17,13 +16,11 @@ pub(super) async fn read(bootstrap: &str, args: &KafkaArgs) -> anyhow::Result<Ve
     )?;
     let mut reader = source.open().await?;
     eprintln!("reading {}", source.describe());
-    let mut fold = Fold::new();
+    let mut fold = Fold::spilled(&std::env::temp_dir())?;
     reader
-        .read_to_end(|record| {
-            kafka::fold_record(&mut fold, &record);
-            Ok(())
-        })
+        .read_to_end(|record| kafka::fold_record(&mut fold, &record).map(drop))
         .await?;
+    fold.finish()?;
     for warning in &fold.warnings {
         eprintln!("warning: {warning}");
     }
@@ -34,5 +31,5 @@ pub(super) async fn read(bootstrap: &str, args: &KafkaArgs) -> anyhow::Result<Ve
         );
     }
     eprintln!("{}", fold.summary());
-    Ok(fold.items())
+    Ok(fold)
 }

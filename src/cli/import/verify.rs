@@ -11,7 +11,7 @@ use crate::registry::{Examination, ImportedSchema};
 /// Differences found, one sentence each; empty when the target matches the source.
 pub(super) async fn verify(
     target: &Target,
-    source: &Source,
+    source: &Source<'_>,
     out: Output,
 ) -> anyhow::Result<Vec<String>> {
     let mut progress = Progress::new("verifying", out, source.schema_count());

@@ -34,10 +34,10 @@ pub(in crate::cli) async fn start(
     registry.start_following(source.describe()).await?;
     let mut reader = source.open().await?;
     tracing::info!(source = %source.describe(), "following: reading the topic from its start");
-    let mut fold = Fold::new();
+    let mut fold = Fold::in_memory();
     reader
         .read_to_end(|record| {
-            fold_record(&mut fold, &record);
+            fold_record(&mut fold, &record)?;
             registry
                 .follow()
                 .applied(record.offset, record.timestamp, now_millis());
@@ -54,7 +54,7 @@ pub(in crate::cli) async fn start(
         ));
     }
     tracing::info!(source = %source.describe(), "{}", fold.summary());
-    import::replicate(registry.clone(), fold.items()).await?;
+    import::replicate(registry.clone(), &fold).await?;
     let position = reader.position();
     registry.follow().observe(position, position, now_millis());
     tracing::info!(source = %source.describe(), position, "following: caught up; applying new records as they arrive");
@@ -90,7 +90,15 @@ async fn follow(registry: Arc<Registry>, mut reader: TopicReader, mut fold: Fold
                 break;
             }
             let skipped = fold.warnings_total;
-            let changes = fold_record(&mut fold, &record);
+            let changes = match fold_record(&mut fold, &record) {
+                Ok(changes) => changes,
+                Err(e) => {
+                    let why = format!("record at offset {}: {e:#}", record.offset);
+                    tracing::error!(%source, offset = record.offset, error = format!("{e:#}"), "following: a record could not be folded");
+                    registry.follow().failed(why);
+                    Vec::new()
+                }
+            };
             if fold.warnings_total > skipped {
                 let why = format!("record at offset {} skipped", record.offset);
                 tracing::warn!(%source, offset = record.offset, "following: {why}: {}", fold.warnings.last().map(String::as_str).unwrap_or("unreadable"));

@@ -14,13 +14,17 @@ pub(super) use connect::{KafkaSource, RawRecord, TopicReader};
 pub(super) use fold::Fold;
 
 /// Parse one record and apply it to `fold`; a record that cannot be read is skipped with a
-/// warning (as the registries skip it). Returns what the record changed.
-pub(super) fn fold_record(fold: &mut Fold, record: &RawRecord) -> Vec<super::import::Item> {
+/// warning (as the registries skip it). Returns what the record changed (for a fold that
+/// reports changes); an error is the fold's temporary file's.
+pub(super) fn fold_record(
+    fold: &mut Fold,
+    record: &RawRecord,
+) -> anyhow::Result<Vec<super::import::Item>> {
     match record::parse(record.key.as_deref(), record.value.as_deref()) {
         Ok(event) => fold.apply(record.offset, record.timestamp, event),
         Err(why) => {
             fold.warn(record.offset, why);
-            Vec::new()
+            Ok(Vec::new())
         }
     }
 }
