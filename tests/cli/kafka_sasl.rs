@@ -15,6 +15,7 @@ use crate::sasl_front::{SaslFront, User};
 use crate::tansu::{avro, csr, Broker, T0};
 use rskafka::client::{Credentials, SaslConfig};
 use serde_json::json;
+use std::process::Command;
 use tokio::net::TcpListener;
 
 const USER: &str = "reader";
@@ -90,6 +91,8 @@ async fn refused(bootstrap: &str, options: &[String], expected: &str) {
     let out = import(bootstrap, &dir.database_url(), options).await;
     assert_eq!(out.status.code(), Some(3), "{options:?}: {}", text(&out));
     assert!(text(&out).contains(expected), "{options:?}: {}", text(&out));
+    let said = "failed: check sasl.mechanism, sasl.username and sasl.password";
+    assert!(text(&out).contains(said), "{options:?}: {}", text(&out));
     assert!(!text(&out).contains("hunter2"), "{}", text(&out));
 }
 
@@ -185,4 +188,46 @@ async fn a_follower_logs_in_with_scram() {
         .until("/subjects/sasl-value/versions", |_, _| true)
         .await;
     assert_eq!((status, versions), (200, json!([1])));
+
+    // With a wrong password the follower does not start, and says why.
+    let other = crate::common::Dir::new();
+    let mut args = vec![
+        "serve".to_string(),
+        "--database-url".into(),
+        other.database_url(),
+    ];
+    args.extend(
+        [
+            "--listen",
+            "127.0.0.1:0",
+            "--follow-kafka",
+            &broker.bootstrap,
+        ]
+        .map(String::from),
+    );
+    for option in login("SASL_PLAINTEXT", "SCRAM-SHA-256", USER, "hunter2-wrong") {
+        args.extend(["--kafka-option".to_string(), option]);
+    }
+    let out = tokio::task::spawn_blocking(move || {
+        Command::new(env!("CARGO_BIN_EXE_schemata"))
+            .args(&args)
+            .env("SCHEMATA_LOG", "debug")
+            .env_remove("SCHEMATA_DATABASE_URL")
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    let output = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!out.status.success(), "{output}");
+    assert!(
+        output.contains("cannot follow the storage topic")
+            && output.contains("the SASL login as \"reader\" with SCRAM-SHA-256 failed"),
+        "{output}"
+    );
+    assert!(!output.contains("hunter2"), "{output}");
 }
