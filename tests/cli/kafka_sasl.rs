@@ -1,11 +1,12 @@
 //! `schemata import --from-kafka` and `serve --follow-kafka` with SASL (docs/migration.md
-//! §5.3, §5.4), end to end. tansu's own SASL (`--authentication`) offers SCRAM only and, with
-//! the memory storage of this build, knows no user: against it a SCRAM login is refused, which
-//! is checked as the refusal by a real broker. The logins that succeed go through the test's
-//! SASL front (sasl_front.rs) before tansu: PLAIN, SCRAM-SHA-256 and SCRAM-SHA-512 with the
-//! right password import; a wrong password and an unknown user fail with exit 3, saying so,
-//! the password never shown; SASL_SSL through the TLS front of kafka_tls.rs, then the SASL
-//! front; and a follower that logs in with SCRAM serves the topic.
+//! §5.3, §5.4), end to end. tansu's own SASL (`--authentication`) offers SCRAM (and
+//! OAUTHBEARER), not PLAIN, and with the storage of this build knows no user: against it a
+//! SCRAM login is refused, which is checked as the refusal by a real broker. The logins that
+//! succeed go through the test's SASL front (sasl_front.rs) before tansu: PLAIN,
+//! SCRAM-SHA-256 and SCRAM-SHA-512 with the right password import; a wrong password and an
+//! unknown user fail with exit 3, saying so, the password never shown; SASL_SSL through the
+//! TLS front of kafka_tls.rs, then the SASL front; and a follower that logs in with SCRAM
+//! serves the topic, and with a wrong password does not start.
 
 use crate::certs::{Authority, PemDir};
 use crate::follow_kafka::serve;
