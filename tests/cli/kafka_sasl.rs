@@ -16,7 +16,6 @@ use crate::sasl_front::{SaslFront, User};
 use crate::tansu::{avro, csr, Broker, T0};
 use rskafka::client::{Credentials, SaslConfig};
 use serde_json::json;
-use std::process::Command;
 use tokio::net::TcpListener;
 
 const USER: &str = "reader";
@@ -192,38 +191,22 @@ async fn a_follower_logs_in_with_scram() {
 
     // With a wrong password the follower does not start, and says why.
     let other = crate::common::Dir::new();
-    let mut args = vec![
-        "serve".to_string(),
-        "--database-url".into(),
-        other.database_url(),
-    ];
-    args.extend(
-        [
-            "--listen",
-            "127.0.0.1:0",
-            "--follow-kafka",
-            &broker.bootstrap,
-        ]
-        .map(String::from),
-    );
+    let database_url = other.database_url();
+    let mut args = [
+        "serve",
+        "--database-url",
+        &database_url,
+        "--listen",
+        "127.0.0.1:0",
+    ]
+    .map(String::from)
+    .to_vec();
+    args.extend(["--follow-kafka".to_string(), broker.bootstrap.clone()]);
     for option in login("SASL_PLAINTEXT", "SCRAM-SHA-256", USER, "hunter2-wrong") {
         args.extend(["--kafka-option".to_string(), option]);
     }
-    let out = tokio::task::spawn_blocking(move || {
-        Command::new(env!("CARGO_BIN_EXE_schemata"))
-            .args(&args)
-            .env("SCHEMATA_LOG", "debug")
-            .env_remove("SCHEMATA_DATABASE_URL")
-            .output()
-            .unwrap()
-    })
-    .await
-    .unwrap();
-    let output = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = crate::import::schemata(args).await;
+    let output = text(&out);
     assert!(!out.status.success(), "{output}");
     assert!(
         output.contains("cannot follow the storage topic")
