@@ -17,7 +17,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 /// A `schemata serve` process on `database_url`, killed when dropped.
-struct Server {
+pub(crate) struct Server {
     child: Child,
     base: String,
 }
@@ -30,7 +30,7 @@ impl Drop for Server {
 }
 
 /// Start the binary and wait until it listens (after catching up with the topic).
-async fn serve(database_url: &str, extra: &[&str]) -> Server {
+pub(crate) async fn serve(database_url: &str, extra: &[&str]) -> Server {
     let (database_url, extra): (String, Vec<String>) = (
         database_url.into(),
         extra.iter().map(|s| s.to_string()).collect(),
@@ -109,7 +109,11 @@ impl Server {
 
     /// Ask `path` until `done` holds of the answer (the follower applies records in the
     /// background); the last answer.
-    async fn until(&self, path: &str, done: impl Fn(u16, &Value) -> bool) -> (u16, Value) {
+    pub(crate) async fn until(
+        &self,
+        path: &str,
+        done: impl Fn(u16, &Value) -> bool,
+    ) -> (u16, Value) {
         let started = Instant::now();
         loop {
             let (status, body) = self.get(path).await;

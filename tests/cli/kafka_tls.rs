@@ -24,7 +24,7 @@ use tokio_rustls::rustls::{RootCertStore, ServerConfig};
 use tokio_rustls::TlsAcceptor;
 
 /// A TLS front to a broker's plaintext port, on `listener`; stops when dropped.
-struct TlsFront(tokio::task::JoinHandle<()>);
+pub(crate) struct TlsFront(tokio::task::JoinHandle<()>);
 
 impl Drop for TlsFront {
     fn drop(&mut self) {
@@ -34,7 +34,12 @@ impl Drop for TlsFront {
 
 impl TlsFront {
     /// Serve `server` (certificate and key), requiring a client certificate of `ca`.
-    fn start(listener: TcpListener, backend: u16, server: &Pem, ca: &Authority) -> TlsFront {
+    pub(crate) fn start(
+        listener: TcpListener,
+        backend: u16,
+        server: &Pem,
+        ca: &Authority,
+    ) -> TlsFront {
         let provider = Arc::new(aws_lc_rs::default_provider());
         let mut roots = RootCertStore::empty();
         roots
@@ -92,7 +97,8 @@ async fn broker_behind_tls(server: &Pem, ca: &Authority) -> (Broker, TlsFront) {
     (broker, front)
 }
 
-async fn import(bootstrap: &str, target: &str, options: &[String]) -> Output {
+/// `import --from-kafka BOOTSTRAP` into `target`, each of `options` a `--kafka-option`.
+pub(crate) async fn import(bootstrap: &str, target: &str, options: &[String]) -> Output {
     let mut args = vec![
         "import".to_string(),
         "--from-kafka".into(),
@@ -107,7 +113,7 @@ async fn import(bootstrap: &str, target: &str, options: &[String]) -> Output {
     schemata(args).await
 }
 
-fn path(p: &Path) -> String {
+pub(crate) fn path(p: &Path) -> String {
     p.display().to_string()
 }
 

@@ -5,7 +5,7 @@
 
 use rskafka::chrono::{TimeZone, Utc};
 use rskafka::client::partition::{Compression, PartitionClient, UnknownTopicHandling};
-use rskafka::client::ClientBuilder;
+use rskafka::client::{ClientBuilder, SaslConfig};
 use rskafka::record::Record;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
@@ -115,10 +115,16 @@ impl Broker {
     /// Create `topic` with one partition (the broker does not create topics on use as
     /// Kafka may) and open it for writing.
     pub(crate) async fn topic(&self, topic: &str) -> Topic {
-        let client = ClientBuilder::new(vec![self.bootstrap.clone()])
-            .build()
-            .await
-            .expect("connect to tansu");
+        self.topic_as(topic, None).await
+    }
+
+    /// [`Broker::topic`], authenticating with `sasl` (a broker behind a SASL front).
+    pub(crate) async fn topic_as(&self, topic: &str, sasl: Option<SaslConfig>) -> Topic {
+        let mut builder = ClientBuilder::new(vec![self.bootstrap.clone()]);
+        if let Some(sasl) = sasl {
+            builder = builder.sasl_config(sasl);
+        }
+        let client = builder.build().await.expect("connect to tansu");
         client
             .controller_client()
             .unwrap()

@@ -57,6 +57,17 @@ enum Mechanism {
     ScramSha512,
 }
 
+impl Mechanism {
+    /// The name `sasl.mechanism` gives it.
+    fn name(self) -> &'static str {
+        match self {
+            Mechanism::Plain => "PLAIN",
+            Mechanism::ScramSha256 => "SCRAM-SHA-256",
+            Mechanism::ScramSha512 => "SCRAM-SHA-512",
+        }
+    }
+}
+
 /// Never shows the password.
 impl fmt::Debug for KafkaSource {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -281,7 +292,8 @@ impl KafkaSource {
             .build()
             .await
             .with_context(|| format!("cannot connect to Kafka at {}", self.bootstrap.join(",")))
-            .map_err(why)?;
+            .map_err(why)
+            .map_err(|e| self.login_failed(e))?;
         let topics = client
             .list_topics()
             .await
@@ -313,6 +325,21 @@ impl KafkaSource {
             describe: self.describe(),
             _relay: relay,
         })
+    }
+
+    /// A failed SASL login said as such, with what to check: the client reports it only as
+    /// a connection that failed its "Sasl handshake" (a wrong password, an unknown user, or a
+    /// mechanism the broker does not offer). The password is not named.
+    fn login_failed(&self, e: anyhow::Error) -> anyhow::Error {
+        match &self.sasl {
+            Some(sasl) if format!("{e:#}").contains("Sasl handshake failed") => e.context(format!(
+                "the SASL login as {:?} with {} failed: check sasl.mechanism, sasl.username and \
+                 sasl.password",
+                sasl.username,
+                sasl.mechanism.name()
+            )),
+            _ => e,
+        }
     }
 }
 
