@@ -10,6 +10,7 @@
 
 pub mod avro;
 mod deep_stack;
+mod footprint;
 pub mod json;
 mod level;
 pub mod protobuf;
@@ -149,6 +150,17 @@ impl ParsedSchema {
             ParsedSchema::Avro(s) => s.canonical(),
             ParsedSchema::Protobuf(s) => s.canonical(),
             ParsedSchema::Json(s) => s.canonical(),
+        }
+    }
+
+    /// An estimate of the bytes this parse keeps allocated, what it keeps of its references
+    /// included: what a cache holding it is charged (docs/performance.md, "Cache budget").
+    /// Computed at parse time, so this is cheap.
+    pub fn retained_bytes(&self) -> u64 {
+        match self {
+            ParsedSchema::Avro(s) => s.retained_bytes(),
+            ParsedSchema::Protobuf(s) => s.retained_bytes(),
+            ParsedSchema::Json(s) => s.retained_bytes(),
         }
     }
 

@@ -31,6 +31,7 @@ pub struct AvroSchema {
     parsed: Arc<Parsed>,
     normalized: bool,
     canonical: String,
+    retained: u64,
 }
 
 fn invalid(message: impl std::fmt::Display) -> SchemaError {
@@ -66,6 +67,7 @@ impl AvroSchema {
         }
         let reference_types = parser.type_count();
         let root = parser.parse_text(text, options.validate).map_err(invalid)?;
+        let retained = crate::footprint::avro(parser.input_bytes, &parser.input_shape);
         let parsed = parser.finish(root, reference_types);
         let mode = if options.normalize {
             Mode::Normalized
@@ -87,6 +89,7 @@ impl AvroSchema {
             parsed: Arc::new(parsed),
             normalized: options.normalize,
             canonical,
+            retained,
         })
     }
 
@@ -94,6 +97,11 @@ impl AvroSchema {
     /// the normalized form when parsed with `normalize`.
     pub fn canonical(&self) -> &str {
         &self.canonical
+    }
+
+    /// An estimate of the bytes this parse keeps allocated (`ParsedSchema::retained_bytes`).
+    pub fn retained_bytes(&self) -> u64 {
+        self.retained
     }
 
     /// `"resolved"`: the schema with every referenced named type inlined where first used.

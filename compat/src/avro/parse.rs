@@ -4,6 +4,7 @@
 
 use super::model::{Field, NamedBody, NamedType, Parsed, Primitive, Props, Schema, Tag};
 use super::names::{validate_identifier, Name};
+use crate::footprint::JsonShape;
 use serde_json::{Map, Value};
 use std::collections::HashMap;
 
@@ -28,6 +29,10 @@ const FIELD_RESERVED: &[&str] = &["default", "doc", "name", "order", "type", "al
 pub(crate) struct Parser {
     types: Vec<NamedType>,
     by_name: HashMap<String, usize>,
+    /// The texts parsed so far: their bytes and shape (what the parse keeps is estimated
+    /// from them, `crate::footprint::avro`).
+    pub(super) input_bytes: usize,
+    pub(super) input_shape: JsonShape,
 }
 
 fn json(v: &Value) -> String {
@@ -43,6 +48,8 @@ impl Parser {
         Parser {
             types: Vec::new(),
             by_name: HashMap::new(),
+            input_bytes: 0,
+            input_shape: JsonShape::default(),
         }
     }
 
@@ -54,6 +61,8 @@ impl Parser {
         validate_defaults: bool,
     ) -> Result<Schema, String> {
         let value: Value = serde_json::from_str(text).map_err(|e| e.to_string())?;
+        self.input_bytes += text.len();
+        self.input_shape.add(&value);
         let first_new = self.types.len();
         let root = self.parse(&value, None, 0)?;
         if validate_defaults {

@@ -46,6 +46,7 @@ pub struct JsonSchema {
     draft: Draft,
     model: Arc<Model>,
     validator: Arc<jsonschema::Validator>,
+    retained: u64,
 }
 
 impl std::fmt::Debug for JsonSchema {
@@ -81,11 +82,16 @@ impl JsonSchema {
         let docs = Docs::new(value, draft, references)?;
         let model = Model::load(&docs)?;
         let validator = build_validator(&docs, draft)?;
+        let text_bytes = text.len() + references.iter().map(|r| r.schema.len()).sum::<usize>();
+        let mut shape = crate::footprint::JsonShape::default();
+        docs.docs.iter().for_each(|doc| shape.add(&doc.value));
+        let retained = crate::footprint::json(text_bytes, &shape, model.regex_sizes());
         Ok(JsonSchema {
             canonical,
             draft,
             model: Arc::new(model),
             validator: Arc::new(validator),
+            retained,
         })
     }
 
@@ -93,6 +99,11 @@ impl JsonSchema {
     /// when parsed with `normalize`.
     pub fn canonical(&self) -> &str {
         &self.canonical
+    }
+
+    /// An estimate of the bytes this parse keeps allocated (`ParsedSchema::retained_bytes`).
+    pub fn retained_bytes(&self) -> u64 {
+        self.retained
     }
 
     /// No alternative output format applies to JSON Schema.

@@ -103,8 +103,9 @@ pub(super) struct StringNode {
 
 #[derive(Debug, Clone)]
 pub(super) struct PatternProperty {
-    /// `None` when the pattern is not a valid Rust regex: it then never matches.
-    pub regex: Option<regex::Regex>,
+    /// `None` when the pattern is not a valid Rust regex: it then never matches. The
+    /// `regex` crate's engine itself, which reports its size ([`Model::regex_bytes`]).
+    pub regex: Option<regex_automata::meta::Regex>,
     pub schema: NodeId,
 }
 
@@ -143,6 +144,22 @@ pub(super) struct Model {
 }
 
 impl Model {
+    /// What the compiled `patternProperties` patterns report they hold; `None` for each one
+    /// that did not compile. (Its footprint is estimated from this: `crate::footprint`.)
+    pub(super) fn regex_sizes(&self) -> impl Iterator<Item = Option<usize>> + '_ {
+        self.nodes
+            .iter()
+            .flat_map(|node| match &node.kind {
+                Kind::Object(object) => object.pattern_properties.as_slice(),
+                _ => &[],
+            })
+            .map(|p| {
+                p.regex
+                    .as_ref()
+                    .map(regex_automata::meta::Regex::memory_usage)
+            })
+    }
+
     /// Follow `$ref` chains; a chain that loops back on itself counts as an empty schema.
     pub(super) fn deref(&self, mut id: NodeId) -> NodeId {
         for _ in 0..=self.nodes.len() {
@@ -564,9 +581,11 @@ impl Loader<'_> {
         if let Some(Value::Object(patterns)) = obj.get("patternProperties") {
             for (pattern, sub) in patterns {
                 pattern_properties.push(PatternProperty {
-                    regex: regex::RegexBuilder::new(pattern)
-                        .size_limit(1 << 20)
-                        .build()
+                    regex: regex_automata::meta::Regex::builder()
+                        .configure(
+                            regex_automata::meta::Config::new().nfa_size_limit(Some(1 << 20)),
+                        )
+                        .build(pattern)
                         .ok(),
                     schema: self.child(at, &["patternProperties", pattern], sub, depth)?,
                 });

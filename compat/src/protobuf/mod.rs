@@ -39,6 +39,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 pub struct ProtobufSchema {
     file: FileDescriptor,
     canonical: String,
+    retained: u64,
 }
 
 impl ProtobufSchema {
@@ -72,7 +73,12 @@ impl ProtobufSchema {
                     )));
                 }
             }
-            Ok(ProtobufSchema { file, canonical })
+            let retained = crate::footprint::protobuf(file.parent_pool(), canonical.len());
+            Ok(ProtobufSchema {
+                file,
+                canonical,
+                retained,
+            })
         }));
         result.unwrap_or_else(|_| Err(SchemaError::new("invalid Protobuf schema")))
     }
@@ -80,6 +86,12 @@ impl ProtobufSchema {
     /// Canonical `.proto` text (normalised ordering when `options.normalize`).
     pub fn canonical(&self) -> &str {
         &self.canonical
+    }
+
+    /// An estimate of the bytes this parse keeps allocated, the pool's imported files
+    /// included (`ParsedSchema::retained_bytes`).
+    pub fn retained_bytes(&self) -> u64 {
+        self.retained
     }
 
     /// `serialized`: base64 `FileDescriptorProto` without source info; `ignore_extensions`:

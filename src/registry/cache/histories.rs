@@ -84,14 +84,13 @@ pub(crate) struct SubjectHistory {
 
 impl SubjectHistory {
     /// Its share of the history cache, in units of one remembered version (64 bytes): one
-    /// per version, one for the entry, and for the remembered latest schema ten times its
-    /// text (the record's strings and the parse tree: the server grew by ~3.3 KB for each
-    /// ~330-byte schema of the registration benchmark while the id cache kept them all).
+    /// per version, one for the entry, and for the remembered latest schema what the id
+    /// cache would charge for it (`CachedSchema::estimated_bytes`: the record's strings and
+    /// its parse tree).
     pub(crate) fn weight(&self) -> usize {
-        let schema_bytes = self
-            .latest_schema
-            .as_ref()
-            .map_or(0, |s| s.record.schema.len().saturating_mul(10));
+        let schema_bytes = self.latest_schema.as_ref().map_or(0, |s| {
+            usize::try_from(s.estimated_bytes()).unwrap_or(usize::MAX)
+        });
         self.versions
             .len()
             .saturating_add(1)
@@ -290,8 +289,12 @@ mod tests {
             latest_schema: None,
         };
         assert_eq!(history.weight(), 4);
-        history.latest_schema = Some(Arc::new(CachedSchema::new(record)));
-        assert_eq!(history.weight(), 4 + 100);
+        let latest = Arc::new(CachedSchema::new(record));
+        let units = latest.estimated_bytes().div_ceil(64) as usize;
+        // The text, its rendered body and the record around them: more than twice the text.
+        assert!(units > 2 * 640 / 64, "{units}");
+        history.latest_schema = Some(latest);
+        assert_eq!(history.weight(), 4 + units);
     }
 
     #[test]

@@ -1,9 +1,8 @@
 //! Parse trees of stored schemas, by context and id: what compatibility checks against older
 //! versions and `?format=` renderings need. Kept apart from the id cache, which serves reads
-//! that never need a tree, and weighed in bytes by [`parse_tree_bytes`]. Like the id cache,
+//! that never need a tree, and weighed in bytes by `ParsedSchema::retained_bytes`. Like the id cache,
 //! an entry goes when the id is hard-deleted.
 
-use super::schemas::parse_tree_bytes;
 use super::stats::{CacheCounters, CacheStats};
 use super::Cache;
 use moka::future::Cache as MokaCache;
@@ -15,7 +14,7 @@ use std::sync::Arc;
 static COUNTERS: CacheCounters = CacheCounters::new("parsed");
 
 fn weight(parsed: &ParsedSchema) -> u32 {
-    u32::try_from(parse_tree_bytes(parsed.canonical().len() as u64)).unwrap_or(u32::MAX)
+    u32::try_from(parsed.retained_bytes()).unwrap_or(u32::MAX)
 }
 
 #[derive(Clone)]

@@ -55,7 +55,7 @@ impl CachedSchema {
     /// What it holds once rendered (the figure is the same when it is cached and when it
     /// leaves): the record's strings, the rendered body (the text, JSON-escaped, in an
     /// envelope: about the text again), and the parse tree when it carries one
-    /// ([`parse_tree_bytes`]).
+    /// (`ParsedSchema::retained_bytes`, docs/performance.md "Cache budget").
     pub(crate) fn estimated_bytes(&self) -> u64 {
         let record = &self.record;
         let text = record.schema.len() as u64;
@@ -66,7 +66,7 @@ impl CachedSchema {
             .sum();
         let contract = record.metadata.as_ref().map_or(0, |m| m.to_string().len())
             + record.rule_set.as_ref().map_or(0, |r| r.to_string().len());
-        let parsed = self.parsed.as_ref().map_or(0, |_| parse_tree_bytes(text));
+        let parsed = self.parsed.as_ref().map_or(0, |p| p.retained_bytes());
         size_of::<CachedSchema>() as u64
             + text
             + text.saturating_add(text / 8).saturating_add(64)
@@ -75,12 +75,6 @@ impl CachedSchema {
             + contract as u64
             + (record.hash.len() + record.guid.len() + record.context.len()) as u64
     }
-}
-
-/// The memory a parse tree holds for a schema text of `text` bytes: about ten times the
-/// text (measured for Avro records, see `SubjectHistory::weight`).
-pub(crate) fn parse_tree_bytes(text: u64) -> u64 {
-    text.saturating_mul(10).saturating_add(256)
 }
 
 /// An entry's weight for moka, which counts in `u32`.
@@ -271,7 +265,7 @@ mod tests {
         let with_tree = CachedSchema::with_parsed(plain.record.clone(), Arc::new(parsed));
         assert_eq!(
             with_tree.estimated_bytes(),
-            plain.estimated_bytes() + parse_tree_bytes("\"string\"".len() as u64)
+            plain.estimated_bytes() + with_tree.parsed().unwrap().retained_bytes()
         );
     }
 
