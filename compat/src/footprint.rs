@@ -22,21 +22,25 @@ pub(crate) fn avro(text_bytes: usize, shape: &JsonShape) -> u64 {
 /// JSON Schema keeps its model, the validator built from it (its own copy of every
 /// document) and the canonical text: 30 to 75 times the text, more for arrays of small
 /// values (`enum`), about 1 KB for each `$ref`, up to 4 KB for each `pattern` (the
-/// validator's compiled expression) and 6 KB once for any, and a fixed ~1.2 KB even for
-/// `true`. A compiled
-/// `patternProperties` pattern keeps what its engine reports times [`REGEX_FACTOR`]; one that
-/// did not compile (it exceeded the 1 MiB limit) is charged [`FAILED_REGEX_BYTES`], what the
-/// validator's own copy of one was measured to keep.
+/// validator's node), 6 KB once for any, and a fixed ~1.2 KB even for `true`. Each distinct
+/// compiled pattern (measured by `json::patterns`) keeps what its engine reports times
+/// [`REGEX_FACTOR`] for the model's `patternProperties`, [`VALIDATOR_REGEX_FACTOR`] for the
+/// validator's `pattern` and `patternProperties`, plus [`REGEX_BYTES`]; one the validator
+/// keeps no engine for (a counted class, matched by counting) [`PLAIN_PATTERN_BYTES`].
 pub(crate) fn json(
     text_bytes: usize,
     shape: &JsonShape,
-    regex_sizes: impl Iterator<Item = Option<usize>>,
+    model_regex_sizes: impl Iterator<Item = usize>,
+    validator_regex_sizes: impl Iterator<Item = Option<usize>>,
 ) -> u64 {
-    let regexes: u64 = regex_sizes
-        .map(|size| match size {
-            Some(size) => (size as u64).saturating_mul(REGEX_FACTOR) + REGEX_BYTES,
-            None => FAILED_REGEX_BYTES,
-        })
+    let compiled = |size: usize, factor: u64| (size as u64).saturating_mul(factor) + REGEX_BYTES;
+    let regexes: u64 = model_regex_sizes
+        .map(|size| compiled(size, REGEX_FACTOR))
+        .chain(validator_regex_sizes.map(|size| {
+            size.map_or(PLAIN_PATTERN_BYTES, |size| {
+                compiled(size, VALIDATOR_REGEX_FACTOR)
+            })
+        }))
         .fold(0, u64::saturating_add);
     (text_bytes as u64)
         .saturating_mul(36)
@@ -50,10 +54,13 @@ pub(crate) fn json(
 }
 
 /// A compiled regular expression's heap, measured: 3.3 to 4.1 times what it reports
-/// (`memory_usage` leaves out its search caches), plus about 1 KB.
+/// (`memory_usage` leaves out its search caches), plus about 1 KB; the validator's
+/// (`fancy-regex` around the same engine) up to 5.6 times.
 const REGEX_FACTOR: u64 = 5;
+const VALIDATOR_REGEX_FACTOR: u64 = 6;
 const REGEX_BYTES: u64 = 2048;
-const FAILED_REGEX_BYTES: u64 = 1 << 20;
+/// A pattern the validator matches without an engine.
+const PLAIN_PATTERN_BYTES: u64 = 1024;
 
 /// Protobuf keeps a descriptor pool holding the schema's file and every file it imports
 /// (references, well-known types): the decoded `FileDescriptorProto`s and prost-reflect's

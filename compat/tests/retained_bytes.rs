@@ -8,13 +8,48 @@
 
 #![allow(clippy::print_stdout)]
 
+use schemata_compat::json::MAX_SCHEMA_PATTERN_BYTES;
 use schemata_compat::{ParseOptions, ParsedSchema, ResolvedReference, SchemaType};
 use serde_json::{json, Value};
 use stats_alloc::{Region, StatsAlloc, INSTRUMENTED_SYSTEM};
-use std::alloc::System;
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::sync::atomic::{AtomicIsize, Ordering};
+
+static STATS: &StatsAlloc<System> = &INSTRUMENTED_SYSTEM;
+
+/// The counting allocator, which also follows the most bytes held at once.
+struct PeakAlloc;
+
+static HELD: AtomicIsize = AtomicIsize::new(0);
+static PEAK: AtomicIsize = AtomicIsize::new(0);
+
+fn held(change: isize) {
+    let now = HELD.fetch_add(change, Ordering::Relaxed) + change;
+    PEAK.fetch_max(now, Ordering::Relaxed);
+}
+
+// SAFETY: every call is forwarded unchanged to the system allocator (through `STATS`).
+unsafe impl GlobalAlloc for PeakAlloc {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        held(layout.size() as isize);
+        unsafe { STATS.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        held(-(layout.size() as isize));
+        unsafe { STATS.dealloc(ptr, layout) }
+    }
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        held(layout.size() as isize);
+        unsafe { STATS.alloc_zeroed(layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        held(new_size as isize - layout.size() as isize);
+        unsafe { STATS.realloc(ptr, layout, new_size) }
+    }
+}
 
 #[global_allocator]
-static GLOBAL: &StatsAlloc<System> = &INSTRUMENTED_SYSTEM;
+static GLOBAL: PeakAlloc = PeakAlloc;
 
 struct Case {
     name: String,
@@ -61,7 +96,7 @@ struct Measured {
 
 fn measure(case: &Case) -> Measured {
     let options = ParseOptions::default();
-    let region = Region::new(GLOBAL);
+    let region = Region::new(STATS);
     let parsed = ParsedSchema::parse(case.schema_type, &case.text, &case.references, options);
     let change = region.change();
     let parsed = parsed.unwrap_or_else(|e| panic!("{}: {e}", case.name));
@@ -192,6 +227,24 @@ fn avro_cases() -> Vec<Case> {
     out
 }
 
+/// `^\p{L}{1,20}x{i}$`: ~1 MB compiled, by each engine.
+fn expensive(i: usize) -> String {
+    format!(r"^\p{{L}}{{1,20}}x{i}$")
+}
+
+/// A schema with `n` distinct [`expensive`] patterns as `keyword` (`pattern` or
+/// `patternProperties`).
+fn worst_accepted(keyword: &str, n: usize) -> Value {
+    if keyword == "pattern" {
+        json_object(n, |i| json!({"type": "string", "pattern": expensive(i)}))
+    } else {
+        let patterns: serde_json::Map<String, Value> = (0..n)
+            .map(|i| (expensive(i), json!({"type": "string"})))
+            .collect();
+        json!({"type": "object", "patternProperties": patterns})
+    }
+}
+
 fn json_object(properties: usize, property: impl Fn(usize) -> Value) -> Value {
     let properties: serde_json::Map<String, Value> = (0..properties)
         .map(|i| (format!("prop_{i}"), property(i)))
@@ -252,7 +305,9 @@ fn json_cases() -> Vec<Case> {
         r"^\w+$",
         r"^[\w.+-]+@[\w-]+\.[\w.]+$",
         r"^\p{L}{1,20}$",
-        r"^\w{1,100}$",
+        r"^\p{L}{1,20}x$",
+        r"^\w{1,12}$",
+        r"^(?=.*\d)\w{8,}$",
     ] {
         out.push(case(
             format!("json pattern {pattern}"),
@@ -270,6 +325,14 @@ fn json_cases() -> Vec<Case> {
             |i| json!({"type": "string", "pattern": format!("^[a-z]{{{i}}}$")}),
         ),
     ));
+    // The most expensive regular expressions a schema may hold: as many distinct patterns of
+    // ~1 MB compiled as fit in the budget, for the validator alone or for both engines.
+    for (name, fit) in [("pattern", 8), ("patternProperties", 4)] {
+        out.push(case(
+            format!("json worst accepted {name}"),
+            worst_accepted(name, fit),
+        ));
+    }
     // References: the root uses a chain of documents, up to ~100 KB in all.
     for (docs, properties) in [(2, 5), (10, 20), (20, 150)] {
         let mut references = Vec::new();
@@ -503,4 +566,58 @@ fn estimates_cover_what_a_parse_keeps() {
         );
     }
     assert!(failures.is_empty(), "{failures:#?}");
+    regular_expressions_stay_within_their_budget();
+}
+
+/// The most the regular expressions of one schema may make a parse hold: what their engines
+/// report, at most `MAX_SCHEMA_PATTERN_BYTES`, is about what they hold on the heap (measured
+/// here: 9.5 MB at the peak for a budget of 8 MiB).
+const REGEX_HEAP_BOUND: u64 = 2 * MAX_SCHEMA_PATTERN_BYTES as u64;
+
+/// What the allocator holds now more than at `region`'s start (reallocations are counted in
+/// `bytes_allocated` and `bytes_deallocated` already).
+fn kept_since(region: &Region<'_, System>) -> i64 {
+    let change = region.change();
+    change.bytes_allocated as i64 - change.bytes_deallocated as i64
+}
+
+/// The most bytes held at once while `parse` runs, above what was held before it.
+fn peak_of<T>(parse: impl FnOnce() -> T) -> (T, u64) {
+    let before = HELD.load(Ordering::Relaxed);
+    PEAK.store(before, Ordering::Relaxed);
+    let result = parse();
+    let peak = PEAK.load(Ordering::Relaxed) - before;
+    (result, u64::try_from(peak).unwrap_or(0))
+}
+
+/// The worst schemas the pattern budget accepts keep, and at their peak hold, less than
+/// [`REGEX_HEAP_BOUND`] (plus the rest of the parse); the schema of 100 expensive patterns
+/// (4 KB) is refused within the same bound and keeps nothing.
+fn regular_expressions_stay_within_their_budget() {
+    let options = ParseOptions::default();
+    for keyword in ["pattern", "patternProperties"] {
+        let text = worst_accepted(keyword, if keyword == "pattern" { 8 } else { 4 }).to_string();
+        let region = Region::new(STATS);
+        let (parsed, peak) = peak_of(|| ParsedSchema::parse(SchemaType::Json, &text, &[], options));
+        let kept = kept_since(&region);
+        println!("worst accepted {keyword}: kept {kept} bytes, peak {peak} bytes");
+        assert!(parsed.is_ok(), "{keyword}");
+        assert!(kept < REGEX_HEAP_BOUND as i64, "{keyword}: kept {kept}");
+        assert!(peak < REGEX_HEAP_BOUND, "{keyword}: peak {peak}");
+    }
+    let patterns: serde_json::Map<String, Value> = (0..100)
+        .map(|i| (expensive(i), json!({"type": "string"})))
+        .collect();
+    let text = json!({"type": "object", "patternProperties": patterns}).to_string();
+    let region = Region::new(STATS);
+    let (parsed, peak) = peak_of(|| ParsedSchema::parse(SchemaType::Json, &text, &[], options));
+    let error = parsed.expect_err("100 expensive patterns are refused");
+    drop(error);
+    let kept = kept_since(&region);
+    println!(
+        "100 expensive patterns ({} bytes): refused, peak {peak} bytes, kept {kept}",
+        text.len()
+    );
+    assert!(peak < REGEX_HEAP_BOUND, "peak {peak}");
+    assert!(kept < 64 * 1024, "kept {kept}");
 }

@@ -12,6 +12,7 @@ on_both_backends!(
     json_invalid_schemas_are_422,
     json_incompatible_change_names_the_difference,
     json_deep_or_huge_input_is_422,
+    json_expensive_regular_expressions_are_422,
 );
 
 fn json_body(schema: &Value) -> Value {
@@ -431,4 +432,62 @@ async fn json_deep_or_huge_input_is_422(app: &TestApp) {
     }
     let wide = json!({"type": "object", "properties": properties});
     register_json(app, "wide", &wide).await;
+}
+
+/// A 4 KB schema of 100 distinct patterns that each compile to ~1 MB: refused with the
+/// pattern budget's message (docs/rest-api.md §8), on registration, compatibility and
+/// lookup, with nothing written; the server goes on answering, and ordinary patterns
+/// register.
+async fn json_expensive_regular_expressions_are_422(app: &TestApp) {
+    let patterns: serde_json::Map<String, Value> = (0..100)
+        .map(|i| (format!(r"^\p{{L}}{{1,20}}x{i}$"), json!({"type": "string"})))
+        .collect();
+    let expensive = json!({"type": "object", "patternProperties": patterns});
+    assert!(expensive.to_string().len() < 5000);
+    for _ in 0..3 {
+        let r = app
+            .register_body("regex-value", json_body(&expensive))
+            .await;
+        assert_eq!(r.status.as_u16(), 422, "{}", r.text);
+        assert_eq!(r.error_code(), 42201, "{}", r.text);
+        let message = r.json()["message"].as_str().unwrap().to_string();
+        assert!(
+            message.contains("the regular expression '^\\p{L}{1,20}x"),
+            "{message}"
+        );
+        assert!(message.contains("past 8 MiB compiled"), "{message}");
+    }
+    // One pattern over the per-pattern limit, in `pattern`.
+    let one = json!({"type": "string", "pattern": r"^\p{L}{1,60}x$"});
+    let r = app.register_body("regex-value", json_body(&one)).await;
+    r.assert_error(422, 42201);
+    assert!(
+        r.text
+            .contains("more than 1 MiB, the limit for one pattern"),
+        "{}",
+        r.text
+    );
+    app.get("/subjects/regex-value/versions")
+        .await
+        .assert_error(404, 40401);
+
+    // Compatibility and lookup parse the schema too.
+    let ordinary = json!({"type": "object",
+        "patternProperties": {r"^[a-z0-9-]+$": {"type": "string"}, r"^\w+$": {}},
+        "properties": {"email": {"type": "string",
+            "pattern": r"^[a-zA-Z0-9._%+-]+@[a-zA-Z0-9.-]+\.[a-zA-Z]{2,}$"}}});
+    register_json(app, "regex-value", &ordinary).await;
+    app.post(
+        "/compatibility/subjects/regex-value/versions/latest",
+        json_body(&expensive),
+    )
+    .await
+    .assert_error(422, 42201);
+    app.post("/subjects/regex-value", json_body(&expensive))
+        .await
+        .assert_error(422, 42201);
+
+    // Still healthy: reads and a further registration are answered.
+    app.get("/subjects/regex-value/versions").await.assert_ok();
+    register_json(app, "regex-other", &ordinary).await;
 }

@@ -22,16 +22,22 @@
 //! * The "exclusiveMaximum decreased" branch compares the two `exclusiveMaximum` values; CSR
 //!   compares against the update's `maximum` and fails with a server error when it is absent.
 //! * `patternProperties` are matched with Rust's `regex` (unanchored, like Java's `find`); a
-//!   pattern it cannot compile never matches.
+//!   pattern it cannot read never matches.
+//! * Regular expressions are bounded: one pattern may compile to at most
+//!   [`MAX_PATTERN_BYTES`], all of a schema's (with its references) to at most
+//!   [`MAX_SCHEMA_PATTERN_BYTES`], measured before either engine keeps one (`patterns`).
+//!   CSR compiles Java regexes lazily and would accept such schemas.
 
 mod diff;
 mod model;
 mod normalize;
 mod parse;
+mod patterns;
 mod rules;
 
 pub use diff::{is_compatible_type, Difference};
 pub use parse::{MAX_JSON_DEPTH, MAX_SUBSCHEMA_DEPTH};
+pub use patterns::{MAX_PATTERN_BYTES, MAX_SCHEMA_PATTERN_BYTES};
 
 use crate::{ParseOptions, ResolvedReference, Roles, SchemaError};
 use model::Model;
@@ -80,12 +86,18 @@ impl JsonSchema {
             value.to_string()
         };
         let docs = Docs::new(value, draft, references)?;
-        let model = Model::load(&docs)?;
+        let patterns = patterns::compile(&docs)?;
+        let model = Model::load(&docs, &patterns)?;
         let validator = build_validator(&docs, draft)?;
         let text_bytes = text.len() + references.iter().map(|r| r.schema.len()).sum::<usize>();
         let mut shape = crate::footprint::JsonShape::default();
         docs.docs.iter().for_each(|doc| shape.add(&doc.value));
-        let retained = crate::footprint::json(text_bytes, &shape, model.regex_sizes());
+        let retained = crate::footprint::json(
+            text_bytes,
+            &shape,
+            patterns.model_sizes(),
+            patterns.validator_sizes(),
+        );
         Ok(JsonSchema {
             canonical,
             draft,
@@ -138,8 +150,12 @@ fn build_validator(docs: &Docs, draft: Draft) -> Result<jsonschema::Validator, S
     let registry = builder
         .prepare()
         .map_err(|e| SchemaError::new(format!("Invalid JSON Schema: {e}")))?;
+    // The same per-pattern limit as `patterns` measured with: nothing compiles larger here.
     jsonschema::options()
         .with_draft(draft.to_jsonschema())
+        .with_pattern_options(
+            jsonschema::PatternOptions::fancy_regex().size_limit(MAX_PATTERN_BYTES),
+        )
         .with_registry(&registry)
         .offline()
         .build(&docs.docs[0].value)

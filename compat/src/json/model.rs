@@ -4,6 +4,7 @@
 //! are finite graphs.
 
 use super::parse::{escape_segment, Docs, Draft, Target, MAX_SUBSCHEMA_DEPTH};
+use super::patterns::Patterns;
 use crate::SchemaError;
 use serde_json::{Map, Value};
 use std::collections::{HashMap, HashSet};
@@ -103,8 +104,8 @@ pub(super) struct StringNode {
 
 #[derive(Debug, Clone)]
 pub(super) struct PatternProperty {
-    /// `None` when the pattern is not a valid Rust regex: it then never matches. The
-    /// `regex` crate's engine itself, which reports its size ([`Model::regex_bytes`]).
+    /// `None` when the pattern is not a valid Rust regex: it then never matches. Compiled
+    /// once per distinct pattern, within the schema's budget (`super::patterns`).
     pub regex: Option<regex_automata::meta::Regex>,
     pub schema: NodeId,
 }
@@ -144,22 +145,6 @@ pub(super) struct Model {
 }
 
 impl Model {
-    /// What the compiled `patternProperties` patterns report they hold; `None` for each one
-    /// that did not compile. (Its footprint is estimated from this: `crate::footprint`.)
-    pub(super) fn regex_sizes(&self) -> impl Iterator<Item = Option<usize>> + '_ {
-        self.nodes
-            .iter()
-            .flat_map(|node| match &node.kind {
-                Kind::Object(object) => object.pattern_properties.as_slice(),
-                _ => &[],
-            })
-            .map(|p| {
-                p.regex
-                    .as_ref()
-                    .map(regex_automata::meta::Regex::memory_usage)
-            })
-    }
-
     /// Follow `$ref` chains; a chain that loops back on itself counts as an empty schema.
     pub(super) fn deref(&self, mut id: NodeId) -> NodeId {
         for _ in 0..=self.nodes.len() {
@@ -171,9 +156,10 @@ impl Model {
         usize::MAX
     }
 
-    pub(super) fn load(docs: &Docs) -> Result<Model, SchemaError> {
+    pub(super) fn load(docs: &Docs, patterns: &Patterns) -> Result<Model, SchemaError> {
         let mut loader = Loader {
             docs,
+            patterns,
             nodes: Vec::new(),
             memo: HashMap::new(),
             pending: Vec::new(),
@@ -211,6 +197,8 @@ impl Model {
 
 struct Loader<'a> {
     docs: &'a Docs,
+    /// Every `patternProperties` key, compiled.
+    patterns: &'a Patterns,
     nodes: Vec<Node>,
     memo: HashMap<Target, NodeId>,
     /// Ref nodes whose target is still to load.
@@ -581,12 +569,7 @@ impl Loader<'_> {
         if let Some(Value::Object(patterns)) = obj.get("patternProperties") {
             for (pattern, sub) in patterns {
                 pattern_properties.push(PatternProperty {
-                    regex: regex_automata::meta::Regex::builder()
-                        .configure(
-                            regex_automata::meta::Config::new().nfa_size_limit(Some(1 << 20)),
-                        )
-                        .build(pattern)
-                        .ok(),
+                    regex: self.patterns.model_regex(pattern),
                     schema: self.child(at, &["patternProperties", pattern], sub, depth)?,
                 });
             }

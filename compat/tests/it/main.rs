@@ -12,6 +12,7 @@ mod avro_validation;
 mod avro_vectors;
 mod json_levels;
 mod json_parse;
+mod json_patterns;
 mod json_props;
 mod json_rules;
 mod json_vectors;
