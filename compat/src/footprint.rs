@@ -8,63 +8,63 @@ use prost::Message;
 use prost_reflect::DescriptorPool;
 use serde_json::Value;
 
-/// Avro keeps its named types (those of its references too) and the canonical text: 8 to
-/// 22 times the JSON text, more for arrays of small values (a default of `[0,1,..]` keeps a
-/// `serde_json::Value` for every two bytes of text).
+/// Avro keeps its named types (those of its references too) and the canonical text: 5 to
+/// 20 times the JSON text (most for small schemas), more for arrays of small values (a
+/// default of `[0,1,..]` keeps a `serde_json::Value` for every two bytes of text: 38 times).
 pub(crate) fn avro(text_bytes: usize, shape: &JsonShape) -> u64 {
     (text_bytes as u64)
-        .saturating_mul(6)
-        .saturating_add(shape.values.saturating_mul(40))
-        .saturating_add(shape.array_items.saturating_mul(160))
-        .saturating_add(1024)
+        .saturating_mul(4)
+        .saturating_add(shape.values.saturating_mul(48))
+        .saturating_add(shape.array_items.saturating_mul(20))
+        .saturating_add(512)
 }
 
 /// JSON Schema keeps its model, the validator built from it (its own copy of every
-/// document) and the canonical text: 30 to 75 times the text, more for arrays of small
-/// values (`enum`), about 1 KB for each `$ref`, up to 4 KB for each `pattern` (the
-/// validator's node), 6 KB once for any, and a fixed ~1.2 KB even for `true`. Each distinct
-/// compiled pattern (measured by `json::patterns`) keeps what its engine reports times
-/// [`REGEX_FACTOR`] for the model's `patternProperties`, [`VALIDATOR_REGEX_FACTOR`] for the
-/// validator's `pattern` and `patternProperties`, plus [`REGEX_BYTES`]; one the validator
-/// keeps no engine for (a counted class, matched by counting) [`PLAIN_PATTERN_BYTES`].
+/// document) and the canonical text: 21 to 140 times the text of a schema of 1 KB or
+/// more, most for arrays of small values (`enum`), a few hundred bytes for each `$ref`, up to 2.5 KB for each `pattern`
+/// (the validator's node), 4 KB once for any, and a fixed ~1.2 KB even for `true`. Each
+/// distinct compiled pattern (measured by `json::patterns`) keeps about what its engine
+/// reports, the model's for `patternProperties` and the validator's for `pattern` and
+/// `patternProperties`: charged that plus a sixteenth ([`compiled_regex`]); one the
+/// validator keeps no engine for (a counted class, matched by counting)
+/// [`PLAIN_PATTERN_BYTES`].
 pub(crate) fn json(
     text_bytes: usize,
     shape: &JsonShape,
     model_regex_sizes: impl Iterator<Item = usize>,
     validator_regex_sizes: impl Iterator<Item = Option<usize>>,
 ) -> u64 {
-    let compiled = |size: usize, factor: u64| (size as u64).saturating_mul(factor) + REGEX_BYTES;
     let regexes: u64 = model_regex_sizes
-        .map(|size| compiled(size, REGEX_FACTOR))
-        .chain(validator_regex_sizes.map(|size| {
-            size.map_or(PLAIN_PATTERN_BYTES, |size| {
-                compiled(size, VALIDATOR_REGEX_FACTOR)
-            })
-        }))
+        .map(compiled_regex)
+        .chain(validator_regex_sizes.map(|size| size.map_or(PLAIN_PATTERN_BYTES, compiled_regex)))
         .fold(0, u64::saturating_add);
     (text_bytes as u64)
-        .saturating_mul(36)
-        .saturating_add(shape.values.saturating_mul(50))
-        .saturating_add(shape.array_items.saturating_mul(450))
-        .saturating_add(shape.refs.saturating_mul(1280))
-        .saturating_add(shape.patterns.saturating_mul(4096))
-        .saturating_add(if shape.patterns > 0 { 6144 } else { 0 })
-        .saturating_add(2560)
+        .saturating_mul(24)
+        .saturating_add(shape.values.saturating_mul(55))
+        .saturating_add(shape.array_items.saturating_mul(200))
+        .saturating_add(shape.refs.saturating_mul(512))
+        .saturating_add(shape.patterns.saturating_mul(2560))
+        .saturating_add(if shape.patterns > 0 { 4096 } else { 0 })
+        .saturating_add(3072)
         .saturating_add(regexes)
 }
 
-/// A compiled regular expression's heap, measured: 3.3 to 4.1 times what it reports
-/// (`memory_usage` leaves out its search caches), plus about 1 KB; the validator's
-/// (`fancy-regex` around the same engine) up to 5.6 times.
-const REGEX_FACTOR: u64 = 5;
-const VALIDATOR_REGEX_FACTOR: u64 = 6;
-const REGEX_BYTES: u64 = 2048;
+/// A compiled regular expression's heap, measured: what its engine reports plus up to 4.4%
+/// (`memory_usage` leaves out its search caches; the validator's `fancy-regex` wraps the
+/// same engine) and a few KB.
+fn compiled_regex(reported: usize) -> u64 {
+    let reported = reported as u64;
+    reported
+        .saturating_add(reported / 16)
+        .saturating_add(REGEX_BYTES)
+}
+const REGEX_BYTES: u64 = 4096;
 /// A pattern the validator matches without an engine.
 const PLAIN_PATTERN_BYTES: u64 = 1024;
 
 /// Protobuf keeps a descriptor pool holding the schema's file and every file it imports
 /// (references, well-known types): the decoded `FileDescriptorProto`s and prost-reflect's
-/// index of them, 18 to 53 times the files' encoded size (most for small files), and the
+/// index of them, 12 to 47 times the files' encoded size (most for small files), and the
 /// canonical text.
 pub(crate) fn protobuf(pool: &DescriptorPool, canonical_bytes: usize) -> u64 {
     let encoded: usize = pool
@@ -72,9 +72,9 @@ pub(crate) fn protobuf(pool: &DescriptorPool, canonical_bytes: usize) -> u64 {
         .map(|file| file.file_descriptor_proto().encoded_len())
         .sum();
     (encoded as u64)
-        .saturating_mul(50)
-        .saturating_add((pool.files().len() as u64).saturating_mul(2048))
-        .saturating_add(2048)
+        .saturating_mul(32)
+        .saturating_add((pool.files().len() as u64).saturating_mul(1024))
+        .saturating_add(3072)
         .saturating_add(canonical_bytes as u64)
 }
 
