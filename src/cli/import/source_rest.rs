@@ -239,9 +239,10 @@ impl Crawl {
     }
 
     /// Whether the source tells a subject without a mode of its own from one with a mode:
-    /// `None` when it does (CSR 7+, Schemata: 404 with 40409 for a subject that has none),
-    /// else the global mode, which the source then answers for every subject (Karapace
-    /// does: it has no subject modes), so a subject mode equal to it is taken as none.
+    /// `None` when it does (CSR 7+, Schemata: 404 with 40409 for a subject that has none) or
+    /// when the probe tells nothing; else the global mode, which the source then answers for
+    /// every subject (Karapace does: it has no subject modes), so a subject mode equal to it
+    /// is taken as none.
     async fn subject_mode_default(&self) -> anyhow::Result<Option<Mode>> {
         // A name no registry holds (time and process make it unique enough for a probe).
         let nanos = std::time::SystemTime::now()
@@ -249,12 +250,17 @@ impl Crawl {
             .map_or(0, |d| d.as_nanos());
         let probe = format!("/mode/schemata-import-probe-{}-{nanos}", std::process::id());
         match self.client.get_json::<ModeBody>(&probe).await {
+            // A mode for a subject it does not hold (Karapace 3), or "no such subject" where
+            // CSR 7+ says "no mode" (Karapace 4+; CSR 6.x too): it keeps no subject modes.
+            Ok(_) => {}
             Err(schemata_client::Error::Registry {
                 status: 404,
-                error_code: 40409,
+                error_code,
                 ..
-            }) => return Ok(None),
-            Ok(_) | Err(schemata_client::Error::Registry { .. }) => {}
+            }) if error_code != 40409 => {}
+            // 40409, or an answer that tells nothing (403 under an ACL, 5xx): the subject
+            // modes are taken as answered.
+            Err(schemata_client::Error::Registry { .. }) => return Ok(None),
             Err(e) => {
                 return Err(anyhow::Error::new(e).context(format!("GET {probe} from the source")))
             }
